@@ -1,0 +1,110 @@
+/**
+ * Shared data shapes of the pure core. Everything here is plain data: no DOM, no I/O, no
+ * onnxruntime. Browser, worker, CLI and converter all speak these types.
+ */
+
+/** One step of a solution, with its exact span in the source text (UTF-16 offsets, end exclusive). */
+export interface Step {
+  /** The step's text as sent to the model (trimmed of surrounding whitespace). */
+  text: string;
+  /** Offset of the first character of `text` in the source. */
+  start: number;
+  /** Offset just past the last character of `text` in the source. */
+  end: number;
+}
+
+export type SegmentStrategy = 'auto' | 'paragraphs' | 'markers' | 'lines' | 'sentences';
+
+/**
+ * How a model family turns (problem, steps) into tokens and where scores are read.
+ * See `shared/reference/prm-models.md` section 2.
+ * - `qwen-prm`: Qwen2.5-Math-PRM; ChatML chat template, `step_token` after every step.
+ * - `value-head`: Skywork-o1-PRM style; bos + problem + "\n", each step tokenised alone with the
+ *   newline id appended; read at that newline.
+ * - `token-pair`: Math-Shepherd style; "{problem} {step1 ки\nstep2 ки...}", read at each tag.
+ * - `token-classification`: TRL PRMs; the separator after each step carries the label.
+ */
+export type ModelFamily = 'qwen-prm' | 'value-head' | 'token-pair' | 'token-classification';
+
+export type Dtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
+
+/**
+ * `prm.json`: the description that sits next to a converted model's files.
+ * The ONNX graph contract is the same for every family: inputs `input_ids` and
+ * `attention_mask` (int64 [batch, seq]), output `logits` (float32 [batch, seq, 2]),
+ * softmax class 1 = "step correct".
+ */
+export interface ModelSpec {
+  /** Always `"prm-playground/1"`. */
+  format: 'prm-playground/1';
+  /** Human-readable name. */
+  name: string;
+  family: ModelFamily;
+  /** Decoder architecture the graph was built from, for information (`qwen2`, `llama`, `mistral`). */
+  architecture: string;
+  /** Text appended after each step when building the prompt (e.g. `<extra_0>`, ` ки`, `\n`). */
+  step_separator: string;
+  /** The token (as a string in the model's tokenizer) at whose positions scores are read. */
+  step_token: string;
+  /** String placed between steps besides the separator (Math-Shepherd: "\n"; others ""). */
+  step_joiner: string;
+  /** System prompt for chat-template families; null when the family has none. */
+  system_prompt: string | null;
+  /** p(correct) at or below this marks a step wrong. */
+  default_threshold: number;
+  /** Maximum number of tokens the model accepts. */
+  context_length: number;
+  /** ONNX variants present in `onnx/`: fp32 -> model.onnx, fp16 -> model_fp16.onnx, q4 -> model_q4.onnx, q4f16 -> model_q4f16.onnx. */
+  dtypes: Dtype[];
+  /** Optional: source checkpoint, licence, notes. */
+  source?: string;
+  license?: string;
+  description?: string;
+}
+
+/** What a tokenizer must offer the core. Implemented over @huggingface/transformers by callers. */
+export interface TokenizerLike {
+  /** Token ids of `text`; `addSpecialTokens` defaults to false. */
+  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
+  /** Id of a single token string (added/special tokens included), or undefined if absent. */
+  tokenId(token: string): number | undefined;
+  /** Beginning-of-sequence id, if the tokenizer has one. */
+  bosId?: number;
+  /** Renders chat messages to text (no generation prompt). Needed by chat-template families. */
+  applyChatTemplate?(messages: { role: string; content: string }[]): string;
+}
+
+/** The model input for one solution and where to read each step's score. */
+export interface InputPlan {
+  inputIds: number[];
+  /** scorePositions[i] = token index whose logits give step i's score. */
+  scorePositions: number[];
+  /** The prompt text when the family renders one string (for display/debugging). */
+  text?: string;
+}
+
+export type Aggregate = 'min' | 'product' | 'last' | 'mean' | 'geomean';
+
+/** The scored result of one solution. */
+export interface StepScores {
+  /** p(correct) per step. */
+  rewards: number[];
+  /** Index of the first step with reward <= threshold, or -1. */
+  firstError: number;
+  threshold: number;
+}
+
+/** One ProcessBench record (original release form), optionally with synth extras. */
+export interface ProcessBenchItem {
+  id: string;
+  generator?: string;
+  problem: string;
+  steps: string[];
+  final_answer_correct: boolean;
+  /** 0-based index of the earliest wrong step, -1 when all steps are correct. */
+  label: number;
+  /** Subset name (gsm8k, math, ...) when known. */
+  subset?: string;
+  /** Synthetic data only: which injected error. */
+  error_type?: string;
+}
