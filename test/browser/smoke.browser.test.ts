@@ -10,13 +10,19 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('built app in Chromium (%s)', (mo
 
   it('serves the page cross-origin isolated', async () => {
     await s.page.goto(s.url);
-    expect(await s.page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+    expect(
+      await s.page.evaluate(
+        () => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated,
+      ),
+    ).toBe(true);
   });
 
   it(`has ${mode === 'webgpu' ? 'a' : 'no'} WebGPU adapter`, async () => {
     await s.page.goto(s.url);
     const hasAdapter = await s.page.evaluate(async () => {
-      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      const nav = (globalThis as unknown as { navigator: { gpu?: { requestAdapter(): Promise<unknown> } } })
+        .navigator;
+      const gpu = nav.gpu;
       return Boolean(gpu && (await gpu.requestAdapter()));
     });
     expect(hasAdapter).toBe(mode === 'webgpu');
