@@ -26,7 +26,10 @@ export default ts.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'onnxruntime-*', '@huggingface/*', 'svelte', 'svelte/*'], message: 'The core is pure: inject I/O from the caller.' },
+            {
+              group: ['node:*', 'fs', 'path', 'onnxruntime-*', '@huggingface/*', 'svelte', 'svelte/*'],
+              message: 'The core is pure: inject I/O from the caller.',
+            },
           ],
         },
       ],

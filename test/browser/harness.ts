@@ -43,10 +43,13 @@ export async function startPreview(): Promise<{ server: PreviewServer; url: stri
 /** Launches Chromium; `webgpu` adds --enable-unsafe-webgpu (SwiftShader adapter), `wasm` leaves WebGPU off. */
 export async function launchBrowser(mode: BrowserMode): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' (.ci/run does).`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' (.ci/run does).`,
+    );
   }
   const args = [...BASE_FLAGS];
-  if (mode === 'webgpu') args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader');
+  if (mode === 'webgpu')
+    args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 
