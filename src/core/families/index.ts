@@ -1,0 +1,43 @@
+/**
+ * The model-family factory. Each family is one small file that knows how its models want
+ * (problem, steps) laid out as tokens; this switch is the only place that lists them.
+ *
+ * To add a family: add its name to `ModelFamily` (types.ts) and `MODEL_FAMILIES` (spec.ts), its
+ * defaults in `defaultSpecFor`, a `create<Family>(spec)` file here, and a case below.
+ */
+import type { ModelSpec } from '../types.ts';
+import { MODEL_FAMILIES } from '../spec.ts';
+import type { PromptBuilder } from './common.ts';
+import { createQwenPrm } from './qwen-prm.ts';
+import { createTokenClassification } from './token-classification.ts';
+import { createTokenPair } from './token-pair.ts';
+import { createValueHead } from './value-head.ts';
+
+export type { PromptBuilder } from './common.ts';
+export { PromptError } from './common.ts';
+
+/**
+ * The prompt builder for a model's family.
+ *
+ * @example
+ * const plan = createFamily(spec).build(tokenizer, problem, ['step one', 'step two']);
+ * plan.scorePositions; // one token index per step
+ */
+export function createFamily(spec: ModelSpec): PromptBuilder {
+  switch (spec.family) {
+    case 'qwen-prm':
+      return createQwenPrm(spec);
+    case 'value-head':
+      return createValueHead(spec);
+    case 'token-pair':
+      return createTokenPair(spec);
+    case 'token-classification':
+      return createTokenClassification(spec);
+    default: {
+      const family: never = spec.family;
+      throw new Error(
+        `Unknown model family ${JSON.stringify(family)}; expected one of ${MODEL_FAMILIES.join(', ')}.`,
+      );
+    }
+  }
+}

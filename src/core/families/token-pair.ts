@@ -1,0 +1,26 @@
+/**
+ * Math-Shepherd style LM-head PRMs reduced to two logits: `"{problem} {step1 ки\nstep2 ки...}"`
+ * with the tokenizer's special tokens (bos), scores read at every step tag (model card).
+ */
+import type { ModelSpec } from '../types.ts';
+import { checkInput, checkPositionCount, positionsOf, rejectMarker, singleTokenId } from './common.ts';
+import type { PromptBuilder } from './common.ts';
+
+/**
+ * @example
+ * createTokenPair(spec).build(tok, 'Q', ['a', 'b']).text; // 'Q a ки\nb ки'
+ */
+export function createTokenPair(spec: ModelSpec): PromptBuilder {
+  return {
+    build(tokenizer, problem, steps) {
+      checkInput(problem, steps);
+      rejectMarker(problem, steps, spec.step_token);
+      rejectMarker(problem, steps, spec.step_separator.trim());
+      const text = `${problem} ${steps.map((s) => s + spec.step_separator).join(spec.step_joiner)}`;
+      const inputIds = tokenizer.encode(text, { addSpecialTokens: true });
+      const scorePositions = positionsOf(inputIds, singleTokenId(tokenizer, spec.step_token));
+      checkPositionCount(scorePositions.length, steps.length, spec.step_token);
+      return { inputIds, scorePositions, text };
+    },
+  };
+}

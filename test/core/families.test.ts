@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { createFamily, PromptError } from '../../src/core/families/index.ts';
+import type { ModelFamily } from '../../src/core/types.ts';
+import { specFor } from './fixtures/specs.ts';
+import { toyTokenizer } from './fixtures/toy-tokenizer.ts';
+
+const SYSTEM = 'Please reason step by step, and put your final answer within \\boxed{}.';
+
+describe('createFamily(spec)', () => {
+  it.each<ModelFamily>(['qwen-prm', 'value-head', 'token-pair', 'token-classification'])(
+    'returns a builder for %s',
+    (family) => {
+      expect(typeof createFamily(specFor(family)).build).toBe('function');
+    },
+  );
+
+  it('throws on an unknown family, listing the known ones', () => {
+    expect(() => createFamily(specFor('qwen-prm', { family: 'orm' as ModelFamily }))).toThrow(
+      'Unknown model family "orm"; expected one of qwen-prm, value-head, token-pair, token-classification.',
+    );
+  });
+});
+
+describe('qwen-prm build(tokenizer, problem, steps)', () => {
+  const spec = specFor('qwen-prm');
+  const tok = () => toyTokenizer({ specials: ['<extra_0>'], chatml: true });
+
+  it('renders the ChatML text of the model card exactly', () => {
+    const plan = createFamily(spec).build(tok(), 'What is 2+2?', ['2+2=4.', 'The answer is 4.']);
+    expect(plan.text).toBe(
+      `<|im_start|>system\n${SYSTEM}<|im_end|>\n` +
+        '<|im_start|>user\nWhat is 2+2?<|im_end|>\n' +
+        '<|im_start|>assistant\n2+2=4.<extra_0>The answer is 4.<extra_0><|im_end|>\n',
+    );
+  });
+
+  it('reads scores at every <extra_0>, the last step included', () => {
+    const t = tok();
+    const plan = createFamily(spec).build(t, 'Q?', ['a b', 'c']);
+    const tokens = t.tokens(plan.inputIds);
+    expect(plan.scorePositions.map((p) => tokens[p])).toEqual(['<extra_0>', '<extra_0>']);
+    // Everything up to each position is the prompt through that step's tag.
+    expect(tokens.slice(0, plan.scorePositions[0] + 1).join('')).toMatch(/assistant\na b<extra_0>$/);
+    expect(tokens.slice(0, plan.scorePositions[1] + 1).join('')).toMatch(/a b<extra_0>c<extra_0>$/);
+    expect(tokens.slice(plan.scorePositions[1] + 1)).toEqual(['<|im_end|>', '\n']);
+  });
+
+  it('leaves the system message out when system_prompt is null', () => {
+    const plan = createFamily(specFor('qwen-prm', { system_prompt: null })).build(tok(), 'Q', ['a']);
+    expect(plan.text).toBe('<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\na<extra_0><|im_end|>\n');
+  });
+
+  it.each([
+    [
+      ['ok', 'bad <extra_0> here'],
+      /Step 2 \("bad <extra_0> here"\) contains the model's step marker "<extra_0>"/,
+    ],
+    [[], /There are no steps to score/],
+    [['a', '  '], /Step 2 is empty/],
+  ])('rejects steps %j', (steps, message) => {
+    expect(() => createFamily(spec).build(tok(), 'Q', steps)).toThrow(message);
+  });
+
+  it('rejects a problem containing the step token', () => {
+    expect(() => createFamily(spec).build(tok(), 'Q <extra_0>', ['a'])).toThrow(/The problem contains/);
+  });
+
+  it('throws a clear error when the tokenizer has no chat template', () => {
+    const t = toyTokenizer({ specials: ['<extra_0>'] });
+    expect(() => createFamily(spec).build(t, 'Q', ['a'])).toThrow(PromptError);
+    expect(() => createFamily(spec).build(t, 'Q', ['a'])).toThrow(/needs a tokenizer with a chat template/);
+  });
+
+  it('throws when the tokenizer splits the step token so positions cannot be found', () => {
+    // Without <extra_0> as a special token the toy splits it into pieces, as a wrong tokenizer would.
+    const t = toyTokenizer({ chatml: true });
+    expect(() => createFamily(spec).build(t, 'Q', ['a'])).toThrow(
+      /Found 0 step-token "<extra_0>" positions for 1 steps/,
+    );
+  });
+});
+
+describe('value-head build(tokenizer, problem, steps)', () => {
+  const spec = specFor('value-head');
+
+  it('is bos + problem + "\\n", then each step with the newline id appended, scored at that newline', () => {
+    const t = toyTokenizer({ bos: '<bos>' });
+    const plan = createFamily(spec).build(t, 'What is 2+2?', ['2+2=4.', 'So 4.']);
+    expect(t.tokens(plan.inputIds)).toEqual([
+      '<bos>',
+      'What',
+      ' is',
+      ' 2+2?',
+      '\n',
+      '2+2=4.',
+      '\n',
+      'So',
+      ' 4.',
+      '\n',
+    ]);
+    expect(plan.scorePositions).toEqual([6, 9]);
+  });
+
+  it('has no bos when the tokenizer has none', () => {
+    const t = toyTokenizer();
+    const plan = createFamily(spec).build(t, 'Q', ['a']);
+    expect(t.tokens(plan.inputIds)).toEqual(['Q', '\n', 'a', '\n']);
+    expect(plan.scorePositions).toEqual([3]);
+  });
+
+  it('keeps newlines inside a step without scoring them', () => {
+    const t = toyTokenizer();
+    const plan = createFamily(spec).build(t, 'Q', ['x\ny', 'z']);
+    expect(t.tokens(plan.inputIds)).toEqual(['Q', '\n', 'x', '\n', 'y', '\n', 'z', '\n']);
+    expect(plan.scorePositions).toEqual([5, 7]);
+  });
+});
+
+describe('token-pair build(tokenizer, problem, steps)', () => {
+  const spec = specFor('token-pair');
+
+  it('is "{problem} {step ки\\n...}" with bos, scored at each ки', () => {
+    const t = toyTokenizer({ bos: '<s>', specials: ['ки'] });
+    const plan = createFamily(spec).build(t, 'Q', ['a', 'b']);
+    expect(plan.text).toBe('Q a ки\nb ки');
+    expect(t.tokens(plan.inputIds)).toEqual(['<s>', 'Q', ' a', ' ', 'ки', '\n', 'b', ' ', 'ки']);
+    expect(plan.scorePositions).toEqual([4, 8]);
+  });
+
+  it('rejects a step that contains the tag', () => {
+    const t = toyTokenizer({ specials: ['ки'] });
+    expect(() => createFamily(spec).build(t, 'Q', ['a ки b'])).toThrow(
+      /Step 1 \("a ки b"\) contains the model's step marker "ки"/,
+    );
+  });
+});
+
+describe('token-classification build(tokenizer, problem, steps)', () => {
+  it('follows TRL tokenize_row: problem, then step + separator ids, scored at the last separator token', () => {
+    const t = toyTokenizer();
+    const plan = createFamily(specFor('token-classification')).build(t, 'What is 2+2?', ['2+2=4.', 'So 4.']);
+    expect(t.tokens(plan.inputIds)).toEqual(['What', ' is', ' 2+2?', '2+2=4.', '\n', 'So', ' 4.', '\n']);
+    expect(plan.scorePositions).toEqual([4, 7]);
+  });
+
+  it('scores at the last token of a multi-token separator and prepends bos when there is one', () => {
+    const t = toyTokenizer({ bos: '<bos>' });
+    const spec = specFor('token-classification', { step_separator: '\n\n', step_token: '\n\n' });
+    const plan = createFamily(spec).build(t, 'Q', ['a', 'b']);
+    expect(t.tokens(plan.inputIds)).toEqual(['<bos>', 'Q', 'a', '\n', '\n', 'b', '\n', '\n']);
+    expect(plan.scorePositions).toEqual([4, 7]);
+  });
+});
