@@ -1,0 +1,160 @@
+/**
+ * `prm convert`: turns a Hugging Face PRM checkpoint folder into a model folder the playground,
+ * `prm score` and transformers.js load (ONNX for WebGPU/WASM, 4-bit by default).
+ *
+ * A thin shell over src/convert/convert.ts: flag parsing, progress lines on stderr, Ctrl-C turned
+ * into a clean abort (the temporary folder is removed). It does not download checkpoints.
+ */
+import { UsageError, type CliIO, type Command } from '../command.ts';
+import { convertCheckpoint, DEFAULT_BAD_TOKEN, DEFAULT_GOOD_TOKEN } from '../../convert/convert.ts';
+import { DTYPES } from '../../core/spec.ts';
+import type { Dtype } from '../../core/types.ts';
+import { parseFlags, parsePositiveInt } from '../../node/cli-options.ts';
+
+const usage = `Usage:
+  prm convert <checkpoint-dir> --out <model-dir> [options]
+
+Converts a Hugging Face process reward model checkpoint (config.json, safetensors weights in BF16,
+F16 or F32, tokenizer.json, tokenizer_config.json) into a model folder: config.json, tokenizer
+files, prm.json and onnx/model*.onnx with one output, logits [batch, sequence, 2].
+
+Supported: Qwen2 / Llama / Mistral decoders with the heads Qwen2ForProcessRewardModel,
+*ForTokenClassification, Qwen2ForPrmModel (value head) and *ForCausalLM reduced to a token pair.
+
+Options:
+  --out DIR             Model folder to create (must not exist unless --force).
+  --dtype LIST          Comma-separated ONNX variants: ${DTYPES.join(', ')} (default q4,q4f16).
+                        fp32 -> model.onnx, fp16 -> model_fp16.onnx, q4 -> model_q4.onnx (4-bit
+                        weights, float32 activations: runs on every WebGPU adapter and on WASM),
+                        q4f16 -> model_q4f16.onnx (needs the WebGPU shader-f16 feature).
+  --name TEXT           Model name in prm.json (default: the checkpoint folder's name).
+  --block-size N        4-bit quantization block size: 16, 32, 64 or 128 (default 32).
+  --quantize-embedding  Store the embedding 4-bit too (GatherBlockQuantized). Needed for 7B
+                        models on GPUs whose buffers are limited to 1 GiB. Such q4 files run
+                        on WebGPU and onnxruntime-node, not on the browser's WASM fallback.
+  --good-token TEXT     Token-pair models (causal LM heads): the "step is correct" token, exactly
+  --bad-token TEXT      as in tokenizer.json (SentencePiece writes a leading space as "▁").
+                        Default ${DEFAULT_GOOD_TOKEN} / ${DEFAULT_BAD_TOKEN}, preferring "▁${DEFAULT_GOOD_TOKEN}" / "▁${DEFAULT_BAD_TOKEN}" when the vocabulary has them
+                        (Math-Shepherd: ids 648 / 387).
+  --good-id N           The same as ids (win over the token flags).
+  --bad-id N
+  --step-token TEXT     prm.json step_token (default: the family's, e.g. <extra_0>, ки, \\n).
+  --step-separator TEXT prm.json step_separator (default: the family's).
+  --context-length N    Longest input the model accepts (default: max_position_embeddings,
+                        at most 32768).
+  --force               Replace an existing --out folder.
+  -h, --help            This help.
+
+Examples:
+  prm convert ~/hf/Qwen2.5-Math-PRM-7B --out models/qwen2.5-math-prm-7b --quantize-embedding
+  prm convert ~/hf/math-shepherd-mistral-7b-prm --out models/math-shepherd --good-id 648 --bad-id 387
+`;
+
+const flags = {
+  out: { type: 'string' },
+  dtype: { type: 'string' },
+  name: { type: 'string' },
+  'block-size': { type: 'string' },
+  'quantize-embedding': { type: 'boolean' },
+  'good-token': { type: 'string' },
+  'bad-token': { type: 'string' },
+  'good-id': { type: 'string' },
+  'bad-id': { type: 'string' },
+  'step-token': { type: 'string' },
+  'step-separator': { type: 'string' },
+  'context-length': { type: 'string' },
+  force: { type: 'boolean' },
+} as const;
+
+function parseDtypes(value: string | undefined): Dtype[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((s) => s.trim());
+  for (const d of list) {
+    if (!DTYPES.includes(d as Dtype)) {
+      throw new UsageError(
+        `--dtype takes a comma-separated list of ${DTYPES.join(', ')}; got ${JSON.stringify(d)}.`,
+      );
+    }
+  }
+  return list as Dtype[];
+}
+
+function parseId(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\s*\d+\s*$/.test(value))
+    throw new UsageError(`${flag} must be a token id (a whole number), got ${value}.`);
+  return Number(value);
+}
+
+const MB = 1024 * 1024;
+
+async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseFlags(argv, flags, true);
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? 'name the checkpoint folder to convert.'
+        : `expected one checkpoint folder, got ${positionals.length}.`,
+    );
+  }
+  if (!values.out) throw new UsageError('--out <model-dir> is required.');
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const started = Date.now();
+  let lastDraw = 0;
+  try {
+    const result = await convertCheckpoint({
+      checkpointDir: positionals[0],
+      outDir: values.out,
+      dtypes: parseDtypes(values.dtype),
+      name: values.name,
+      blockSize: parsePositiveInt('--block-size', values['block-size'], undefined),
+      quantizeEmbedding: values['quantize-embedding'] ?? false,
+      goodToken: values['good-token'],
+      badToken: values['bad-token'],
+      goodId: parseId('--good-id', values['good-id']),
+      badId: parseId('--bad-id', values['bad-id']),
+      stepToken: values['step-token'],
+      stepSeparator: values['step-separator'],
+      contextLength: parsePositiveInt('--context-length', values['context-length'], undefined),
+      force: values.force ?? false,
+      signal: controller.signal,
+      log: (line) => io.stderr(`${line}\n`),
+      onProgress: (p) => {
+        const line = `tensor ${p.index}/${p.total} ${p.name}  ${(p.bytesWritten / MB).toFixed(1)} MB written`;
+        if (io.isTTY) {
+          const now = Date.now();
+          if (now - lastDraw > 100 || p.index === p.total) {
+            io.stderr(`\r\x1b[2K${line}`);
+            lastDraw = now;
+          }
+        } else {
+          io.stderr(`${line}\n`);
+        }
+      },
+    });
+    if (io.isTTY) io.stderr('\n');
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    io.stdout(
+      `Wrote ${result.outDir} (${result.spec.family}, ${result.spec.architecture}) in ${seconds} s:\n`,
+    );
+    for (const m of result.models) {
+      const ext = m.externalData.length ? ` + ${m.externalData.join(', ')}` : '';
+      io.stdout(`  onnx/${m.file}${ext}  ${(m.bytes / MB).toFixed(1)} MB\n`);
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export const convertCommand: Command = {
+  name: 'convert',
+  summary: 'Convert a Hugging Face PRM checkpoint to a WebGPU-ready ONNX model folder',
+  usage,
+  run,
+};

@@ -1,0 +1,239 @@
+/**
+ * Emits one decoder graph into several ONNX variants at once (fp32, fp16, q4, q4f16), the way
+ * onnxruntime-genai's model builder emits ops one by one: each weight is read from the checkpoint
+ * once, checked against the shape the config implies, handed to every variant (which transposes,
+ * casts or quantizes it and streams it to disk) and dropped.
+ *
+ * The emitters (`decoder.ts`, `heads/*`) speak only to this class; it names every value
+ * `<path>/output_<i>` so names agree across variants.
+ *
+ * Deliberately does not: know any architecture (the emitters do) or write model files
+ * (`model.ts` does).
+ */
+import { attr, DataType, type AttributeDef, type DataTypeCode, type ValueInfoDef } from '../onnx-proto.ts';
+import type { VariantGraph } from './variant.ts';
+
+/** What the builder needs from a checkpoint (`Checkpoint` in ../safetensors.ts fits). */
+export interface WeightSource {
+  has(name: string): boolean;
+  info(name: string): { shape: number[]; dtype: string };
+  readF32(name: string): Promise<Float32Array>;
+  readRowsF32(name: string, rows: number[]): Promise<Float32Array>;
+}
+
+export interface BuildProgress {
+  /** Checkpoint tensor just read. */
+  name: string;
+  /** How many checkpoint tensors have been read so far. */
+  index: number;
+  /** External data bytes written so far, all variants together. */
+  bytesWritten: number;
+}
+
+export class WeightError extends Error {
+  override name = 'WeightError';
+}
+
+// Embedding rows are read and converted in slices of about this many values (64 MB as float32).
+const EMBEDDING_SLICE_VALUES = 16 * 1024 * 1024;
+
+export class GraphBuilder {
+  readonly variants: VariantGraph[];
+  readonly inputs: ValueInfoDef[] = [];
+  readonly outputs: ValueInfoDef[] = [];
+  private readonly source: WeightSource;
+  private readonly onProgress?: (p: BuildProgress) => void;
+  private readonly paths = new Set<string>();
+  private readCount = 0;
+
+  constructor(source: WeightSource, variants: VariantGraph[], onProgress?: (p: BuildProgress) => void) {
+    if (variants.length === 0) throw new Error('GraphBuilder: no variants to build');
+    this.source = source;
+    this.variants = variants;
+    this.onProgress = onProgress;
+  }
+
+  private claim(path: string): void {
+    if (this.paths.has(path)) throw new Error(`GraphBuilder: node path ${path} used twice`);
+    this.paths.add(path);
+  }
+
+  /** Whether the checkpoint has a tensor (for optional weights such as `score.bias`). */
+  hasTensor(name: string): boolean {
+    return this.source.has(name);
+  }
+
+  /** Declares a graph input (same in every variant). */
+  input(name: string, elemType: DataTypeCode, shape: (number | string)[]): string {
+    this.inputs.push({ name, elemType, shape });
+    return name;
+  }
+
+  /** Declares the float32 graph output `name`, fed by `value` (cast from float16 where needed). */
+  output(name: string, value: string, shape: (number | string)[]): void {
+    for (const v of this.variants) v.floatOutput(name, value);
+    this.outputs.push({ name, elemType: DataType.FLOAT, shape });
+  }
+
+  /**
+   * Adds one node to every variant; returns its output names `<path>/output_<i>`. An empty string
+   * in `inputs` is an omitted optional input.
+   *
+   * @example
+   * const [y] = b.op('/model/layers.0/mlp/act/Sigmoid', 'Sigmoid', [gate]);
+   */
+  op(
+    path: string,
+    opType: string,
+    inputs: string[],
+    options: {
+      attrs?: Record<string, AttributeDef>;
+      domain?: string;
+      outputs?: number;
+      unused?: number[];
+    } = {},
+  ): string[] {
+    this.claim(path);
+    const count = options.outputs ?? 1;
+    const outs = Array.from({ length: count }, (_, i) =>
+      options.unused?.includes(i) ? '' : `${path}/output_${i}`,
+    );
+    for (const v of this.variants) v.node(path, opType, inputs, outs, options.attrs, options.domain);
+    return outs;
+  }
+
+  /** An inline int64 (or int32) constant in every variant. */
+  intConstant(name: string, values: number[], dims: number[], type: 'int64' | 'int32' = 'int64'): string {
+    for (const v of this.variants) v.intConstant(name, values, dims, type);
+    return name;
+  }
+
+  /** A float constant stored in each variant's activation type. */
+  floatConstant(name: string, values: Float32Array, dims: number[]): string {
+    for (const v of this.variants) v.floatTensor(name, values, dims);
+    return name;
+  }
+
+  private progress(name: string): void {
+    this.readCount++;
+    const bytesWritten = this.variants.reduce((s, v) => s + v.data.totalBytes, 0);
+    this.onProgress?.({ name, index: this.readCount, bytesWritten });
+  }
+
+  /** Checks a checkpoint tensor's shape before reading it. */
+  private checkShape(name: string, shape: number[]): void {
+    if (!this.source.has(name)) {
+      throw new WeightError(
+        `the checkpoint has no tensor "${name}", which this model needs. Is a shard missing?`,
+      );
+    }
+    const got = this.source.info(name).shape;
+    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
+      throw new WeightError(
+        `tensor "${name}" has shape ${JSON.stringify(got)} but config.json implies ${JSON.stringify(shape)}. ` +
+          'Does config.json belong to these weights?',
+      );
+    }
+  }
+
+  /** Reads a float tensor of the given shape (checked first). */
+  async read(name: string, shape: number[]): Promise<Float32Array> {
+    this.checkShape(name, shape);
+    const data = await this.source.readF32(name);
+    this.progress(name);
+    return data;
+  }
+
+  /** Reads selected rows of a 2-D tensor `[rows, cols]` (checked first). */
+  async readRows(name: string, shape: [number, number], rows: number[]): Promise<Float32Array> {
+    this.checkShape(name, shape);
+    const data = await this.source.readRowsF32(name, rows);
+    this.progress(name);
+    return data;
+  }
+
+  /**
+   * `y = x W^T + b` for checkpoint weights `<name>.weight` [n, k] and optional `<name>.bias` [n].
+   * Pass `weight` to use already-read data (e.g. two rows of an LM head) instead.
+   */
+  async linear(
+    path: string,
+    x: string,
+    spec: { name: string; n: number; k: number; bias: boolean; quantize: boolean; weight?: Float32Array },
+  ): Promise<string> {
+    this.claim(path);
+    const weight = spec.weight ?? (await this.read(`${spec.name}.weight`, [spec.n, spec.k]));
+    const bias = spec.bias ? await this.read(`${spec.name}.bias`, [spec.n]) : undefined;
+    let out = '';
+    for (const v of this.variants) {
+      out = v.linear(path, x, {
+        name: spec.name,
+        weight,
+        n: spec.n,
+        k: spec.k,
+        bias,
+        quantize: spec.quantize,
+      });
+    }
+    return out;
+  }
+
+  /** RMSNorm: ai.onnx SimplifiedLayerNormalization (an onnxruntime contrib op in the default domain). */
+  async rmsNorm(path: string, x: string, weightName: string, size: number, eps: number): Promise<string> {
+    const w = this.floatConstant(weightName, await this.read(weightName, [size]), [size]);
+    const [y] = this.op(path, 'SimplifiedLayerNormalization', [x, w], {
+      attrs: { axis: attr.int(-1), epsilon: attr.float(eps), stash_type: attr.int(1) },
+    });
+    return y;
+  }
+
+  /**
+   * Residual add + RMSNorm: com.microsoft SkipSimplifiedLayerNormalization. Returns the normalised
+   * value and (output 3) the residual sum `x + skip` for the next block.
+   */
+  async skipRmsNorm(
+    path: string,
+    x: string,
+    skip: string,
+    weightName: string,
+    size: number,
+    eps: number,
+    wantSum: boolean,
+  ): Promise<[string, string]> {
+    const w = this.floatConstant(weightName, await this.read(weightName, [size]), [size]);
+    const outs = this.op(path, 'SkipSimplifiedLayerNormalization', [x, skip, w], {
+      attrs: { epsilon: attr.float(eps) },
+      domain: 'com.microsoft',
+      outputs: wantSum ? 4 : 1,
+      unused: [1, 2],
+    });
+    return [outs[0], wantSum ? outs[3] : ''];
+  }
+
+  /**
+   * Embedding lookup of `ids` in `name` [vocab, hidden], read and converted in row slices so a
+   * 2 GB float32 table never sits in memory whole.
+   */
+  async embedding(path: string, ids: string, name: string, vocab: number, hidden: number): Promise<string> {
+    this.claim(path);
+    this.checkShape(name, [vocab, hidden]);
+    const sinks = this.variants.map((v) => v.embeddingBegin(name, vocab, hidden));
+    const sliceRows = Math.max(1, Math.floor(EMBEDDING_SLICE_VALUES / hidden));
+    if (sliceRows >= vocab) {
+      const all = await this.source.readF32(name);
+      for (const s of sinks) s.push(all);
+    } else {
+      for (let r = 0; r < vocab; r += sliceRows) {
+        const rows = Array.from({ length: Math.min(sliceRows, vocab - r) }, (_, i) => r + i);
+        const data = await this.source.readRowsF32(name, rows);
+        for (const s of sinks) s.push(data);
+      }
+    }
+    this.progress(name);
+    let out = '';
+    this.variants.forEach((v, i) => {
+      out = v.embeddingLookup(path, ids, sinks[i].end());
+    });
+    return out;
+  }
+}

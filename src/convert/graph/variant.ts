@@ -1,0 +1,230 @@
+/**
+ * One ONNX variant (fp32, fp16, q4 or q4f16) of the graph being built: its nodes, its initializers
+ * (streamed to an `ExternalDataWriter`) and the per-dtype choices - float32 or float16
+ * activations, MatMul or MatMulNBits for linear layers, Gather or GatherBlockQuantized for the
+ * embedding. `GraphBuilder` drives several variants with the same calls so a checkpoint is read
+ * once for all requested dtypes.
+ *
+ * Value names are derived from the node path the caller gives (`<path>/output_0`), identical in
+ * every variant, so the builder can hand one name to all of them.
+ *
+ * Deliberately does not: read checkpoints (the builder passes float32 data in) or decide graph
+ * structure beyond one layer's op choice.
+ */
+import { modelFileFor } from '../../core/spec.ts';
+import type { Dtype } from '../../core/types.ts';
+import {
+  attr,
+  DataType,
+  type AttributeDef,
+  type DataTypeCode,
+  type NodeDef,
+  type TensorDef,
+} from '../onnx-proto.ts';
+import { encodeFloats } from '../safetensors.ts';
+import { quantizeQ4, transpose } from '../quantize.ts';
+import { ExternalDataWriter } from './external-data.ts';
+
+export interface VariantOptions {
+  dtype: Dtype;
+  /** MatMulNBits / GatherBlockQuantized block size along K. */
+  blockSize: number;
+  /** q4/q4f16 only: store the embedding 4-bit (GatherBlockQuantized) instead of float. */
+  quantizeEmbedding: boolean;
+  /** Start a new external data file before it would exceed this many bytes. */
+  chunkBytes?: number;
+}
+
+export interface LinearSpec {
+  /** Base name of the initializers, e.g. `model.layers.0.self_attn.q_proj`. */
+  name: string;
+  /** Row-major [n, k] (PyTorch Linear layout). */
+  weight: Float32Array;
+  n: number;
+  k: number;
+  bias?: Float32Array;
+  /** Quantize in q4 variants (heads keep their tiny 2-row outputs in float). */
+  quantize: boolean;
+}
+
+// Tiny constants (axes, scalars) stay inside the .onnx file.
+const INLINE_LIMIT = 1024;
+
+export class VariantGraph {
+  readonly dtype: Dtype;
+  readonly modelFile: string;
+  readonly floatType: DataTypeCode;
+  readonly quantized: boolean;
+  readonly blockSize: number;
+  readonly quantizeEmbedding: boolean;
+  readonly data: ExternalDataWriter;
+  readonly nodes: NodeDef[] = [];
+  readonly inlineInitializers: TensorDef[] = [];
+  private readonly renames = new Map<string, string>();
+
+  constructor(dir: string, options: VariantOptions) {
+    this.dtype = options.dtype;
+    // `onnx/model_q4.onnx` in the folder layout of ../../core/spec.ts; this writes inside onnx/.
+    this.modelFile = modelFileFor(options.dtype).replace(/^onnx\//, '');
+    this.floatType =
+      options.dtype === 'fp16' || options.dtype === 'q4f16' ? DataType.FLOAT16 : DataType.FLOAT;
+    this.quantized = options.dtype === 'q4' || options.dtype === 'q4f16';
+    this.blockSize = options.blockSize;
+    this.quantizeEmbedding = this.quantized && options.quantizeEmbedding;
+    this.data = new ExternalDataWriter(dir, this.modelFile, options.chunkBytes);
+  }
+
+  get isF16(): boolean {
+    return this.floatType === DataType.FLOAT16;
+  }
+
+  node(
+    path: string,
+    opType: string,
+    inputs: string[],
+    outputs: string[],
+    attributes?: Record<string, AttributeDef>,
+    domain?: string,
+  ): void {
+    this.nodes.push({ name: path, opType, inputs, outputs, attributes, domain });
+  }
+
+  /** An int64/int32 constant kept inline. */
+  intConstant(name: string, values: number[], dims: number[], type: 'int64' | 'int32' = 'int64'): void {
+    const raw =
+      type === 'int64'
+        ? new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer)
+        : new Uint8Array(Int32Array.from(values).buffer);
+    this.inlineInitializers.push({
+      name,
+      dataType: type === 'int64' ? DataType.INT64 : DataType.INT32,
+      dims,
+      raw,
+    });
+  }
+
+  /** A float initializer in this variant's activation type (float32 or float16). */
+  floatTensor(name: string, values: Float32Array, dims: number[]): void {
+    const bytes = encodeFloats(this.isF16 ? 'F16' : 'F32', values);
+    if (bytes.byteLength <= INLINE_LIMIT) {
+      this.inlineInitializers.push({ name, dataType: this.floatType, dims, raw: bytes.slice() });
+    } else {
+      this.data.add(name, this.floatType, dims, bytes);
+    }
+  }
+
+  /**
+   * `y = x W^T (+ b)` as MatMul on a pre-transposed weight, or MatMulNBits (+ Add) in q4 variants.
+   * The result is always `<path>/output_0`.
+   */
+  linear(path: string, x: string, spec: LinearSpec): string {
+    const out = `${path}/output_0`;
+    const { n, k } = spec;
+    const biasName = `${spec.name}.bias`;
+    const mm = spec.bias ? `${path}/MatMul/output_0` : out;
+    if (this.quantized && spec.quantize) {
+      const q = quantizeQ4(spec.weight, n, k, this.blockSize, this.isF16 ? 'f16' : 'f32');
+      const qName = `${spec.name}.weight_Q4`;
+      const sName = `${spec.name}.weight_scales`;
+      this.data.add(qName, DataType.UINT8, [n, q.kBlocks, this.blockSize / 2], q.packed);
+      this.floatTensor(sName, q.scales, [n, q.kBlocks]);
+      this.node(
+        `${path}/MatMulNBits`,
+        'MatMulNBits',
+        [x, qName, sName],
+        [mm],
+        { K: attr.int(k), N: attr.int(n), bits: attr.int(4), block_size: attr.int(this.blockSize) },
+        'com.microsoft',
+      );
+    } else {
+      const wName = `${spec.name}.weight_T`;
+      this.floatTensor(wName, transpose(spec.weight, n, k), [k, n]);
+      this.node(`${path}/MatMul`, 'MatMul', [x, wName], [mm]);
+    }
+    if (spec.bias) {
+      this.floatTensor(biasName, spec.bias, [n]);
+      this.node(`${path}/Add`, 'Add', [mm, biasName], [out]);
+    }
+    return out;
+  }
+
+  /** Begins the embedding table; rows arrive in order through the returned `push`. */
+  embeddingBegin(name: string, vocab: number, hidden: number): EmbeddingSink {
+    if (this.quantizeEmbedding) {
+      if (hidden % this.blockSize !== 0) {
+        throw new Error(
+          `--quantize-embedding needs hidden_size (${hidden}) to be a multiple of the block size (${this.blockSize})`,
+        );
+      }
+      const kBlocks = hidden / this.blockSize;
+      const qName = `${name}_Q4`;
+      const sName = `${name}_scales`;
+      this.data.begin(qName, DataType.UINT8, [vocab, hidden / 2], (vocab * hidden) / 2);
+      // Scales are 1/16 of the fp32 table (68 MB for a 7B vocabulary): kept until the table is done.
+      const scales = new Float32Array(vocab * kBlocks);
+      let row = 0;
+      return {
+        push: (rows: Float32Array) => {
+          const count = rows.length / hidden;
+          const q = quantizeQ4(rows, count, hidden, this.blockSize, this.isF16 ? 'f16' : 'f32');
+          this.data.write(q.packed);
+          scales.set(q.scales, row * kBlocks);
+          row += count;
+        },
+        end: () => {
+          this.floatTensor(sName, scales, [vocab, kBlocks]);
+          return { kind: 'q4', data: qName, scales: sName };
+        },
+      };
+    }
+    const bytesPer = this.isF16 ? 2 : 4;
+    this.data.begin(name, this.floatType, [vocab, hidden], vocab * hidden * bytesPer);
+    return {
+      push: (rows: Float32Array) => this.data.write(encodeFloats(this.isF16 ? 'F16' : 'F32', rows)),
+      end: () => ({ kind: 'float', data: name }),
+    };
+  }
+
+  /** Gather (or GatherBlockQuantized) of `ids` from an embedding written with `embeddingBegin`. */
+  embeddingLookup(path: string, ids: string, table: EmbeddingTable): string {
+    const out = `${path}/output_0`;
+    if (table.kind === 'q4') {
+      this.node(
+        `${path}/GatherBlockQuantized`,
+        'GatherBlockQuantized',
+        [table.data, ids, table.scales],
+        [out],
+        {
+          bits: attr.int(4),
+          block_size: attr.int(this.blockSize),
+          gather_axis: attr.int(0),
+          quantize_axis: attr.int(1),
+        },
+        'com.microsoft',
+      );
+    } else {
+      this.node(`${path}/Gather`, 'Gather', [table.data, ids], [out], { axis: attr.int(0) });
+    }
+    return out;
+  }
+
+  /** Makes `value` the float32 graph output `name` (a Cast in float16 variants, a rename otherwise). */
+  floatOutput(name: string, value: string): void {
+    if (this.isF16)
+      this.node(`/model/${name}/Cast`, 'Cast', [value], [name], { to: attr.int(DataType.FLOAT) });
+    else this.renames.set(value, name);
+  }
+
+  /** Nodes with output renames applied. */
+  finalNodes(): NodeDef[] {
+    const r = (s: string) => this.renames.get(s) ?? s;
+    return this.nodes.map((n) => ({ ...n, inputs: n.inputs.map(r), outputs: n.outputs.map(r) }));
+  }
+}
+
+export type EmbeddingTable = { kind: 'float'; data: string } | { kind: 'q4'; data: string; scales: string };
+
+export interface EmbeddingSink {
+  push(rows: Float32Array): void;
+  end(): EmbeddingTable;
+}

@@ -1,0 +1,411 @@
+/**
+ * A minimal, hand-written protobuf ENCODER for the parts of `onnx.proto` the converter emits:
+ * ModelProto, GraphProto, NodeProto, AttributeProto (int, float, ints, floats, string, tensor),
+ * TensorProto (inline `raw_data` or external data), ValueInfoProto with symbolic dims.
+ *
+ * Encoding is bottom-up into a list of parts with known lengths, so a tensor's bytes can be a
+ * `FileSlice` (bytes already written to a scratch file) that is copied into the output only when
+ * the model file is written: a 2 GB model never has to sit in memory as one buffer.
+ *
+ * Deliberately does not: decode protobuf, validate graphs (onnxruntime does that when it loads the
+ * model), or support sparse tensors, subgraphs, functions or training info. Field numbers follow
+ * onnx/onnx.proto (proto2 syntax: repeated scalars are written unpacked, which every parser reads).
+ */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+
+/** TensorProto.DataType values used here. */
+export const DataType = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  INT32: 6,
+  INT64: 7,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+} as const;
+export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
+
+/** Bytes already written to a file, copied into the output when the model is written. */
+export interface FileSlice {
+  path: string;
+  offset: number;
+  length: number;
+}
+
+export type Part = Uint8Array | FileSlice;
+
+/** An encoded message: its parts, in order, and their total byte length. */
+export interface Encoded {
+  parts: Part[];
+  length: number;
+}
+
+export interface TensorDef {
+  name: string;
+  dataType: DataTypeCode;
+  dims: number[];
+  /** Inline bytes (little-endian, row-major), stored as `raw_data`. */
+  raw?: Uint8Array | FileSlice;
+  /** Bytes in an external file next to the model: `location` is relative to the model file. */
+  external?: { location: string; offset: number; length: number };
+}
+
+export type AttributeDef =
+  | { type: 'int'; value: number }
+  | { type: 'float'; value: number }
+  | { type: 'ints'; value: number[] }
+  | { type: 'floats'; value: number[] }
+  | { type: 'string'; value: string }
+  | { type: 'tensor'; value: TensorDef };
+
+export interface NodeDef {
+  opType: string;
+  /** '' (ai.onnx) when absent. */
+  domain?: string;
+  name?: string;
+  /** '' marks an omitted optional input / unused output. */
+  inputs: string[];
+  outputs: string[];
+  attributes?: Record<string, AttributeDef>;
+}
+
+/** A tensor-typed graph input/output; string dims are symbolic (`dim_param`). */
+export interface ValueInfoDef {
+  name: string;
+  elemType: DataTypeCode;
+  shape: (number | string)[];
+}
+
+export interface GraphDef {
+  name: string;
+  nodes: NodeDef[];
+  initializers: TensorDef[];
+  inputs: ValueInfoDef[];
+  outputs: ValueInfoDef[];
+}
+
+export interface ModelDef {
+  irVersion: number;
+  opsets: { domain: string; version: number }[];
+  producerName: string;
+  producerVersion: string;
+  docString?: string;
+  metadata?: Record<string, string>;
+  graph: GraphDef;
+}
+
+/** Attribute constructors, e.g. `{ num_heads: attr.int(28), epsilon: attr.float(1e-6) }`. */
+export const attr = {
+  int: (value: number): AttributeDef => ({ type: 'int', value }),
+  float: (value: number): AttributeDef => ({ type: 'float', value }),
+  ints: (value: number[]): AttributeDef => ({ type: 'ints', value }),
+  floats: (value: number[]): AttributeDef => ({ type: 'floats', value }),
+  string: (value: string): AttributeDef => ({ type: 'string', value }),
+  tensor: (value: TensorDef): AttributeDef => ({ type: 'tensor', value }),
+};
+
+const WIRE_VARINT = 0;
+const WIRE_LEN = 2;
+const WIRE_FIXED32 = 5;
+
+const textEncoder = new TextEncoder();
+
+/** Accumulates the fields of one message; nested messages are appended without copying. */
+class MessageWriter {
+  private parts: Part[] = [];
+  private length = 0;
+  private scratch = new Uint8Array(64);
+  private used = 0;
+
+  private flushScratch(): void {
+    if (this.used === 0) return;
+    this.parts.push(this.scratch.subarray(0, this.used));
+    this.scratch = new Uint8Array(Math.max(64, this.scratch.length));
+    this.used = 0;
+  }
+
+  private byte(b: number): void {
+    if (this.used === this.scratch.length) {
+      this.flushScratch();
+      this.scratch = new Uint8Array(256);
+    }
+    this.scratch[this.used++] = b;
+    this.length++;
+  }
+
+  private rawVarint(value: number | bigint): void {
+    if (typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+      // Plain arithmetic: bit operators would truncate to 32 bits.
+      let v = value;
+      while (v >= 0x80) {
+        this.byte((v % 0x80) | 0x80);
+        v = Math.floor(v / 0x80);
+      }
+      this.byte(v);
+      return;
+    }
+    // Negative int64 (e.g. axis -1) is sent as its 64-bit two's complement: 10 bytes.
+    let v = BigInt.asUintN(64, BigInt(value));
+    while (v >= 0x80n) {
+      this.byte(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    this.byte(Number(v));
+  }
+
+  private tag(field: number, wire: number): void {
+    this.rawVarint(field * 8 + wire);
+  }
+
+  varint(field: number, value: number | bigint): void {
+    if (typeof value === 'number' && !Number.isInteger(value)) {
+      throw new Error(`onnx-proto: field ${field} needs an integer, got ${value}`);
+    }
+    this.tag(field, WIRE_VARINT);
+    this.rawVarint(value);
+  }
+
+  float32(field: number, value: number): void {
+    this.tag(field, WIRE_FIXED32);
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, value, true);
+    for (const x of b) this.byte(x);
+  }
+
+  string(field: number, value: string): void {
+    this.bytes(field, textEncoder.encode(value));
+  }
+
+  bytes(field: number, data: Uint8Array | FileSlice): void {
+    this.tag(field, WIRE_LEN);
+    const n = data instanceof Uint8Array ? data.length : data.length;
+    this.rawVarint(n);
+    this.flushScratch();
+    this.parts.push(data);
+    this.length += n;
+  }
+
+  message(field: number, msg: Encoded): void {
+    this.tag(field, WIRE_LEN);
+    this.rawVarint(msg.length);
+    this.flushScratch();
+    for (const p of msg.parts) this.parts.push(p);
+    this.length += msg.length;
+  }
+
+  finish(): Encoded {
+    this.flushScratch();
+    return { parts: this.parts, length: this.length };
+  }
+}
+
+function encodeStringEntry(key: string, value: string): Encoded {
+  const w = new MessageWriter();
+  w.string(1, key);
+  w.string(2, value);
+  return w.finish();
+}
+
+/** Encodes a TensorProto. */
+export function encodeTensor(t: TensorDef): Encoded {
+  const w = new MessageWriter();
+  for (const d of t.dims) w.varint(1, d);
+  w.varint(2, t.dataType);
+  w.string(8, t.name);
+  if (t.raw && t.external) throw new Error(`onnx-proto: tensor ${t.name} has both inline and external data`);
+  if (t.raw) w.bytes(9, t.raw);
+  if (t.external) {
+    w.message(13, encodeStringEntry('location', t.external.location));
+    w.message(13, encodeStringEntry('offset', String(t.external.offset)));
+    w.message(13, encodeStringEntry('length', String(t.external.length)));
+    w.varint(14, 1); // data_location = EXTERNAL
+  }
+  return w.finish();
+}
+
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+
+function encodeAttribute(name: string, a: AttributeDef): Encoded {
+  const w = new MessageWriter();
+  w.string(1, name);
+  switch (a.type) {
+    case 'float':
+      w.float32(2, a.value);
+      break;
+    case 'int':
+      w.varint(3, a.value);
+      break;
+    case 'string':
+      w.string(4, a.value);
+      break;
+    case 'tensor':
+      w.message(5, encodeTensor(a.value));
+      break;
+    case 'floats':
+      for (const f of a.value) w.float32(7, f);
+      break;
+    case 'ints':
+      for (const i of a.value) w.varint(8, i);
+      break;
+  }
+  w.varint(20, ATTR_TYPE[a.type]);
+  return w.finish();
+}
+
+/** Encodes a NodeProto. */
+export function encodeNode(n: NodeDef): Encoded {
+  const w = new MessageWriter();
+  for (const i of n.inputs) w.string(1, i);
+  for (const o of n.outputs) w.string(2, o);
+  if (n.name) w.string(3, n.name);
+  w.string(4, n.opType);
+  for (const [k, a] of Object.entries(n.attributes ?? {})) w.message(5, encodeAttribute(k, a));
+  if (n.domain) w.string(7, n.domain);
+  return w.finish();
+}
+
+/** Encodes a ValueInfoProto of tensor type. */
+export function encodeValueInfo(v: ValueInfoDef): Encoded {
+  const shape = new MessageWriter();
+  for (const d of v.shape) {
+    const dim = new MessageWriter();
+    if (typeof d === 'number') dim.varint(1, d);
+    else dim.string(2, d);
+    shape.message(1, dim.finish());
+  }
+  const tensorType = new MessageWriter();
+  tensorType.varint(1, v.elemType);
+  tensorType.message(2, shape.finish());
+  const type = new MessageWriter();
+  type.message(1, tensorType.finish());
+  const w = new MessageWriter();
+  w.string(1, v.name);
+  w.message(2, type.finish());
+  return w.finish();
+}
+
+/** Encodes a GraphProto. */
+export function encodeGraph(g: GraphDef): Encoded {
+  const w = new MessageWriter();
+  for (const n of g.nodes) w.message(1, encodeNode(n));
+  w.string(2, g.name);
+  for (const t of g.initializers) w.message(5, encodeTensor(t));
+  for (const i of g.inputs) w.message(11, encodeValueInfo(i));
+  for (const o of g.outputs) w.message(12, encodeValueInfo(o));
+  return w.finish();
+}
+
+/**
+ * Encodes a ModelProto.
+ *
+ * @example
+ * const enc = encodeModel({ irVersion: 8, opsets: [{ domain: '', version: 17 }], producerName: 'prm',
+ *   producerVersion: '0.1', graph: { name: 'g', nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['y'] }],
+ *   initializers: [], inputs: [{ name: 'x', elemType: DataType.FLOAT, shape: ['n'] }],
+ *   outputs: [{ name: 'y', elemType: DataType.FLOAT, shape: ['n'] }] } });
+ * writeFileSync('relu.onnx', encodedToBytes(enc));
+ */
+export function encodeModel(m: ModelDef): Encoded {
+  const w = new MessageWriter();
+  w.varint(1, m.irVersion);
+  w.string(2, m.producerName);
+  w.string(3, m.producerVersion);
+  if (m.docString) w.string(6, m.docString);
+  w.message(7, encodeGraph(m.graph));
+  for (const o of m.opsets) {
+    const op = new MessageWriter();
+    if (o.domain) op.string(1, o.domain);
+    op.varint(2, o.version);
+    w.message(8, op.finish());
+  }
+  for (const [k, v] of Object.entries(m.metadata ?? {})) w.message(14, encodeStringEntry(k, v));
+  return w.finish();
+}
+
+function readSlice(slice: FileSlice, into: Uint8Array, fds: Map<string, number>): void {
+  let fd = fds.get(slice.path);
+  if (fd === undefined) {
+    fd = openSync(slice.path, 'r');
+    fds.set(slice.path, fd);
+  }
+  let done = 0;
+  while (done < into.length) {
+    const n = readSync(fd, into, done, into.length - done, slice.offset + done);
+    if (n === 0)
+      throw new Error(`onnx-proto: ${slice.path} ended before offset ${slice.offset + slice.length}`);
+    done += n;
+  }
+}
+
+/** Joins an encoded message into one buffer, reading any file slices (for small models and tests). */
+export function encodedToBytes(e: Encoded): Uint8Array {
+  const out = new Uint8Array(e.length);
+  const fds = new Map<string, number>();
+  try {
+    let at = 0;
+    for (const p of e.parts) {
+      if (p instanceof Uint8Array) out.set(p, at);
+      else readSlice(p, out.subarray(at, at + p.length), fds);
+      at += p.length;
+    }
+  } finally {
+    for (const fd of fds.values()) closeSync(fd);
+  }
+  return out;
+}
+
+/**
+ * Writes an encoded message to `path`, copying file slices in 16 MiB pieces so memory stays flat.
+ * Returns the number of bytes written.
+ */
+export function writeEncoded(e: Encoded, path: string): number {
+  const out = openSync(path, 'w');
+  const fds = new Map<string, number>();
+  const CHUNK = 16 * 1024 * 1024;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    if (pendingBytes === 0) return;
+    const joined = new Uint8Array(pendingBytes);
+    let at = 0;
+    for (const p of pending) {
+      joined.set(p, at);
+      at += p.length;
+    }
+    writeAll(out, joined);
+    pending = [];
+    pendingBytes = 0;
+  };
+  try {
+    let buf: Uint8Array | undefined;
+    for (const p of e.parts) {
+      if (p instanceof Uint8Array) {
+        // Thousands of tiny header parts: batch them into few writes.
+        pending.push(p);
+        pendingBytes += p.length;
+        if (pendingBytes >= CHUNK) flush();
+        continue;
+      }
+      flush();
+      buf ??= new Uint8Array(CHUNK);
+      for (let done = 0; done < p.length;) {
+        const n = Math.min(CHUNK, p.length - done);
+        const view = buf.subarray(0, n);
+        readSlice({ path: p.path, offset: p.offset + done, length: n }, view, fds);
+        writeAll(out, view);
+        done += n;
+      }
+    }
+    flush();
+  } finally {
+    for (const fd of fds.values()) closeSync(fd);
+    closeSync(out);
+  }
+  return e.length;
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let done = 0;
+  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+}
