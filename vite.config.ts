@@ -5,7 +5,7 @@
  * - Self-hosts onnxruntime-web's wasm/mjs pair under `/ort/` (never a CDN).
  * - Sends COOP/COEP so multi-threaded WASM works (`crossOriginIsolated`).
  */
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, defaultClientConditions, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import {
   createReadStream,
@@ -113,6 +113,8 @@ export default defineConfig({
   plugins: [svelte(), staticDirs()],
   server: { headers: SECURITY_HEADERS, host: '127.0.0.1' },
   preview: { headers: SECURITY_HEADERS, host: '127.0.0.1' },
+  // Use onnxruntime's build that loads its wasm from /ort/ instead of bundling a second 26.8 MB copy.
+  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: { target: 'es2022', sourcemap: true },

@@ -1,0 +1,217 @@
+/**
+ * Which backend (WebGPU or WASM) and which ONNX variant (dtype) run a model, and why, from what
+ * the browser offers (adapter, `shader-f16`, limits, isolation) and what the model ships
+ * (`prm.json` dtypes). Also the memory warnings shown before a download.
+ *
+ * Pure decisions over plain data, so they are unit-tested in Node; probing the browser and
+ * loading sessions happen in ort-web.ts.
+ */
+import type { Dtype } from '../core/types.ts';
+import type { Backend, BackendInfo } from './protocol.ts';
+import { formatBytes } from './errors.ts';
+
+export interface AdapterFacts {
+  vendor: string;
+  architecture: string;
+  shaderF16: boolean;
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+  /** Smallest subgroup size, when the adapter has the `subgroups` feature. */
+  subgroupMinSize?: number;
+}
+
+/** Below this subgroup size onnxruntime's attention kernels are wrong; ort-web.ts turns subgroups off. */
+export const MIN_SUBGROUP_SIZE = 16;
+
+/** What the browser offers, as probed once in the worker. */
+export interface Environment {
+  /** null when there is no WebGPU adapter; `noAdapterReason` then says why. */
+  adapter: AdapterFacts | null;
+  noAdapterReason?: string;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  /** navigator.deviceMemory in GB when the browser tells (Chromium rounds it, max 8). */
+  deviceMemoryGb?: number;
+}
+
+export interface VariantChoice {
+  backend: Backend;
+  dtype: Dtype;
+  reason: string;
+}
+
+/**
+ * WASM threads: up to 4 when cross-origin isolated (SharedArrayBuffer), else 1, because ORT
+ * silently falls back to one thread without isolation and more than 4 rarely helps a batch of one.
+ *
+ * @example
+ * wasmThreads(true, 16); // 4
+ * wasmThreads(false, 16); // 1
+ */
+export function wasmThreads(crossOriginIsolated: boolean, hardwareConcurrency: number): number {
+  if (!crossOriginIsolated) return 1;
+  return Math.max(1, Math.min(4, Math.floor(hardwareConcurrency) || 1));
+}
+
+// Preference per backend. fp16 activations need shader-f16 on WebGPU and have few kernels on the
+// WASM CPU provider, so they come last there.
+const WEBGPU_F16_ORDER: Dtype[] = ['q4f16', 'q4', 'fp16', 'fp32'];
+const WEBGPU_ORDER: Dtype[] = ['q4', 'fp32'];
+const WASM_ORDER: Dtype[] = ['q4', 'fp32', 'q4f16', 'fp16'];
+const NEEDS_F16: Dtype[] = ['q4f16', 'fp16'];
+
+function listOf(dtypes: Dtype[]): string {
+  return dtypes.join(', ');
+}
+
+/**
+ * Picks backend and dtype. `backend`/`dtype` may be forced by the caller; a forced choice that
+ * cannot run falls back to the automatic one and the reason says so.
+ *
+ * @example
+ * chooseVariant({ adapter: { shaderF16: false, ... }, ... }, ['fp32', 'q4', 'q4f16']);
+ * // { backend: 'webgpu', dtype: 'q4', reason: 'WebGPU adapter (...) has no shader-f16, so q4 (4-bit weights, fp32 activations) ...' }
+ */
+export function chooseVariant(
+  env: Environment,
+  available: Dtype[],
+  want: { backend?: Backend | 'auto'; dtype?: Dtype | 'auto' } = {},
+): VariantChoice {
+  if (available.length === 0) throw new Error('chooseVariant: the model offers no dtypes');
+  // Sentences joined into `reason`, in the order a person would ask: which backend, which variant.
+  const said: string[] = [];
+  let backend: Backend;
+  const a = env.adapter;
+  const adapterName = a
+    ? `WebGPU adapter "${[a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown'}"`
+    : '';
+  if (want.backend === 'wasm') {
+    backend = 'wasm';
+    said.push('WASM was requested');
+  } else if (!a) {
+    backend = 'wasm';
+    const why = env.noAdapterReason ?? 'No WebGPU adapter';
+    said.push(
+      want.backend === 'webgpu'
+        ? `WebGPU was requested but: ${why}; running on WASM`
+        : `${why}, so running on WASM`,
+    );
+  } else {
+    backend = 'webgpu';
+  }
+  const f16 = backend === 'webgpu' && a?.shaderF16 === true;
+  const order = backend === 'wasm' ? WASM_ORDER : f16 ? WEBGPU_F16_ORDER : WEBGPU_ORDER;
+  const wasmHow = `${env.crossOriginIsolated ? `multi-threaded (${wasmThreads(true, env.hardwareConcurrency)} threads)` : 'single-threaded (the page is not cross-origin isolated)'} WASM`;
+  const sub = a?.subgroupMinSize;
+  const subNote =
+    sub !== undefined && sub < MIN_SUBGROUP_SIZE
+      ? `Its subgroups are ${sub} wide, narrower than the ${MIN_SUBGROUP_SIZE} onnxruntime's attention kernels assume, so they are turned off`
+      : '';
+  const finish = (b: Backend, d: Dtype, tail: string): VariantChoice => ({
+    backend: b,
+    dtype: d,
+    reason: [...said, tail, b === 'webgpu' ? subNote : ''].filter(Boolean).join('. ') + '.',
+  });
+
+  if (want.dtype && want.dtype !== 'auto') {
+    const d = want.dtype;
+    if (!available.includes(d)) said.push(`${d} was requested but the model only has ${listOf(available)}`);
+    else if (backend === 'webgpu' && NEEDS_F16.includes(d) && !f16)
+      said.push(`${d} was requested but ${adapterName} has no shader-f16`);
+    else
+      return finish(
+        backend,
+        d,
+        backend === 'webgpu' ? `${adapterName}; ${d} as requested` : `${d} as requested, on ${wasmHow}`,
+      );
+  }
+  const dtype = order.find((d) => available.includes(d));
+  if (!dtype) {
+    // Only fp16 variants and an adapter without shader-f16: WASM is the one way to run them.
+    const fallback = WASM_ORDER.find((d) => available.includes(d))!;
+    return finish(
+      'wasm',
+      fallback,
+      `${adapterName} has no shader-f16 and the model only has ${listOf(available)}, so running ${fallback} on ${wasmHow}`,
+    );
+  }
+  if (backend === 'webgpu') {
+    const desc =
+      dtype === 'q4f16'
+        ? ' (4-bit weights, fp16 activations)'
+        : dtype === 'q4'
+          ? ' (4-bit weights, fp32 activations)'
+          : '';
+    const why = f16
+      ? dtype === 'q4f16'
+        ? 'has shader-f16'
+        : `has shader-f16 but the model has no q4f16`
+      : 'has no shader-f16';
+    return finish(backend, dtype, `${adapterName} ${why}, so ${dtype}${desc} on WebGPU`);
+  }
+  return finish(backend, dtype, `${dtype}${dtype === 'q4' ? ' (4-bit weights)' : ''} on ${wasmHow}`);
+}
+
+/** The full BackendInfo reported to the page for a choice. */
+export function backendInfo(env: Environment, choice: VariantChoice): BackendInfo {
+  const info: BackendInfo = {
+    backend: choice.backend,
+    dtype: choice.dtype,
+    reason: choice.reason,
+    threads: choice.backend === 'wasm' ? wasmThreads(env.crossOriginIsolated, env.hardwareConcurrency) : 1,
+    crossOriginIsolated: env.crossOriginIsolated,
+  };
+  if (env.adapter) info.adapter = { ...env.adapter };
+  return info;
+}
+
+const GB = 1024 ** 3;
+
+/**
+ * Warnings about memory before a download or a session: the adapter's buffer limits against the
+ * largest single file or weight, wasm32's 4 GB, ArrayBuffer sizes and the device's memory.
+ *
+ * @example
+ * memoryWarnings(env, 'webgpu', { totalBytes: 5e9, largestTensorBytes: 1.2e9 });
+ * // ['The largest weight (1.12 GB) exceeds this GPU's maxStorageBufferBindingSize (1 GB); ...']
+ */
+export function memoryWarnings(
+  env: Environment,
+  backend: Backend,
+  sizes: {
+    totalBytes: number;
+    largestTensorBytes?: number;
+    largestTensorName?: string;
+    modelFileBytes?: number;
+  },
+): string[] {
+  const out: string[] = [];
+  const a = env.adapter;
+  if (backend === 'webgpu' && a && sizes.largestTensorBytes !== undefined) {
+    const limit = Math.min(a.maxBufferSize, a.maxStorageBufferBindingSize);
+    if (sizes.largestTensorBytes > limit) {
+      const which =
+        a.maxStorageBufferBindingSize <= a.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+      out.push(
+        `The largest weight${sizes.largestTensorName ? ` (${sizes.largestTensorName})` : ''} is ${formatBytes(sizes.largestTensorBytes)}, more than this GPU's ${which} (${formatBytes(limit)}); ` +
+          'WebGPU will likely fail to load it. Use a variant with a quantized embedding, or WASM.',
+      );
+    }
+  }
+  if (backend === 'wasm' && sizes.totalBytes > 4 * GB) {
+    out.push(
+      `The model is ${formatBytes(sizes.totalBytes)}, more than WASM's 4 GB memory; it cannot run on WASM. Use a smaller or 4-bit variant.`,
+    );
+  }
+  if (sizes.modelFileBytes !== undefined && sizes.modelFileBytes > 2 * GB) {
+    out.push(
+      `The .onnx file itself is ${formatBytes(sizes.modelFileBytes)}; browsers cap single buffers near 2 GB. Convert it with external data.`,
+    );
+  }
+  if (env.deviceMemoryGb !== undefined && sizes.totalBytes > (env.deviceMemoryGb * GB) / 2) {
+    out.push(
+      `The model is ${formatBytes(sizes.totalBytes)} and this device reports about ${env.deviceMemoryGb} GB of memory; loading may fail or slow the machine down.`,
+    );
+  }
+  return out;
+}

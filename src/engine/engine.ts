@@ -1,0 +1,403 @@
+/**
+ * The scoring engine behind the worker protocol: it answers `WorkerRequest`s with
+ * `WorkerReply`s, keeps the loaded model, runs `load`/`inspect`/`score` one at a time, cancels
+ * on request, and falls back from WebGPU to WASM (reload, retry once) when the GPU fails.
+ *
+ * Everything that touches the browser or onnxruntime is injected (`EngineDeps`), so the logic is
+ * tested in Node with fakes; worker.ts wires the real pieces. It does not segment text (the page
+ * sends steps) nor build prompts (the core pipeline does).
+ */
+import { PromptError } from '../core/families/common.ts';
+import { ContextLengthError, planSolution, scoreSolutions, type LogitsRunner } from '../core/pipeline.ts';
+import type { Dtype } from '../core/types.ts';
+import { wasmThreads, type Environment } from './backend.ts';
+import { CancelledError, EngineError } from './errors.ts';
+import { loadPlanned, planModel, type LoadedState } from './loader.ts';
+import type {
+  CacheEntry,
+  FileProgress,
+  ModelSource,
+  SolutionResult,
+  WorkerReply,
+  WorkerRequest,
+} from './protocol.ts';
+import type { Runtime } from './runtime.ts';
+import type { ModelFiles } from './sources/types.ts';
+
+export interface EngineDeps {
+  runtime: Runtime;
+  probe(): Promise<Environment>;
+  open(source: ModelSource): Promise<ModelFiles>;
+  listBundled(): Promise<{ id: string; name: string; bytes: number; dtypes: Dtype[] }[]>;
+  cacheList(): Promise<CacheEntry[]>;
+  cacheClear(repo?: string): Promise<void>;
+  storageEstimate?(): Promise<{ usage?: number; quota?: number } | null>;
+  post(reply: WorkerReply): void;
+  now?(): number;
+}
+
+/** Batches for one runner call: at most this many solutions and padded tokens. */
+const MAX_BATCH = 8;
+const MAX_BATCH_TOKENS = 8192;
+
+type Job = Extract<WorkerRequest, { type: 'load' | 'inspect' | 'score' }>;
+
+/**
+ * Lets queued messages (a `cancel`) in. A WASM run settles through microtasks only, so a score
+ * loop that just awaits runs would finish before the worker ever reads the cancel.
+ */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function toReplyError(e: unknown, requestId?: number): WorkerReply {
+  if (e instanceof EngineError) {
+    const r: WorkerReply = { status: 'error', requestId, code: e.code, message: e.message };
+    if (e.file !== undefined) r.file = e.file;
+    if (e.bytesNeeded !== undefined) r.bytesNeeded = e.bytesNeeded;
+    return r;
+  }
+  if (e instanceof PromptError) return { status: 'error', requestId, code: 'prompt', message: e.message };
+  const message = e instanceof Error ? e.message : String(e);
+  return { status: 'error', requestId, code: 'internal', message: `Unexpected engine failure: ${message}` };
+}
+
+/**
+ * Splits solutions into runner batches by count and padded token budget.
+ *
+ * @example
+ * batchesOf([100, 5000, 5000, 10], 8, 8192); // [[0], [1], [2, 3]]
+ */
+export function batchesOf(lengths: number[], maxItems = MAX_BATCH, maxTokens = MAX_BATCH_TOKENS): number[][] {
+  const out: number[][] = [];
+  let cur: number[] = [];
+  let maxLen = 0;
+  lengths.forEach((len, i) => {
+    const nextMax = Math.max(maxLen, len);
+    if (cur.length > 0 && (cur.length + 1 > maxItems || nextMax * (cur.length + 1) > maxTokens)) {
+      out.push(cur);
+      cur = [];
+      maxLen = 0;
+    }
+    cur.push(i);
+    maxLen = Math.max(maxLen, len);
+  });
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+export class Engine {
+  private active: LoadedState | null = null;
+  private gpuLost: string | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly aborts = new Map<number, AbortController>();
+  private envPromise: Promise<Environment> | null = null;
+
+  constructor(private readonly deps: EngineDeps) {
+    deps.runtime.onDeviceLost((reason) => {
+      this.gpuLost = reason;
+    });
+  }
+
+  private env(): Promise<Environment> {
+    this.envPromise ??= this.deps.probe();
+    return this.envPromise;
+  }
+
+  private now(): number {
+    return this.deps.now ? this.deps.now() : performance.now();
+  }
+
+  /** Handles one request; replies go through `deps.post`. Resolves when the request is answered. */
+  handle(req: WorkerRequest): Promise<void> {
+    switch (req?.type) {
+      case 'probe':
+        return this.probe(req.requestId);
+      case 'list-bundled':
+        return this.deps.listBundled().then(
+          (models) => this.deps.post({ status: 'bundled', requestId: req.requestId, models }),
+          (e) => this.deps.post(toReplyError(e, req.requestId)),
+        );
+      case 'cancel': {
+        this.aborts.get(req.requestId)?.abort();
+        return Promise.resolve();
+      }
+      case 'cache-list':
+        return this.cacheReply(req.requestId);
+      case 'cache-clear':
+        return this.deps.cacheClear(req.repo).then(
+          () => this.cacheReply(req.requestId),
+          (e) => this.deps.post(toReplyError(e, req.requestId)),
+        );
+      case 'load':
+      case 'inspect':
+      case 'score':
+        return this.enqueue(req);
+      default: {
+        const unknown: never = req;
+        this.deps.post({
+          status: 'error',
+          code: 'bad-request',
+          message: `Unknown request type ${JSON.stringify((unknown as { type?: unknown })?.type)}; expected probe, list-bundled, inspect, load, score, cancel, cache-list or cache-clear.`,
+        });
+        return Promise.resolve();
+      }
+    }
+  }
+
+  private async probe(requestId?: number): Promise<void> {
+    const env = await this.env();
+    const a = env.adapter;
+    const threads = wasmThreads(env.crossOriginIsolated, env.hardwareConcurrency);
+    this.deps.post({
+      status: 'probed',
+      requestId,
+      webgpu: a !== null,
+      shaderF16: a?.shaderF16 ?? false,
+      crossOriginIsolated: env.crossOriginIsolated,
+      threads,
+      ...(a ? { adapter: { ...a } } : {}),
+      reason: a
+        ? `WebGPU adapter "${[a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown'}"${a.shaderF16 ? ' with' : ' without'} shader-f16`
+        : `${env.noAdapterReason ?? 'No WebGPU adapter'}; models run on WASM with ${threads} thread${threads > 1 ? 's' : ''}`,
+    });
+  }
+
+  private async cacheReply(requestId?: number): Promise<void> {
+    try {
+      const entries = await this.deps.cacheList();
+      const est = (await this.deps.storageEstimate?.()) ?? null;
+      const reply: WorkerReply = { status: 'cache', requestId, entries };
+      if (est?.usage !== undefined) reply.usage = est.usage;
+      if (est?.quota !== undefined) reply.quota = est.quota;
+      this.deps.post(reply);
+    } catch (e) {
+      this.deps.post(toReplyError(e, requestId));
+    }
+  }
+
+  private enqueue(req: Job): Promise<void> {
+    const abort = new AbortController();
+    this.aborts.set(req.requestId, abort);
+    const run = async () => {
+      try {
+        if (abort.signal.aborted) throw new CancelledError();
+        if (req.type === 'score') await this.score(req, abort.signal);
+        else await this.load(req, abort.signal);
+      } catch (e) {
+        if (e instanceof CancelledError || abort.signal.aborted)
+          this.deps.post({ status: 'cancelled', requestId: req.requestId });
+        else this.deps.post(toReplyError(e, req.requestId));
+      } finally {
+        this.aborts.delete(req.requestId);
+      }
+    };
+    const next = this.queue.then(run);
+    this.queue = next;
+    return next;
+  }
+
+  private async load(req: Extract<Job, { type: 'load' | 'inspect' }>, signal: AbortSignal): Promise<void> {
+    const env = await this.env();
+    const files = await this.deps.open(req.source);
+    const want = { backend: req.backend, dtype: req.dtype };
+    const planned = await planModel(files, env, want, signal);
+    this.deps.post({ status: 'plan', requestId: req.requestId, plan: planned.plan });
+    if (req.type === 'inspect') return;
+    const hooks = {
+      signal,
+      onDownload: (file: string, loaded: number, total: number, perFile: FileProgress[]) =>
+        this.deps.post({
+          status: 'progress',
+          requestId: req.requestId,
+          phase: 'download',
+          file,
+          loaded,
+          total,
+          files: perFile,
+        }),
+      onPhase: (phase: 'compile' | 'warmup') =>
+        this.deps.post({ status: 'progress', requestId: req.requestId, phase, loaded: 0, total: 1 }),
+      // A bad model fails its checks before this, leaving the current model usable; a good one
+      // replaces it, and the old session is freed before the new one takes memory.
+      beforeCreate: () => this.unload(),
+      now: () => this.now(),
+    };
+    let state: LoadedState;
+    try {
+      state = await loadPlanned(planned, this.deps.runtime, env, hooks);
+    } catch (e) {
+      if (!(e instanceof EngineError) || e.code !== 'backend' || planned.choice.backend !== 'webgpu') throw e;
+      const wasm = await planModel(files, env, { backend: 'wasm', dtype: req.dtype }, signal);
+      const reason = `${e.message}; loading ${wasm.choice.dtype} on WASM instead`;
+      this.deps.post({
+        status: 'backend-changed',
+        requestId: req.requestId,
+        backend: wasm.plan.backend,
+        reason,
+      });
+      state = await loadPlanned(wasm, this.deps.runtime, env, hooks);
+      state.backend.reason = `${reason}. ${state.backend.reason}`;
+    }
+    this.active = state;
+    this.gpuLost = null;
+    this.deps.post({
+      status: 'loaded',
+      requestId: req.requestId,
+      model: {
+        spec: state.planned.spec,
+        bytes: state.bytes,
+        backend: state.backend,
+        timings: state.timings,
+        label: state.planned.plan.label,
+        warnings: state.warnings,
+      },
+    });
+  }
+
+  private async unload(): Promise<void> {
+    const old = this.active;
+    this.active = null;
+    await old?.session.dispose().catch(() => undefined);
+  }
+
+  /** Reloads the active model on WASM after a WebGPU failure and tells the page. */
+  private async fallbackToWasm(reason: string, requestId: number, signal: AbortSignal): Promise<LoadedState> {
+    const old = this.active!;
+    const env = await this.env();
+    await old.session.dispose().catch(() => undefined);
+    this.active = null;
+    const planned = await planModel(old.planned.files, env, { backend: 'wasm' }, signal);
+    const message = `${reason}; reloading the model on WASM (${planned.choice.dtype}) and running again`;
+    this.deps.post({ status: 'backend-changed', requestId, backend: planned.plan.backend, reason: message });
+    const state = await loadPlanned(planned, this.deps.runtime, env, { signal, now: () => this.now() });
+    state.backend.reason = `${message}. ${state.backend.reason}`;
+    this.active = state;
+    this.gpuLost = null;
+    return state;
+  }
+
+  /** The runner the pipeline calls: WebGPU failures reload on WASM and retry once. */
+  private runner(requestId: number, signal: AbortSignal): LogitsRunner {
+    return {
+      run: async (batch) => {
+        if (signal.aborted) throw new CancelledError();
+        let state = this.active!;
+        if (this.gpuLost && state.session.backend === 'webgpu')
+          state = await this.fallbackToWasm(this.gpuLost, requestId, signal);
+        let out;
+        try {
+          out = await state.session.run(batch);
+        } catch (e) {
+          if (state.session.backend !== 'webgpu' || (e instanceof EngineError && e.code === 'bad-model')) {
+            if (e instanceof EngineError) throw e;
+            throw new EngineError('backend', `The model run failed on WASM: ${(e as Error).message}`, {
+              cause: e,
+            });
+          }
+          state = await this.fallbackToWasm(
+            `The WebGPU run failed (${(e as Error).message})`,
+            requestId,
+            signal,
+          );
+          out = await state.session.run(batch);
+        }
+        // A result that arrives after a cancel is dropped: the page must never see it.
+        if (signal.aborted) throw new CancelledError();
+        return out;
+      },
+    };
+  }
+
+  private async score(req: Extract<Job, { type: 'score' }>, signal: AbortSignal): Promise<void> {
+    const state = this.active;
+    if (!state) throw new EngineError('not-loaded', 'No model is loaded yet; load a model before scoring.');
+    const { spec } = state.planned;
+    const tokenizer = state.tokenizer;
+    if (!Array.isArray(req.solutions) || req.solutions.length === 0) {
+      throw new EngineError('bad-request', 'score needs at least one solution (a list of steps).');
+    }
+    const threshold = req.threshold ?? spec.default_threshold;
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
+      throw new EngineError(
+        'bad-request',
+        `The threshold must be a number between 0 and 1, got ${String(req.threshold)}.`,
+      );
+    }
+    // Plan everything first: an overflow is reported before any model time is spent.
+    const lengths: number[] = [];
+    for (let i = 0; i < req.solutions.length; i++) {
+      let plan;
+      try {
+        plan = planSolution(spec, tokenizer, req.problem, req.solutions[i]);
+      } catch (e) {
+        if (e instanceof PromptError) {
+          throw new EngineError(
+            'prompt',
+            req.solutions.length > 1 ? `Solution ${i + 1}: ${e.message}` : e.message,
+            { cause: e },
+          );
+        }
+        throw e;
+      }
+      if (!plan.fits && (!req.truncate || plan.fittingSteps === 0)) {
+        this.deps.post({
+          status: 'context-overflow',
+          requestId: req.requestId,
+          solution: i,
+          tokenCount: plan.tokenCount,
+          limit: spec.context_length,
+          fittingSteps: plan.fittingSteps,
+          totalSteps: req.solutions[i].length,
+        });
+        return;
+      }
+      lengths.push(Math.min(plan.tokenCount, spec.context_length));
+    }
+    const t0 = this.now();
+    const results: SolutionResult[] = new Array(req.solutions.length);
+    const runner = this.runner(req.requestId, signal);
+    let done = 0;
+    for (const batch of batchesOf(lengths)) {
+      await yieldToEvents();
+      if (signal.aborted) throw new CancelledError();
+      const items = batch.map((i) => ({ problem: req.problem, steps: req.solutions[i] }));
+      const scored = await scoreSolutions(spec, tokenizer, runner, items, {
+        threshold,
+        truncate: req.truncate === true,
+      });
+      scored.forEach((r, k) => {
+        const i = batch[k];
+        if (r.error) {
+          if (r.error instanceof ContextLengthError)
+            throw new EngineError('internal', `Solution ${i + 1}: ${r.error.message}`);
+          throw r.error;
+        }
+        results[i] = {
+          rewards: r.scores.rewards,
+          firstError: r.scores.firstError,
+          tokenCount: r.scores.tokenCount,
+          scoredSteps: r.scores.scoredSteps,
+          totalSteps: req.solutions[i].length,
+        };
+      });
+      done += batch.length;
+      this.deps.post({
+        status: 'progress',
+        requestId: req.requestId,
+        phase: 'score',
+        loaded: done,
+        total: req.solutions.length,
+      });
+    }
+    await yieldToEvents();
+    if (signal.aborted) throw new CancelledError();
+    this.deps.post({
+      status: 'scored',
+      requestId: req.requestId,
+      results,
+      threshold,
+      runMs: this.now() - t0,
+    });
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * The one module that imports onnxruntime-web (`onnxruntime-web/webgpu`, the native WebGPU EP
+ * build). It configures ORT before anything else can (self-hosted wasm under `/ort/`, threads),
+ * probes WebGPU, and creates and runs sessions through one queue, because WASM and WebGPU sessions
+ * must not be entered concurrently.
+ *
+ * Import it first in the worker: @huggingface/transformers points ORT at a public CDN on import
+ * unless `env.wasm.wasmPaths` is already set (shared/reference/browser-runtime.md). It does not
+ * choose backends or dtypes (backend.ts), read model files (sources/) or know about PRMs.
+ */
+import * as ort from 'onnxruntime-web/webgpu';
+import type { AdapterFacts, Environment } from './backend.ts';
+import { MIN_SUBGROUP_SIZE, wasmThreads } from './backend.ts';
+import { EngineError } from './errors.ts';
+import type { CreateOptions, Runtime, RuntimeSession } from './runtime.ts';
+
+const origin = typeof self !== 'undefined' && self.location ? self.location.origin : 'http://127.0.0.1';
+/** Where the build puts ORT's wasm/mjs pair (vite.config.ts `ORT_FILES`). */
+export const ORT_WASM_BASE = new URL(`${import.meta.env.BASE_URL}ort/`, `${origin}/`).href;
+
+ort.env.wasm.wasmPaths = ORT_WASM_BASE;
+ort.env.wasm.proxy = false;
+ort.env.logLevel = 'error';
+// Transformers.js adopts an ORT registered under this symbol instead of configuring its own import.
+(globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+
+let configuredThreads: number | null = null;
+let probed: Promise<{ env: Environment; adapter: GPUAdapter | null }> | null = null;
+
+function configureThreads(): number {
+  if (configuredThreads === null) {
+    const isolated = globalThis.crossOriginIsolated === true;
+    configuredThreads = wasmThreads(isolated, navigator.hardwareConcurrency ?? 1);
+    // Fixed once: ORT reads numThreads when its wasm module starts, on the first session.
+    ort.env.wasm.numThreads = configuredThreads;
+  }
+  return configuredThreads;
+}
+
+/**
+ * What this browser offers: a WebGPU adapter (with `shader-f16` and limits) or why there is none,
+ * isolation, cores and device memory. Probed once; later calls share the answer.
+ *
+ * @example
+ * const env = await probeEnvironment();
+ * env.adapter?.shaderF16; // false on SwiftShader
+ */
+export function probeEnvironment(): Promise<Environment> {
+  probed ??= (async () => {
+    configureThreads();
+    const nav = navigator as Navigator & { gpu?: GPU; deviceMemory?: number };
+    const env: Environment = {
+      adapter: null,
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      hardwareConcurrency: nav.hardwareConcurrency ?? 1,
+    };
+    if (typeof nav.deviceMemory === 'number') env.deviceMemoryGb = nav.deviceMemory;
+    let adapter: GPUAdapter | null = null;
+    if (!nav.gpu) {
+      env.noAdapterReason = 'This browser exposes no WebGPU (navigator.gpu is missing)';
+    } else {
+      try {
+        adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
+      } catch (e) {
+        env.noAdapterReason = `navigator.gpu.requestAdapter() failed (${(e as Error).message})`;
+      }
+      if (!adapter && !env.noAdapterReason) {
+        env.noAdapterReason =
+          'WebGPU found no adapter (navigator.gpu.requestAdapter() returned null: WebGPU is disabled or the GPU is not supported)';
+      }
+    }
+    if (adapter) {
+      const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number };
+      const facts: AdapterFacts = {
+        vendor: info?.vendor ?? '',
+        architecture: info?.architecture ?? '',
+        shaderF16: adapter.features.has('shader-f16'),
+        maxBufferSize: adapter.limits.maxBufferSize,
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      };
+      if (adapter.features.has('subgroups') && typeof info?.subgroupMinSize === 'number')
+        facts.subgroupMinSize = info.subgroupMinSize;
+      env.adapter = facts;
+    }
+    return { env, adapter };
+  })();
+  return probed.then((p) => p.env);
+}
+
+// One queue for session creation and runs (style.md 2; transformers.js backends/onnx.js).
+let chain: Promise<unknown> = Promise.resolve();
+function serial<T>(fn: () => Promise<T>): Promise<T> {
+  const next = chain.then(fn);
+  chain = next.catch(() => undefined);
+  return next;
+}
+
+// onnxruntime's WebGPU attention kernels (GroupQueryAttention, MultiHeadAttention) use subgroup
+// shuffles that read lanes up to 15, so on adapters whose subgroups are narrower (SwiftShader: 4;
+// some mobile GPUs) every query row past the first subgroup comes out wrong once the sequence
+// reaches 32 tokens. Measured here: max |webgpu - wasm| 0.2 on SwiftShader, 6e-8 with subgroups
+// off. Such adapters get a device without the `subgroups` feature, which makes ORT take its
+// subgroup-free kernels.
+let ownDevice: Promise<GPUDevice> | null = null;
+
+/** A device for ORT without `subgroups`; every adapter limit at its maximum, as ORT itself asks. */
+function deviceWithoutSubgroups(adapter: GPUAdapter): Promise<GPUDevice> {
+  ownDevice ??= (async () => {
+    const requiredFeatures = [...adapter.features].filter(
+      (f) => f !== 'subgroups' && f !== 'subgroup-size-control' && !f.startsWith('chromium-'),
+    ) as GPUFeatureName[];
+    const requiredLimits: Record<string, number> = {};
+    for (const key in adapter.limits) {
+      const v = (adapter.limits as unknown as Record<string, unknown>)[key];
+      if (typeof v === 'number') requiredLimits[key] = v;
+    }
+    return adapter.requestDevice({ requiredFeatures, requiredLimits });
+  })();
+  return ownDevice;
+}
+
+const lostCallbacks: ((reason: string) => void)[] = [];
+let watchedDevice: unknown = null;
+
+async function watchDevice(): Promise<void> {
+  try {
+    const device = ownDevice ? await ownDevice : ((await ort.env.webgpu.device) as GPUDevice | undefined);
+    if (!device || device === watchedDevice) return;
+    watchedDevice = device;
+    void device.lost.then((info) => {
+      const reason = `the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
+      for (const cb of lostCallbacks) cb(reason);
+    });
+  } catch {
+    // No device to watch (e.g. creation failed); run errors still trigger the fallback.
+  }
+}
+
+function padBatch(batch: number[][]): { ids: BigInt64Array; mask: BigInt64Array; maxLen: number } {
+  const maxLen = Math.max(...batch.map((b) => b.length));
+  // Right padding keeps every real token at its unbatched position, so a causal model gives the
+  // same logits there; pad id 0 is masked out.
+  const ids = new BigInt64Array(batch.length * maxLen);
+  const mask = new BigInt64Array(batch.length * maxLen);
+  batch.forEach((row, b) => {
+    row.forEach((id, t) => {
+      ids[b * maxLen + t] = BigInt(id);
+      mask[b * maxLen + t] = 1n;
+    });
+  });
+  return { ids, mask, maxLen };
+}
+
+class OrtSession implements RuntimeSession {
+  constructor(
+    private session: ort.InferenceSession | null,
+    readonly backend: 'webgpu' | 'wasm',
+    private readonly file: string,
+  ) {}
+
+  get inputNames(): readonly string[] {
+    return this.session?.inputNames ?? [];
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session?.outputNames ?? [];
+  }
+
+  run(batch: number[][]): Promise<{ logits: Float32Array; seqLen: number }[]> {
+    return serial(async () => {
+      const session = this.session;
+      if (!session) throw new EngineError('internal', `The session for ${this.file} was already released.`);
+      if (batch.length === 0) return [];
+      if (batch.some((b) => b.length === 0))
+        throw new EngineError('internal', 'Cannot run an empty token sequence.');
+      const { ids, mask, maxLen } = padBatch(batch);
+      const dims = [batch.length, maxLen];
+      const feeds = {
+        input_ids: new ort.Tensor('int64', ids, dims),
+        attention_mask: new ort.Tensor('int64', mask, dims),
+      };
+      const out = await session.run(feeds, ['logits']);
+      const logits = out.logits;
+      try {
+        if (!logits || logits.type !== 'float32') {
+          throw new EngineError(
+            'bad-model',
+            `${this.file}: the "logits" output is ${logits?.type ?? 'missing'}, expected float32.`,
+            { file: this.file },
+          );
+        }
+        const data = logits.data as Float32Array;
+        if (
+          logits.dims.length !== 3 ||
+          logits.dims[0] !== batch.length ||
+          logits.dims[1] !== maxLen ||
+          logits.dims[2] !== 2
+        ) {
+          throw new EngineError(
+            'bad-model',
+            `${this.file}: "logits" came out as [${logits.dims.join(', ')}] for an input of [${dims.join(', ')}]; the contract is [batch, seq, 2].`,
+            { file: this.file },
+          );
+        }
+        return batch.map((row, b) => ({
+          logits: data.slice(b * maxLen * 2, (b * maxLen + row.length) * 2),
+          seqLen: row.length,
+        }));
+      } finally {
+        for (const t of Object.values(out)) t.dispose();
+      }
+    });
+  }
+
+  dispose(): Promise<void> {
+    return serial(async () => {
+      const s = this.session;
+      this.session = null;
+      await s?.release();
+    });
+  }
+}
+
+/**
+ * The onnxruntime-web implementation of `Runtime`.
+ *
+ * @example
+ * const session = await ortWebRuntime.create(modelBytes, { backend: 'wasm', file: 'onnx/model.onnx', externalData: [] });
+ * const [{ logits, seqLen }] = await session.run([[1, 2, 3]]);
+ */
+export const ortWebRuntime: Runtime = {
+  create(model: Uint8Array, options: CreateOptions): Promise<RuntimeSession> {
+    return serial(async () => {
+      configureThreads();
+      let ep: ort.InferenceSession.ExecutionProviderConfig = options.backend;
+      if (options.backend === 'webgpu') {
+        const p = await probed;
+        const narrow = (p?.env.adapter?.subgroupMinSize ?? MIN_SUBGROUP_SIZE) < MIN_SUBGROUP_SIZE;
+        if (p?.adapter && narrow) {
+          try {
+            ep = { name: 'webgpu', device: await deviceWithoutSubgroups(p.adapter) };
+          } catch (e) {
+            ownDevice = null;
+            // Without it attention would be wrong on this adapter; the engine falls back to WASM.
+            throw new EngineError(
+              'backend',
+              `Could not create a WebGPU device without subgroups (${(e as Error).message}).`,
+              { cause: e },
+            );
+          }
+        } else if (p?.adapter && !ort.env.webgpu.adapter) {
+          // Hand ORT the adapter that was probed, so the limits we checked are the ones it gets.
+          ort.env.webgpu.adapter = p.adapter;
+        }
+      }
+      let session: ort.InferenceSession;
+      try {
+        session = await ort.InferenceSession.create(model, {
+          executionProviders: [ep],
+          graphOptimizationLevel: 'all',
+          externalData: options.externalData,
+          logSeverityLevel: 3,
+        });
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        throw new EngineError(
+          'backend',
+          `onnxruntime could not load ${options.file} on ${options.backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${msg}`,
+          {
+            file: options.file,
+            cause: e,
+          },
+        );
+      }
+      if (options.backend === 'webgpu') await watchDevice();
+      return new OrtSession(session, options.backend, options.file);
+    });
+  },
+  onDeviceLost(callback) {
+    lostCallbacks.push(callback);
+  },
+};

@@ -1,0 +1,205 @@
+/**
+ * The one typed protocol between the page and the scoring worker. Requests are keyed on `type`,
+ * replies on `status`; both sides import this file and switch on it exhaustively.
+ *
+ * Replies that answer a request carry its `requestId`. A `load` sends `plan` (sizes, dtype,
+ * warnings) before any download, then `progress`, then `loaded` or `error`. A `score` ends in
+ * exactly one of `scored`, `context-overflow`, `cancelled` or `error`. Types only: no runtime code.
+ */
+import type { Dtype, ModelSpec } from '../core/types.ts';
+
+export type Backend = 'webgpu' | 'wasm';
+
+/** Where a model comes from. */
+export type ModelSource =
+  | { kind: 'bundled'; id: string }
+  | {
+      kind: 'hub';
+      /** `owner/name` of a converted model (prm.json, tokenizer files, onnx/model_<dtype>.onnx). */
+      repo: string;
+      /** Branch, tag or commit; default `main`. */
+      revision?: string;
+      /** Hub base URL; default `https://huggingface.co` (tests point it at a local server). */
+      endpoint?: string;
+    }
+  | {
+      kind: 'local';
+      /** Files of a picked folder (directory picker or `<input webkitdirectory>`); never uploaded. */
+      files: File[];
+      /** Path of each file relative to the picked folder; defaults to `webkitRelativePath || name`. */
+      paths?: string[];
+    };
+
+export type WorkerRequest =
+  | { type: 'probe'; requestId?: number }
+  /** The bundled models listed in the build's manifest. Replies `bundled`. */
+  | { type: 'list-bundled'; requestId?: number }
+  /** Size, dtype, backend and warnings of a model without downloading its weights. Replies `plan`. */
+  | {
+      type: 'inspect';
+      requestId: number;
+      source: ModelSource;
+      dtype?: Dtype | 'auto';
+      backend?: Backend | 'auto';
+    }
+  | {
+      type: 'load';
+      requestId: number;
+      source: ModelSource;
+      dtype?: Dtype | 'auto';
+      backend?: Backend | 'auto';
+    }
+  | {
+      type: 'score';
+      requestId: number;
+      problem: string;
+      /** One entry per solution (Best-of-N sends several). */
+      solutions: string[][];
+      threshold?: number;
+      /** Score only the steps that fit the context window (the user agreed). */
+      truncate?: boolean;
+    }
+  | { type: 'cancel'; requestId: number }
+  | { type: 'cache-list'; requestId?: number }
+  /** Deletes cached Hub models: one repo (any revision and endpoint) or, without `repo`, all. */
+  | { type: 'cache-clear'; requestId?: number; repo?: string };
+
+export interface BackendInfo {
+  backend: Backend;
+  /** The ONNX variant that runs, e.g. q4 or q4f16. */
+  dtype: Dtype;
+  /** Why this backend and variant were chosen (shown to the user). */
+  reason: string;
+  /** Adapter details when WebGPU is present. */
+  adapter?: {
+    vendor: string;
+    architecture: string;
+    shaderF16: boolean;
+    maxBufferSize: number;
+    maxStorageBufferBindingSize: number;
+    /** Smallest subgroup size when the adapter has subgroups (below 16 the engine turns them off). */
+    subgroupMinSize?: number;
+  };
+  /** WASM threads (1 on WebGPU, where ORT's CPU side is not the bottleneck). */
+  threads: number;
+  crossOriginIsolated: boolean;
+}
+
+/** What loading a model will take, known before its weights are downloaded. */
+export interface ModelPlan {
+  /** Where the model comes from, for display (e.g. `models/demo/`, `hub:owner/name@main/`). */
+  label: string;
+  spec: ModelSpec;
+  /** The files that will be read (tokenizer, prm.json, the chosen ONNX variant and its data). */
+  files: { path: string; size: number | null }[];
+  /** Sum of known sizes. */
+  totalBytes: number;
+  /** Bytes already in the browser cache (Hub) or local (bundled/local: 0 to download). */
+  cachedBytes: number;
+  /** The backend and variant that will run, and why. */
+  backend: BackendInfo;
+  /** Memory/limit warnings to show before the download starts. */
+  warnings: string[];
+}
+
+export interface LoadedModel {
+  spec: ModelSpec;
+  /** Total bytes of the files that were loaded. */
+  bytes: number;
+  backend: BackendInfo;
+  timings: { loadMs: number; compileMs: number; warmupMs: number };
+  /** Same as the plan's label. */
+  label: string;
+  /** Warnings found while loading (e.g. a weight larger than the GPU's buffer limit). */
+  warnings: string[];
+}
+
+export interface SolutionResult {
+  rewards: number[];
+  firstError: number;
+  /** Tokens of the full input (all steps). */
+  tokenCount: number;
+  /** Steps scored: fewer than given when truncated to the context window. */
+  scoredSteps: number;
+  /** Steps given. */
+  totalSteps: number;
+}
+
+export interface FileProgress {
+  path: string;
+  loaded: number;
+  /** null when the size is unknown. */
+  total: number | null;
+}
+
+/** One cached Hub model. */
+export interface CacheEntry {
+  repo: string;
+  revision: string;
+  endpoint: string;
+  bytes: number;
+  files: number;
+}
+
+export type WorkerReply =
+  | {
+      status: 'probed';
+      requestId?: number;
+      webgpu: boolean;
+      shaderF16: boolean;
+      crossOriginIsolated: boolean;
+      /** WASM threads the engine will use. */
+      threads: number;
+      adapter?: BackendInfo['adapter'];
+      reason: string;
+    }
+  | {
+      status: 'bundled';
+      requestId?: number;
+      models: { id: string; name: string; bytes: number; dtypes: Dtype[] }[];
+    }
+  | { status: 'plan'; requestId: number; plan: ModelPlan }
+  | {
+      status: 'progress';
+      requestId: number;
+      phase: 'download' | 'compile' | 'warmup' | 'score';
+      /** The file being read (download phase). */
+      file?: string;
+      /** Bytes (download) or solutions (score) done and in all. */
+      loaded: number;
+      total: number;
+      /** Per-file bytes (download phase), for a detailed view. */
+      files?: FileProgress[];
+    }
+  | { status: 'loaded'; requestId: number; model: LoadedModel }
+  | { status: 'scored'; requestId: number; results: SolutionResult[]; threshold: number; runMs: number }
+  | {
+      status: 'context-overflow';
+      requestId: number;
+      /** Index of the first solution that does not fit. */
+      solution: number;
+      tokenCount: number;
+      limit: number;
+      /** Leading whole steps of that solution that fit (0: none; truncation cannot help). */
+      fittingSteps: number;
+      totalSteps: number;
+    }
+  | { status: 'backend-changed'; requestId?: number; backend: BackendInfo; reason: string }
+  | { status: 'cancelled'; requestId: number }
+  | {
+      status: 'cache';
+      requestId?: number;
+      entries: CacheEntry[];
+      /** Bytes the browser says this origin uses and may use. */ usage?: number;
+      quota?: number;
+    }
+  | {
+      status: 'error';
+      requestId?: number;
+      code: string;
+      message: string;
+      /** The model file the error is about. */
+      file?: string;
+      /** code `quota`: bytes the download needs. */
+      bytesNeeded?: number;
+    };

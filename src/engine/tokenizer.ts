@@ -1,0 +1,112 @@
+/**
+ * A `TokenizerLike` (src/core/types.ts) over @huggingface/transformers' `PreTrainedTokenizer`,
+ * built from the already-read `tokenizer.json` and `tokenizer_config.json` of a model folder, so
+ * bundled, Hub and local models (and the Node CLI) share one path.
+ *
+ * It runs in the browser worker and in Node alike: no DOM, no fetch, no onnxruntime import, no
+ * file reading (callers hand in text or parsed JSON). It does not load tokenizers by repo id: the
+ * model sources fetch and cache the files, this module only builds the tokenizer.
+ */
+import { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { TokenizerLike } from '../core/types.ts';
+
+/** Tokenizer files that cannot be parsed or built; the message names the file and the problem. */
+export class TokenizerFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenizerFileError';
+  }
+}
+
+/** A `TokenizerLike` that also keeps the transformers.js tokenizer for callers that need more. */
+export interface HfTokenizer extends TokenizerLike {
+  readonly inner: PreTrainedTokenizer;
+  /** Number of entries in the vocabulary, added tokens included. */
+  readonly vocabSize: number;
+}
+
+function parseObject(text: string, file: string): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new TokenizerFileError(
+      file,
+      `${file} is not valid JSON (${(e as Error).message}); re-download or re-convert the model.`,
+    );
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new TokenizerFileError(
+      file,
+      `${file} must hold a JSON object, got ${Array.isArray(data) ? 'a list' : typeof data}.`,
+    );
+  }
+  return data as Record<string, unknown>;
+}
+
+/**
+ * A `TokenizerLike` from parsed `tokenizer.json` and `tokenizer_config.json` objects.
+ *
+ * @example
+ * const tok = tokenizerFromJSON(JSON.parse(tokenizerJson), JSON.parse(tokenizerConfigJson));
+ * tok.tokenId('<extra_0>'); // 151651 for Qwen2.5-Math-PRM
+ * tok.encode('1 + 1 = 2'); // ids, no special tokens
+ */
+export function tokenizerFromJSON(json: object, config: object, file = 'tokenizer.json'): HfTokenizer {
+  const model = (json as { model?: unknown }).model;
+  if (typeof model !== 'object' || model === null) {
+    throw new TokenizerFileError(
+      file,
+      `${file} has no "model" section; it is not a Hugging Face tokenizers file.`,
+    );
+  }
+  let tok: PreTrainedTokenizer;
+  try {
+    tok = new PreTrainedTokenizer(json, config);
+  } catch (e) {
+    throw new TokenizerFileError(
+      file,
+      `${file} could not be loaded by transformers.js: ${(e as Error).message}`,
+    );
+  }
+  // token_to_id answers undefined for unknown strings; convert_tokens_to_ids would answer the unk id.
+  const inner = tok._tokenizer as unknown as {
+    token_to_id(t: string): number | undefined;
+    get_vocab(withAdded?: boolean): Map<string, number>;
+  };
+  const vocabSize = inner.get_vocab(true).size;
+  const adapter: HfTokenizer = {
+    inner: tok,
+    vocabSize,
+    encode: (text, options) => tok.encode(text, { add_special_tokens: options?.addSpecialTokens ?? false }),
+    tokenId: (token) => {
+      const id = inner.token_to_id(token);
+      return typeof id === 'number' ? id : undefined;
+    },
+  };
+  if (typeof tok.bos_token_id === 'number') adapter.bosId = tok.bos_token_id;
+  if (tok.chat_template) {
+    adapter.applyChatTemplate = (messages) =>
+      tok.apply_chat_template(messages, { tokenize: false, add_generation_prompt: false }) as string;
+  }
+  return adapter;
+}
+
+/**
+ * A tokenizer from the text of the two files, with errors that name the file.
+ *
+ * @example
+ * const tok = tokenizerFromFiles(await blob1.text(), await blob2.text(), 'models/demo/');
+ */
+export function tokenizerFromFiles(
+  tokenizerJson: string,
+  tokenizerConfigJson: string,
+  prefix = '',
+): HfTokenizer {
+  const json = parseObject(tokenizerJson, `${prefix}tokenizer.json`);
+  const config = parseObject(tokenizerConfigJson, `${prefix}tokenizer_config.json`);
+  return tokenizerFromJSON(json, config, `${prefix}tokenizer.json`);
+}

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import type { Dtype } from '../../src/core/types.ts';
+import {
+  chooseVariant,
+  memoryWarnings,
+  wasmThreads,
+  type AdapterFacts,
+  type Environment,
+} from '../../src/engine/backend.ts';
+
+const GIB = 2 ** 30;
+const adapter = (over: Partial<AdapterFacts> = {}): AdapterFacts => ({
+  vendor: 'google',
+  architecture: 'swiftshader',
+  shaderF16: false,
+  maxBufferSize: GIB,
+  maxStorageBufferBindingSize: GIB,
+  ...over,
+});
+const env = (a: AdapterFacts | null, over: Partial<Environment> = {}): Environment => ({
+  adapter: a,
+  noAdapterReason: a ? undefined : 'No WebGPU adapter',
+  crossOriginIsolated: true,
+  hardwareConcurrency: 8,
+  ...over,
+});
+const ALL: Dtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
+
+describe('wasmThreads(crossOriginIsolated, hardwareConcurrency)', () => {
+  it.each([
+    [true, 16, 4],
+    [true, 2, 2],
+    [true, 0, 1],
+    [false, 16, 1],
+  ])('wasmThreads(%s, %i) = %i', (iso, cores, expected) => {
+    expect(wasmThreads(iso, cores)).toBe(expected);
+  });
+});
+
+describe('chooseVariant(env, dtypes, want)', () => {
+  it.each([
+    {
+      name: 'f16 adapter, all dtypes -> webgpu q4f16',
+      e: env(adapter({ shaderF16: true })),
+      d: ALL,
+      want: {},
+      backend: 'webgpu',
+      dtype: 'q4f16',
+      reason: /has shader-f16, so q4f16/,
+    },
+    {
+      name: 'no f16 -> webgpu q4',
+      e: env(adapter()),
+      d: ALL,
+      want: {},
+      backend: 'webgpu',
+      dtype: 'q4',
+      reason: /has no shader-f16, so q4 \(4-bit weights, fp32 activations\)/,
+    },
+    {
+      name: 'f16 adapter without q4f16 -> q4',
+      e: env(adapter({ shaderF16: true })),
+      d: ['fp32', 'q4'] as Dtype[],
+      want: {},
+      backend: 'webgpu',
+      dtype: 'q4',
+      reason: /has no q4f16, so q4/,
+    },
+    {
+      name: 'fp32 only -> webgpu fp32',
+      e: env(adapter()),
+      d: ['fp32'] as Dtype[],
+      want: {},
+      backend: 'webgpu',
+      dtype: 'fp32',
+      reason: /so fp32 on WebGPU/,
+    },
+    {
+      name: 'no adapter -> wasm q4',
+      e: env(null),
+      d: ALL,
+      want: {},
+      backend: 'wasm',
+      dtype: 'q4',
+      reason: /No WebGPU adapter, so running on WASM.*multi-threaded \(4 threads\)/,
+    },
+    {
+      name: 'no isolation -> single-threaded wasm',
+      e: env(null, { crossOriginIsolated: false }),
+      d: ['fp32'] as Dtype[],
+      want: {},
+      backend: 'wasm',
+      dtype: 'fp32',
+      reason: /single-threaded \(the page is not cross-origin isolated\)/,
+    },
+    {
+      name: 'fp16-only model without shader-f16 -> wasm',
+      e: env(adapter()),
+      d: ['q4f16'] as Dtype[],
+      want: {},
+      backend: 'wasm',
+      dtype: 'q4f16',
+      reason: /no shader-f16 and the model only has q4f16/,
+    },
+    {
+      name: 'wasm requested',
+      e: env(adapter({ shaderF16: true })),
+      d: ALL,
+      want: { backend: 'wasm' as const },
+      backend: 'wasm',
+      dtype: 'q4',
+      reason: /WASM was requested/,
+    },
+    {
+      name: 'webgpu requested, no adapter',
+      e: env(null),
+      d: ALL,
+      want: { backend: 'webgpu' as const },
+      backend: 'wasm',
+      dtype: 'q4',
+      reason: /WebGPU was requested but: No WebGPU adapter/,
+    },
+    {
+      name: 'fp32 requested',
+      e: env(adapter()),
+      d: ALL,
+      want: { dtype: 'fp32' as const },
+      backend: 'webgpu',
+      dtype: 'fp32',
+      reason: /fp32 as requested/,
+    },
+    {
+      name: 'q4f16 requested without f16',
+      e: env(adapter()),
+      d: ALL,
+      want: { dtype: 'q4f16' as const },
+      backend: 'webgpu',
+      dtype: 'q4',
+      reason: /q4f16 was requested but .* has no shader-f16/,
+    },
+    {
+      name: 'missing dtype requested',
+      e: env(adapter()),
+      d: ['q4'] as Dtype[],
+      want: { dtype: 'fp32' as const },
+      backend: 'webgpu',
+      dtype: 'q4',
+      reason: /fp32 was requested but the model only has q4/,
+    },
+    {
+      name: 'narrow subgroups are noted',
+      e: env(adapter({ subgroupMinSize: 4 })),
+      d: ['q4'] as Dtype[],
+      want: {},
+      backend: 'webgpu',
+      dtype: 'q4',
+      reason: /subgroups are 4 wide.*turned off/,
+    },
+  ])('$name', ({ e, d, want, backend, dtype, reason }) => {
+    const c = chooseVariant(e, d, want);
+    expect(c).toMatchObject({ backend, dtype });
+    expect(c.reason).toMatch(reason);
+  });
+
+  it('throws on an empty dtype list', () => {
+    expect(() => chooseVariant(env(null), [])).toThrow(/offers no dtypes/);
+  });
+});
+
+describe('memoryWarnings(env, backend, sizes)', () => {
+  it.each([
+    {
+      name: 'a weight over the binding limit',
+      e: env(adapter({ maxStorageBufferBindingSize: 128 * 2 ** 20 })),
+      b: 'webgpu' as const,
+      s: { totalBytes: 1e9, largestTensorBytes: 2e8, largestTensorName: 'embed' },
+      expected: [
+        /largest weight \(embed\) is 190.73 MB, more than this GPU's maxStorageBufferBindingSize \(128 MB\)/,
+      ],
+    },
+    {
+      name: 'wasm over 4 GB',
+      e: env(null),
+      b: 'wasm' as const,
+      s: { totalBytes: 5 * GIB },
+      expected: [/more than WASM's 4 GB memory/],
+    },
+    {
+      name: 'an .onnx over 2 GB',
+      e: env(null),
+      b: 'wasm' as const,
+      s: { totalBytes: 3 * GIB, modelFileBytes: 2.5 * GIB },
+      expected: [/browsers cap single buffers near 2 GB/],
+    },
+    {
+      name: 'device memory',
+      e: env(null, { deviceMemoryGb: 2 }),
+      b: 'wasm' as const,
+      s: { totalBytes: 1.5 * GIB },
+      expected: [/reports about 2 GB of memory/],
+    },
+    {
+      name: 'a small model',
+      e: env(adapter(), { deviceMemoryGb: 8 }),
+      b: 'webgpu' as const,
+      s: { totalBytes: 5e8, largestTensorBytes: 1e8 },
+      expected: [],
+    },
+  ])('$name', ({ e, b, s, expected }) => {
+    const w = memoryWarnings(e, b, s);
+    expect(w).toHaveLength(expected.length);
+    expected.forEach((re, i) => expect(w[i]).toMatch(re));
+  });
+});
