@@ -1,0 +1,245 @@
+/**
+ * `prm eval`: ProcessBench metrics (Acc_error, Acc_correct, F1 per subset, unweighted average F1)
+ * for a model on ProcessBench-format files (`--data`), or recomputed from a predictions file
+ * without a model (`--preds`, e.g. to sweep the threshold).
+ *
+ * A thin shell: the scoring loop, resume and batching live in src/node/eval-run.ts, the metric
+ * definitions in src/core/metrics.ts. This file parses flags, wires Ctrl-C and formats results.
+ */
+import path from 'node:path';
+import { UsageError, type CliIO, type Command } from '../command.ts';
+import { evaluate, type Evaluation } from '../../core/metrics.ts';
+import { parsePredictions } from '../../core/processbench.ts';
+import { firstError } from '../../core/rewards.ts';
+import { parseDtype, parseFlags, parsePositiveInt, parseThreshold } from '../../node/cli-options.ts';
+import { DEFAULT_BATCH } from '../../node/batch-score.ts';
+import { runEval } from '../../node/eval-run.ts';
+import { readTextFile } from '../../node/files.ts';
+
+const usage = `Usage:
+  prm eval --data FILE... [options]
+  prm eval --preds FILE [--threshold T] [--json]
+
+Evaluates a process reward model on ProcessBench-format data (JSON list or JSONL of
+{id, problem, steps, label, final_answer_correct}); the subset name comes from a "subset" field
+or the file name (gsm8k.json -> gsm8k). Prints Acc_error, Acc_correct and F1 per subset and the
+unweighted average F1, as ProcessBench defines them.
+
+Data and model:
+  --data FILE...        One or more data files (--data a.json b.json, or repeat --data).
+  --model DIR           Converted model folder (default: the bundled model in models/).
+  --dtype NAME          ONNX variant: fp32, fp16, q4, q4f16 (default q4 when present, else fp32).
+  --threshold T         p(correct) at or below T marks a step wrong, 0..1 (default: the model's).
+  --limit N             Only the first N items of each file.
+  --batch N             Items per model run (default ${DEFAULT_BATCH}).
+
+Predictions:
+  --out FILE            Write one JSON line per item {id, subset, label, prediction, rewards,
+                        model, dtype}. If FILE exists the run resumes: items already in it are
+                        not scored again. Ctrl-C stops after the current batch and keeps FILE usable.
+  --preds FILE          Recompute the metrics from such a file, without a model. With --threshold,
+                        predictions are re-derived from the stored rewards (threshold sweep).
+
+Output:
+  --json                {"subsets": {NAME: {n, acc_error, acc_correct, f1}}, "average_f1",
+                        "threshold", "model"} with fractions in 0..1 (null where undefined).
+  -h, --help            This help.
+
+Progress goes to stderr: a bar with items/s and time left on a terminal, a line every 5% otherwise.
+
+Examples:
+  prm eval --data ../shared/processbench/gsm8k.json --limit 100 --out preds.jsonl
+  prm eval --preds preds.jsonl --threshold 0.3 --json
+`;
+
+const flags = {
+  data: { type: 'string', multiple: true },
+  model: { type: 'string' },
+  dtype: { type: 'string' },
+  threshold: { type: 'string' },
+  limit: { type: 'string' },
+  batch: { type: 'string' },
+  out: { type: 'string' },
+  preds: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const pct = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(1) : '-');
+
+/**
+ * The `--json` object: exactly subsets, average_f1, threshold, model.
+ *
+ * @example
+ * evalJson(evaluate([{ subset: 'gsm8k', label: -1, prediction: -1 }]), 0.5, 'demo');
+ * // { subsets: { gsm8k: { n: 1, acc_error: null, acc_correct: 1, f1: null } }, average_f1: null, threshold: 0.5, model: 'demo' }
+ */
+export function evalJson(ev: Evaluation, threshold: number | null, model: string | null) {
+  return {
+    subsets: Object.fromEntries(
+      ev.subsets.map((s) => [
+        s.subset,
+        { n: s.n, acc_error: num(s.acc_error), acc_correct: num(s.acc_correct), f1: num(s.f1) },
+      ]),
+    ),
+    average_f1: num(ev.average_f1),
+    threshold,
+    model,
+  };
+}
+
+/**
+ * The metrics as a text table, percentages with one decimal.
+ *
+ * @example
+ * evalTable(evaluate([{ subset: 'gsm8k', label: 1, prediction: 1 }, { subset: 'gsm8k', label: -1, prediction: -1 }]));
+ * // 'subset  n  Acc_error  Acc_correct  F1\ngsm8k  2  100.0  100.0  100.0\n...' (aligned)
+ */
+export function evalTable(ev: Evaluation): string {
+  const rows = [
+    ['subset', 'n', 'Acc_error', 'Acc_correct', 'F1'],
+    ...ev.subsets.map((s) => [s.subset, String(s.n), pct(s.acc_error), pct(s.acc_correct), pct(s.f1)]),
+  ];
+  if (ev.subsets.length > 1 || ev.subsets.length === 0)
+    rows.push(['average', '', '', '', pct(ev.average_f1)]);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return (
+    rows
+      .map((r) =>
+        r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+function fromPreds(file: string, threshold: number | undefined, json: boolean, io: CliIO): number {
+  const text = readTextFile(file, '--preds');
+  const preds = parsePredictions(text, file);
+  const items = preds.map((p) => ({
+    subset: p.subset,
+    label: p.label,
+    prediction: threshold === undefined ? p.prediction : firstError(p.rewards, threshold),
+  }));
+  const ev = evaluate(items);
+  // parsePredictions keeps only the core fields; the model name is provenance prm eval adds.
+  const models = new Set<string>();
+  let records: unknown[];
+  try {
+    records = text.trimStart().startsWith('[')
+      ? (JSON.parse(text) as unknown[])
+      : text
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l));
+  } catch {
+    records = [];
+  }
+  for (const r of records) {
+    const m = (r as { model?: unknown } | null)?.model;
+    if (typeof m === 'string') models.add(m);
+  }
+  const model = models.size === 1 ? [...models][0] : null;
+  if (json) {
+    io.stdout(JSON.stringify(evalJson(ev, threshold ?? null, model)) + '\n');
+  } else {
+    io.stdout(evalTable(ev));
+    io.stdout(
+      `${preds.length} predictions from ${path.basename(file)}` +
+        (threshold === undefined ? ', as stored' : `, re-derived at threshold ${threshold}`) +
+        (model ? `, model ${model}` : '') +
+        '\n',
+    );
+  }
+  return 0;
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'ProcessBench metrics (Acc_error, Acc_correct, F1) for a PRM on labelled data',
+  usage,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values: v, positionals } = parseFlags(argv, flags, true);
+    const threshold = parseThreshold(v.threshold);
+    const dtype = parseDtype(v.dtype);
+    const limit = parsePositiveInt('--limit', v.limit, undefined);
+    const batch = parsePositiveInt('--batch', v.batch, DEFAULT_BATCH);
+    const dataFiles = [...(v.data ?? []), ...positionals];
+
+    if (v.preds !== undefined) {
+      const extra = (['data', 'model', 'dtype', 'limit', 'batch', 'out'] as const).filter(
+        (k) => v[k] !== undefined,
+      );
+      if (extra.length > 0 || positionals.length > 0) {
+        throw new UsageError(
+          `--preds recomputes metrics without a model; drop ${extra.map((k) => `--${k}`).join(', ') || positionals.join(' ')}.`,
+        );
+      }
+      return fromPreds(v.preds, threshold, Boolean(v.json), io);
+    }
+    if (v.data === undefined) {
+      if (positionals.length > 0)
+        throw new UsageError(`unexpected argument ${positionals[0]}; data files go after --data.`);
+      throw new UsageError('give --data FILE (ProcessBench-format JSON or JSONL), or --preds FILE.');
+    }
+
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      io.stderr('\nstopping after the current batch (Ctrl-C again to quit at once)...\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    let summary;
+    try {
+      summary = await runEval({
+        dataFiles,
+        modelDir: v.model,
+        dtype,
+        threshold,
+        limit,
+        out: v.out,
+        batch,
+        signal: controller.signal,
+        stderr: io.stderr,
+        isTTY: io.isTTY,
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+
+    if (summary.scored > 0 && summary.scoreSeconds > 0) {
+      io.stderr(
+        `scored ${summary.scored} items in ${summary.scoreSeconds.toFixed(1)}s ` +
+          `(${(summary.scored / summary.scoreSeconds).toFixed(2)} items/s, batch ${batch}).\n`,
+      );
+    }
+    if (summary.interrupted) {
+      const have = summary.resumed + summary.scored;
+      io.stderr(
+        v.out
+          ? `interrupted: ${have} of ${summary.total} items are saved in ${v.out}. Resume with:\n  prm eval ${argv.map(shellQuote).join(' ')}\n`
+          : `interrupted after ${have} of ${summary.total} items; nothing was saved (add --out FILE to make runs resumable).\n`,
+      );
+      return 130;
+    }
+    if (v.json) {
+      io.stdout(JSON.stringify(evalJson(summary.evaluation, summary.threshold, summary.model)) + '\n');
+    } else {
+      io.stdout(evalTable(summary.evaluation));
+      io.stdout(`threshold ${summary.threshold}, model ${summary.model} (${summary.dtype})\n`);
+    }
+    if (summary.unscorable.length > 0) {
+      io.stderr(
+        `${summary.unscorable.length} items could not be scored and are left out of the metrics (listed above).\n`,
+      );
+      return 1;
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * Flag parsing shared by the model-running CLI commands (`prm score`, `prm eval`): a strict
+ * `node:util` parseArgs that turns every slip into a `UsageError` with a plain message, and
+ * checkers for the values those commands share (threshold, dtype, counts).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../cli/command.ts';
+import { DTYPES } from '../core/spec.ts';
+import type { Dtype } from '../core/types.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses `argv` strictly; unknown flags, missing values and stray positionals become `UsageError`s.
+ *
+ * @example
+ * parseFlags(['--json', '--limit', '5'], { json: { type: 'boolean' }, limit: { type: 'string' } }, 'data').values.limit; // '5'
+ */
+export function parseFlags<O extends Options>(argv: string[], options: O, positionals = false) {
+  try {
+    return parseArgs({
+      args: argv,
+      options,
+      strict: true,
+      allowPositionals: positionals,
+      allowNegative: false,
+    });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const m = /'(-[^']*)'/.exec(err.message);
+    const flag = m?.[1] ?? '';
+    switch (err.code) {
+      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+        throw new UsageError(`unknown option ${flag}.`);
+      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+        throw new UsageError(err.message.replace(/^Option /, 'option ').replace(/\.?$/, '.'));
+      case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+        throw new UsageError(
+          `unexpected argument ${err.message.match(/'([^']*)'/)?.[0] ?? ''}; every value needs its flag.`,
+        );
+      default:
+        throw new UsageError(err.message);
+    }
+  }
+}
+
+/**
+ * `--threshold`: a number in [0, 1], or undefined when the flag is absent.
+ *
+ * @example
+ * parseThreshold('0.3'); // 0.3
+ * parseThreshold('2'); // UsageError: --threshold must be a number between 0 and 1, got 2.
+ */
+export function parseThreshold(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const t = Number(value);
+  if (value.trim() === '' || !Number.isFinite(t) || t < 0 || t > 1) {
+    throw new UsageError(`--threshold must be a number between 0 and 1, got ${value}.`);
+  }
+  return t;
+}
+
+/**
+ * `--dtype`: one of the ONNX variants, or undefined when absent.
+ *
+ * @example
+ * parseDtype('q4'); // 'q4'
+ */
+export function parseDtype(value: string | undefined): Dtype | undefined {
+  if (value === undefined) return undefined;
+  if (!DTYPES.includes(value as Dtype)) {
+    throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, got ${value}.`);
+  }
+  return value as Dtype;
+}
+
+/**
+ * A positive integer flag such as `--limit` or `--batch`, or `fallback` when absent.
+ *
+ * @example
+ * parsePositiveInt('--limit', '5', undefined); // 5
+ */
+export function parsePositiveInt<F extends number | undefined>(
+  flag: string,
+  value: string | undefined,
+  fallback: F,
+): number | F {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`${flag} must be a whole number of at least 1, got ${value}.`);
+  }
+  return n;
+}

@@ -1,0 +1,269 @@
+/**
+ * The work behind `prm eval --data`: read ProcessBench-format files, resume from an existing
+ * predictions file, score the remaining items in length-sorted batches, append each batch to the
+ * predictions file, and compute ProcessBench metrics with the core (`evaluate`).
+ *
+ * It stops between batches when its `AbortSignal` fires (the command wires Ctrl-C to it), so the
+ * predictions file only ever holds whole lines. It does not format the results (the command does)
+ * and does not own the model runtime (./model.ts, ./ort-node.ts).
+ */
+import path from 'node:path';
+import { evaluate, type Evaluation } from '../core/metrics.ts';
+import { ContextLengthError } from '../core/pipeline.ts';
+import { DataError, parseProcessBench } from '../core/processbench.ts';
+import { firstError } from '../core/rewards.ts';
+import type { Dtype, ProcessBenchItem } from '../core/types.ts';
+import { lengthBatches, planInput, scorePlanned, type PlannedInput } from './batch-score.ts';
+import { readTextFile } from './files.ts';
+import { chooseDtype, defaultModelDir, loadModelDir, readModelSpec, type LoadedModel } from './model.ts';
+import {
+  openPredictionWriter,
+  readForResume,
+  type PredictionLine,
+  type PredictionWriter,
+} from './predictions-file.ts';
+import { createProgress } from './progress.ts';
+
+export interface EvalOptions {
+  dataFiles: string[];
+  /** Model folder; the bundled default when absent. */
+  modelDir?: string;
+  dtype?: Dtype;
+  /** Defaults to the model's `default_threshold`. */
+  threshold?: number;
+  /** First N items of each data file. */
+  limit?: number;
+  /** Predictions file: resumed when present, appended to per batch. */
+  out?: string;
+  /** Items per model run. */
+  batch: number;
+  /** Stops between batches (Ctrl-C). */
+  signal?: AbortSignal;
+  /** onnxruntime threads; every core when absent. */
+  threads?: number;
+  /** Where progress and notes go, and whether to draw a bar. */
+  stderr: (text: string) => void;
+  isTTY: boolean;
+}
+
+export interface EvalSummary {
+  evaluation: Evaluation;
+  threshold: number;
+  model: string;
+  dtype: Dtype;
+  /** Items selected from the data files (after --limit). */
+  total: number;
+  /** Items taken from the existing --out file. */
+  resumed: number;
+  /** Items scored by this run. */
+  scored: number;
+  /** Seconds spent scoring (model runs and writes), for the items/s figure. */
+  scoreSeconds: number;
+  /** Keys (`subset/id`) of items longer than the context, scored on their leading steps only. */
+  truncated: string[];
+  /** Items that could not be scored at all, with the reason; left out of the metrics. */
+  unscorable: { key: string; reason: string }[];
+  interrupted: boolean;
+}
+
+const keyOf = (subset: string, id: string) => `${subset}/${id}`;
+
+/** Reads every data file, keeps the first `limit` items of each, and refuses repeated ids. */
+export function loadEvalData(
+  files: string[],
+  limit?: number,
+): { all: Map<string, ProcessBenchItem>; selected: ProcessBenchItem[] } {
+  const all = new Map<string, ProcessBenchItem>();
+  const from = new Map<string, string>();
+  const selected: ProcessBenchItem[] = [];
+  for (const file of files) {
+    const items = parseProcessBench(readTextFile(file, '--data'), file);
+    for (const it of items) {
+      const key = keyOf(it.subset as string, it.id);
+      if (all.has(key)) {
+        throw new DataError(
+          `item ${it.id} of subset ${it.subset} appears in both ${from.get(key)} and ${path.basename(file)}; give each file once.`,
+        );
+      }
+      all.set(key, it);
+      from.set(key, path.basename(file));
+    }
+    selected.push(...(limit === undefined ? items : items.slice(0, limit)));
+  }
+  return { all, selected };
+}
+
+interface Done {
+  label: number;
+  prediction: number;
+  rewards: number[];
+}
+
+/**
+ * Evaluates a model on ProcessBench-format files.
+ *
+ * @example
+ * const s = await runEval({ dataFiles: ['../shared/processbench/gsm8k.json'], limit: 20, batch: 4, out: 'p.jsonl', stderr: console.error, isTTY: false });
+ * s.evaluation.average_f1; // e.g. 0.42
+ */
+export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
+  const { stderr } = opts;
+  const { all, selected } = loadEvalData(opts.dataFiles, opts.limit);
+  const modelDir = opts.modelDir ?? defaultModelDir();
+  const spec = readModelSpec(modelDir);
+  const dtype = chooseDtype(path.resolve(modelDir), spec, opts.dtype);
+  const threshold = opts.threshold ?? spec.default_threshold;
+
+  const done = new Map<string, Done>();
+  if (opts.out) {
+    const { records, notes } = readForResume(opts.out);
+    notes.forEach((n) => stderr(`note: ${n}\n`));
+    const outName = path.basename(opts.out);
+    for (const r of records) {
+      const at = `${outName} line ${r.line}`;
+      const item = all.get(keyOf(r.subset, r.id));
+      const redo = 'choose another --out or delete the file';
+      if (!item) {
+        throw new DataError(
+          `${at}: item ${r.id} of subset ${r.subset} is not in the --data files; this --out file belongs to other data: ${redo}.`,
+        );
+      }
+      if (item.label !== r.label || r.rewards.length > item.steps.length) {
+        throw new DataError(
+          `${at}: item ${r.id} has label ${r.label} and ${r.rewards.length} rewards, but the data says label ${item.label} with ${item.steps.length} steps; the data changed since that run: ${redo}.`,
+        );
+      }
+      if ((r.model !== undefined && r.model !== spec.name) || (r.dtype !== undefined && r.dtype !== dtype)) {
+        throw new DataError(
+          `${at}: scored by model ${r.model} (${r.dtype}), but this run uses ${spec.name} (${dtype}); mixing models would mix their scores: ${redo}.`,
+        );
+      }
+      const again = firstError(r.rewards, threshold);
+      if (again !== r.prediction) {
+        throw new DataError(
+          `${at}: prediction ${r.prediction} does not follow from its rewards at threshold ${threshold} (that gives ${again}); ` +
+            `the file was written with another --threshold. Pass that threshold to resume, or ${redo}. ` +
+            `(prm eval --preds ${opts.out} --threshold T recomputes metrics at any threshold without the model.)`,
+        );
+      }
+      done.set(keyOf(r.subset, r.id), { label: r.label, prediction: r.prediction, rewards: r.rewards });
+    }
+    const chosen = new Set(selected.map((s) => keyOf(s.subset as string, s.id)));
+    const outside = records.filter((r) => !chosen.has(keyOf(r.subset, r.id))).length;
+    if (outside > 0)
+      stderr(
+        `note: ${outName} holds ${outside} items outside this selection (--limit); they are not counted.\n`,
+      );
+  }
+
+  const pending = selected.filter((it) => !done.has(keyOf(it.subset as string, it.id)));
+  const resumed = selected.length - pending.length;
+  if (opts.out && resumed > 0) {
+    stderr(
+      `resuming: ${resumed} of ${selected.length} items already in ${path.basename(opts.out)}; ${pending.length} to score.\n`,
+    );
+  }
+
+  const truncated: string[] = [];
+  const unscorable: { key: string; reason: string }[] = [];
+  let scored = 0;
+  let scoreSeconds = 0;
+  let interrupted = false;
+
+  if (pending.length > 0) {
+    let model: LoadedModel | undefined;
+    let writer: PredictionWriter | undefined;
+    try {
+      model = await loadModelDir(modelDir, { dtype, threads: opts.threads });
+      const m = model;
+      const progress = createProgress({
+        total: selected.length,
+        initial: resumed,
+        label: 'eval',
+        write: stderr,
+        isTTY: opts.isTTY,
+      });
+      const planned: { item: ProcessBenchItem; plan: PlannedInput }[] = [];
+      for (const item of pending) {
+        const key = keyOf(item.subset as string, item.id);
+        try {
+          const plan = planInput(m.spec, m.tokenizer, item.problem, item.steps, true);
+          if (plan.truncated) truncated.push(key);
+          planned.push({ item, plan });
+        } catch (e) {
+          const reason =
+            e instanceof ContextLengthError
+              ? e.message
+              : `cannot build the model input: ${(e as Error).message}`;
+          unscorable.push({ key, reason });
+          progress.tick();
+        }
+      }
+      if (opts.out) writer = openPredictionWriter(opts.out);
+      const start = performance.now();
+      for (const batch of lengthBatches(
+        planned.map((p) => p.plan),
+        opts.batch,
+      )) {
+        if (opts.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+        const group = batch.map((i) => planned[i]);
+        const rewards = await scorePlanned(
+          m.runner,
+          group.map((g) => g.plan),
+        );
+        const lines = group.map((g, j): PredictionLine => {
+          const line: PredictionLine = {
+            id: g.item.id,
+            subset: g.item.subset as string,
+            label: g.item.label,
+            prediction: firstError(rewards[j], threshold),
+            rewards: rewards[j],
+            model: m.spec.name,
+            dtype: m.dtype,
+          };
+          if (g.plan.truncated) line.truncated = true;
+          return line;
+        });
+        writer?.append(lines);
+        for (const l of lines) done.set(keyOf(l.subset, l.id), l);
+        scored += lines.length;
+        progress.tick(lines.length);
+      }
+      scoreSeconds = (performance.now() - start) / 1000;
+      if (!interrupted) progress.done();
+      else if (opts.isTTY) stderr('\n');
+    } finally {
+      writer?.close();
+      await model?.dispose();
+    }
+  }
+
+  if (truncated.length > 0) {
+    stderr(
+      `note: ${truncated.length} items are longer than the model's ${spec.context_length}-token context; only their leading ` +
+        `steps were scored, so an error after those counts as a miss (${truncated.slice(0, 5).join(', ')}${truncated.length > 5 ? ', ...' : ''}).\n`,
+    );
+  }
+  for (const u of unscorable) stderr(`not scored: ${u.key}: ${u.reason}\n`);
+
+  const preds = selected.flatMap((it) => {
+    const d = done.get(keyOf(it.subset as string, it.id));
+    return d ? [{ subset: it.subset as string, label: d.label, prediction: d.prediction }] : [];
+  });
+  return {
+    evaluation: evaluate(preds),
+    threshold,
+    model: spec.name,
+    dtype,
+    total: selected.length,
+    resumed,
+    scored,
+    scoreSeconds,
+    truncated,
+    unscorable,
+    interrupted,
+  };
+}
