@@ -1,0 +1,250 @@
+/**
+ * The page's side of the scoring worker: which backend the browser offers, which bundled models
+ * exist, the model that is loaded (with its size, variant, backend and memory facts), load and
+ * score progress, and a promise API over the worker protocol for the rest of the app.
+ *
+ * It never imports onnxruntime: all model work happens in the worker. The client (over a Worker or,
+ * in tests, a fake) is injected; `null` means there is no engine, and every call then says so
+ * instead of producing numbers. Shared by every view (the playground, and the evaluate view).
+ */
+import type { Dtype } from '../core/types.ts';
+import type {
+  Backend,
+  LoadedModel,
+  ModelPlan,
+  ModelSource,
+  SolutionResult,
+  WorkerReply,
+} from '../engine/protocol.ts';
+import { formatBytes } from '../engine/errors.ts';
+
+export type Probe = Extract<WorkerReply, { status: 'probed' }>;
+export type BundledModel = Extract<WorkerReply, { status: 'bundled' }>['models'][number];
+export type Overflow = Extract<WorkerReply, { status: 'context-overflow' }>;
+
+export type ScoreOutcome =
+  | { kind: 'scored'; results: SolutionResult[]; runMs: number; model: LoadedModel }
+  | { kind: 'overflow'; overflow: Overflow }
+  | { kind: 'cancelled' };
+
+/** A failure to show the user, with the engine's stable code when it came from the engine. */
+export class EngineFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineFailure';
+  }
+}
+
+/** A running request of the client: its answer, and a cancel that makes it settle as cancelled. */
+export interface RunningRequest<T> {
+  result: Promise<T>;
+  cancel(): void;
+}
+
+/**
+ * The part of `EngineClient` (src/engine/client.ts) this state uses. Typed structurally so the
+ * app state and its Node tests do not load the worker client (DOM-only types); main.ts passes
+ * the real client.
+ */
+export interface EngineClientLike {
+  onBackendChanged: ((reply: Extract<WorkerReply, { status: 'backend-changed' }>) => void) | null;
+  probe(): Promise<Probe>;
+  listBundled(): Promise<BundledModel[]>;
+  load(
+    source: ModelSource,
+    options: {
+      dtype?: Dtype | 'auto';
+      onPlan?: (plan: ModelPlan) => void;
+      onProgress?: (p: Extract<WorkerReply, { status: 'progress' }>) => void;
+    },
+  ): RunningRequest<LoadedModel | null>;
+  score(
+    problem: string,
+    solutions: string[][],
+    options: { truncate?: boolean; onProgress?: (p: Extract<WorkerReply, { status: 'progress' }>) => void },
+  ): RunningRequest<
+    Extract<WorkerReply, { status: 'scored' }> | Overflow | Extract<WorkerReply, { status: 'cancelled' }>
+  >;
+}
+
+function failure(err: unknown): EngineFailure {
+  if (err instanceof EngineFailure) return err;
+  // The client rejects with EngineRequestError, which carries the engine's stable `code`.
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return new EngineFailure(typeof code === 'string' ? code : 'internal', message);
+}
+
+export interface Activity {
+  text: string;
+  /** 0..1, or null when the size is unknown. */
+  fraction: number | null;
+}
+
+/** A short human description of a progress reply. */
+export function describeProgress(reply: Extract<WorkerReply, { status: 'progress' }>): Activity {
+  const fraction = reply.total > 0 ? Math.min(1, reply.loaded / reply.total) : null;
+  switch (reply.phase) {
+    case 'download':
+      return {
+        text: `Reading ${reply.file ?? 'model files'} (${formatBytes(reply.loaded)} of ${formatBytes(reply.total)})`,
+        fraction,
+      };
+    case 'compile':
+      return { text: 'Preparing the model for this device', fraction: null };
+    case 'warmup':
+      return { text: 'Warming up', fraction: null };
+    case 'score':
+      return { text: `Scoring: ${reply.loaded} of ${reply.total} solutions done`, fraction };
+  }
+}
+
+export class EngineState {
+  probe = $state.raw<Probe | null>(null);
+  bundled = $state.raw<BundledModel[] | null>(null);
+  /** The source the user picked; loaded on the next Score (or at once with `load`). */
+  source = $state.raw<ModelSource | null>(null);
+  plan = $state.raw<ModelPlan | null>(null);
+  model = $state.raw<LoadedModel | null>(null);
+  /** Set while a model loads. */
+  loading = $state.raw<Activity | null>(null);
+  /** Last engine problem not tied to a user action (probe, listing), shown in the model panel. */
+  problem = $state.raw<string | null>(null);
+  /** A switch from WebGPU to WASM the user should know about. */
+  notice = $state.raw<string | null>(null);
+
+  /** The backend in use, or the one the probe says will be used. */
+  readonly backend: Backend | null = $derived(
+    this.model?.backend.backend ??
+      this.plan?.backend.backend ??
+      (this.probe ? (this.probe.webgpu ? 'webgpu' : 'wasm') : null),
+  );
+  readonly available: boolean;
+
+  #client: EngineClientLike | null;
+  #running: RunningRequest<unknown> | null = null;
+  #loadingPromise: Promise<LoadedModel> | null = null;
+
+  /** `client` is null in a build or test without the worker: every call then says so. */
+  constructor(client: EngineClientLike | null) {
+    this.#client = client;
+    this.available = client !== null;
+    if (client) {
+      client.onBackendChanged = (r) => {
+        if (this.model) this.model = { ...this.model, backend: r.backend };
+        this.notice = `Switched to ${r.backend.backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${r.reason}`;
+      };
+    }
+  }
+
+  #need(): EngineClientLike {
+    if (!this.#client) {
+      throw new EngineFailure(
+        'no-engine',
+        'This build has no scoring engine, so nothing can be scored. Segmentation still works.',
+      );
+    }
+    return this.#client;
+  }
+
+  /** Asks the worker what the browser offers and which models are bundled. Never throws. */
+  async init(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    const [probe, bundled] = await Promise.allSettled([client.probe(), client.listBundled()]);
+    if (probe.status === 'fulfilled') this.probe = probe.value;
+    else this.problem = `The browser check failed: ${failure(probe.reason).message}`;
+    if (bundled.status === 'fulfilled') {
+      this.bundled = bundled.value;
+      if (!this.source && bundled.value[0]) this.source = { kind: 'bundled', id: bundled.value[0].id };
+    } else {
+      this.bundled = [];
+      this.problem = `The bundled models could not be listed: ${failure(bundled.reason).message}`;
+    }
+  }
+
+  /** Picks a model source; it loads on the next Score. Forgets the loaded model. */
+  choose(source: ModelSource): void {
+    this.source = source;
+    this.plan = null;
+    this.model = null;
+    this.problem = null;
+    this.notice = null;
+  }
+
+  /** Loads the chosen model (or returns the loaded one). Throws `EngineFailure` with a clear message. */
+  load(dtype: Dtype | 'auto' = 'auto'): Promise<LoadedModel> {
+    if (this.model) return Promise.resolve(this.model);
+    this.#loadingPromise ??= this.#load(dtype).finally(() => (this.#loadingPromise = null));
+    return this.#loadingPromise;
+  }
+
+  async #load(dtype: Dtype | 'auto'): Promise<LoadedModel> {
+    const client = this.#need();
+    const source = this.source;
+    if (!source) {
+      throw new EngineFailure(
+        'no-model',
+        'No model is chosen, and this build bundles none. Pick a Hugging Face repo or a local model folder under "Model".',
+      );
+    }
+    this.loading = { text: 'Opening the model', fraction: null };
+    try {
+      const run = client.load(source, {
+        dtype,
+        onPlan: (plan) => (this.plan = plan),
+        onProgress: (p) => (this.loading = describeProgress(p)),
+      });
+      this.#running = run;
+      const model = await run.result;
+      if (!model) throw new EngineFailure('cancelled', 'Loading the model was cancelled.');
+      if (this.source === source) this.model = model;
+      return model;
+    } catch (err) {
+      throw failure(err);
+    } finally {
+      this.#running = null;
+      this.loading = null;
+    }
+  }
+
+  /** Scores solutions (loading the model first if needed). Progress goes to `onactivity`. */
+  async score(
+    problem: string,
+    solutions: string[][],
+    truncate: boolean,
+    onactivity: (a: Activity) => void,
+  ): Promise<ScoreOutcome> {
+    const model = await this.load();
+    const client = this.#need();
+    onactivity({ text: 'Scoring', fraction: null });
+    try {
+      const run = client.score(problem, solutions, {
+        truncate,
+        onProgress: (p) => onactivity(describeProgress(p)),
+      });
+      this.#running = run;
+      const out = await run.result;
+      switch (out.status) {
+        case 'scored':
+          return { kind: 'scored', results: out.results, runMs: out.runMs, model: this.model ?? model };
+        case 'context-overflow':
+          return { kind: 'overflow', overflow: out };
+        case 'cancelled':
+          return { kind: 'cancelled' };
+      }
+    } catch (err) {
+      throw failure(err);
+    } finally {
+      this.#running = null;
+    }
+  }
+
+  /** Cancels the running load or score. */
+  cancel(): void {
+    this.#running?.cancel();
+  }
+}

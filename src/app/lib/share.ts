@@ -1,0 +1,84 @@
+/**
+ * Share links: the draft travels in the URL fragment (`#z=...` deflate-raw compressed, or `#j=...`
+ * plain where CompressionStream is missing), base64url encoded. Browsers never send the fragment
+ * to a server, so a shared link reveals nothing to the host.
+ *
+ * Decoding treats the fragment as untrusted input (see `parseDraft`). This module does not touch
+ * `location` or history; the caller does.
+ */
+import { draftToJson, parseDraft, DraftError, type Draft } from './draft.ts';
+
+const WHERE = 'The shared link';
+
+export function bytesToBase64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function base64urlToBytes(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(text))
+    throw new DraftError(`${WHERE} is damaged: it has characters that base64url does not use.`);
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
+  let binary: string;
+  try {
+    binary = atob(b64);
+  } catch {
+    throw new DraftError(`${WHERE} is damaged: its data is not valid base64url (was it cut short?).`);
+  }
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+async function pipe(bytes: Uint8Array, stream: GenerativeTransform): Promise<Uint8Array> {
+  const out = new Blob([bytes.slice()]).stream().pipeThrough(stream);
+  return new Uint8Array(await new Response(out).arrayBuffer());
+}
+
+type GenerativeTransform = ReadableWritablePair<Uint8Array, Uint8Array>;
+
+const canCompress = (): boolean =>
+  typeof CompressionStream === 'function' && typeof DecompressionStream === 'function';
+
+/**
+ * The fragment (with its leading `#`) that reopens `draft`.
+ *
+ * @example
+ * await shareFragment(draft) // '#z=q1YqU7JSMjQ...'
+ */
+export async function shareFragment(draft: Draft, compress = canCompress()): Promise<string> {
+  const json = new TextEncoder().encode(JSON.stringify(draftToJson(draft)));
+  if (!compress) return `#j=${bytesToBase64url(json)}`;
+  const packed = await pipe(json, new CompressionStream('deflate-raw') as GenerativeTransform);
+  return `#z=${bytesToBase64url(packed)}`;
+}
+
+/**
+ * The draft in a fragment, or null when the fragment holds no shared draft (empty, or some other
+ * anchor). Throws `DraftError` with a clear message when it is a share link but damaged.
+ */
+export async function draftFromFragment(hash: string): Promise<Draft | null> {
+  const m = /^#?([zj])=(.*)$/s.exec(hash);
+  if (!m) return null;
+  const bytes = base64urlToBytes(m[2]);
+  let json = bytes;
+  if (m[1] === 'z') {
+    if (!canCompress())
+      throw new DraftError(
+        `${WHERE} is compressed, and this browser cannot decompress it (no DecompressionStream).`,
+      );
+    try {
+      json = await pipe(bytes, new DecompressionStream('deflate-raw') as GenerativeTransform);
+    } catch {
+      throw new DraftError(`${WHERE} is damaged: its compressed data does not unpack (was it cut short?).`);
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+  } catch {
+    throw new DraftError(`${WHERE} is damaged: its data is not valid JSON text.`);
+  }
+  return parseDraft(value, WHERE);
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { csvField, exportCsv, exportJson, type ExportInput } from '../../src/app/lib/export.ts';
+import type { ScoredRun } from '../../src/app/lib/run.ts';
+
+const run: ScoredRun = {
+  problem: 'What is 2 + 3 * 4?',
+  steps: [
+    ['3 * 4 = 12.', '2 + 12 = 14.'],
+    ['2 + 3 = 5.', '= 20, so "20".'],
+  ],
+  solutions: [
+    { rewards: [0.9981234, 0.97], tokenCount: 40, scoredSteps: 2 },
+    { rewards: [0.31, 0.12], tokenCount: 41, scoredSteps: 2 },
+  ],
+  model: { name: 'demo-prm', source: 'models/demo/', dtype: 'q4', family: 'qwen-prm' },
+  backend: 'wasm',
+  defaultThreshold: 0.5,
+  runMs: 12,
+  at: '2025-01-01T00:00:00.000Z',
+};
+
+function input(over: Partial<ExportInput> = {}): ExportInput {
+  return {
+    problem: run.problem,
+    solutions: ['3 * 4 = 12.\n\n2 + 12 = 14.', '2 + 3 = 5.\n\n= 20, so "20".'],
+    strategy: 'auto',
+    steps: run.steps,
+    run,
+    fresh: [true, true],
+    threshold: 0.5,
+    aggregate: 'min',
+    ...over,
+  };
+}
+
+describe('exportJson(input)', () => {
+  it('holds inputs, steps, full-precision rewards, first errors, threshold, model and backend', () => {
+    const j = exportJson(input());
+    expect(j).toEqual({
+      format: 'prm-playground/export-1',
+      inputs: { problem: run.problem, solutions: input().solutions, strategy: 'auto' },
+      steps: run.steps,
+      rewards: [
+        [0.9981234, 0.97],
+        [0.31, 0.12],
+      ],
+      first_error: [-1, 0],
+      threshold: 0.5,
+      aggregate: { method: 'min', scores: [0.97, 0.12], picked: 0 },
+      model: run.model,
+      backend: 'wasm',
+      scored_at: run.at,
+    });
+  });
+
+  it('moves the first error with the threshold, without new scores', () => {
+    expect(exportJson(input({ threshold: 0.98 })).first_error).toEqual([1, 0]);
+    expect(exportJson(input({ threshold: 0.1 })).first_error).toEqual([-1, -1]);
+  });
+
+  it('exports null rewards for a solution whose text changed since scoring', () => {
+    const j = exportJson(input({ fresh: [false, true] }));
+    expect(j.rewards[0]).toBeNull();
+    expect(j.first_error[0]).toBeNull();
+    expect(j.aggregate.scores).toEqual([null, 0.12]);
+    expect(j.aggregate.picked).toBe(1);
+  });
+
+  it('names no model or backend when nothing was scored', () => {
+    const j = exportJson(input({ run: null, fresh: [false, false] }));
+    expect(j.rewards).toEqual([null, null]);
+    expect([j.model, j.backend, j.scored_at, j.aggregate.picked]).toEqual([null, null, null, null]);
+  });
+});
+
+describe('exportCsv(input)', () => {
+  it('writes a header and one row per step, CRLF line ends, formulas and quotes escaped', () => {
+    expect(exportCsv(input())).toBe(
+      [
+        'solution,step,reward,first_error,aggregate,text',
+        '1,1,0.9981234,false,0.97,3 * 4 = 12.',
+        '1,2,0.97,false,0.97,2 + 12 = 14.',
+        '2,1,0.31,true,0.12,2 + 3 = 5.',
+        `2,2,0.12,false,0.12,"'= 20, so ""20""."`,
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('leaves reward and first_error empty when not scored', () => {
+    expect(exportCsv(input({ run: null, fresh: [false, false] })).split('\r\n')[1]).toBe(
+      '1,1,,,,3 * 4 = 12.',
+    );
+  });
+});
+
+describe('csvField(value, isText)', () => {
+  it.each<[string | number | boolean | null, string]>([
+    ['plain', 'plain'],
+    ['a,b', '"a,b"'],
+    ['say "hi"', '"say ""hi"""'],
+    ['two\nlines', '"two\nlines"'],
+    [' padded ', '" padded "'],
+    ['=SUM(A1)', "'=SUM(A1)"],
+    ['+1', "'+1"],
+    ['-x', "'-x"],
+    ['@cmd', "'@cmd"],
+    [-0.5, '-0.5'],
+    [true, 'true'],
+    [null, ''],
+  ])('%j -> %s', (value, out) => {
+    expect(csvField(value)).toBe(out);
+  });
+});
