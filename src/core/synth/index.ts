@@ -1,0 +1,116 @@
+/**
+ * Synthetic step-by-step arithmetic word problems with labelled errors, in ProcessBench form
+ * (`label` = index of the first wrong step, -1 when all steps are right). Seeded and
+ * deterministic: the same `{ n, seed }` gives the same records everywhere. This is the training
+ * and evaluation data of the bundled demo PRM and the app's "new practice problem" source; it
+ * does no I/O.
+ */
+import type { ProcessBenchItem } from '../types.ts';
+import { itemSeed, mulberry32, type Rng } from './rng.ts';
+import { evaluate, type Plan } from './plan.ts';
+import { SCENARIOS } from './scenarios.ts';
+import { render, type Mutation, type Rendered } from './render.ts';
+import { ERROR_TYPES, chooseMutation, type ErrorType } from './inject.ts';
+
+export type { ErrorType } from './inject.ts';
+export { ERROR_TYPES } from './inject.ts';
+
+export interface SynthItem extends ProcessBenchItem {
+  generator: 'synth';
+  error_type: ErrorType;
+}
+
+export interface SynthOptions {
+  /** Number of records. */
+  n: number;
+  /** Any 32-bit integer. */
+  seed: number;
+  /** Share of fully correct solutions, 0..1 (default 0.5). Errors split evenly over the four types. */
+  correctShare?: number;
+}
+
+const MIN_STEPS = 2;
+const MAX_STEPS = 8;
+
+function plan(r: Rng): Plan {
+  for (;;) {
+    const p = r.pick(SCENARIOS)(r);
+    if (p.steps.length >= MIN_STEPS && p.steps.length <= MAX_STEPS) return p;
+  }
+}
+
+const numbersIn = (text: string): Set<number> => new Set((text.match(/\d+/g) ?? []).map(Number));
+
+/** True when the mutation really is what its type claims, judged on the rendered text. */
+function holds(p: Plan, m: Mutation, out: Rendered): boolean {
+  if (m.a === undefined && m.b === undefined) return true;
+  const known = numbersIn([p.problem, ...out.steps.slice(0, m.step)].join(' '));
+  const orig = evaluate(p.steps.slice(0, m.step));
+  const s = p.steps[m.step];
+  const base = (o: { given: number } | { ref: number }): number => ('given' in o ? o.given : orig[o.ref]);
+  const changed = [
+    m.a !== undefined && m.a !== base(s.a) ? m.a : undefined,
+    m.b !== undefined && m.b !== base(s.b) ? m.b : undefined,
+  ].filter((v): v is number => v !== undefined);
+  return changed.length > 0 && changed.some((v) => !known.has(v));
+}
+
+/**
+ * One record from its own seed.
+ *
+ * @example
+ * synthItem(12345, 'synth-0').label; // -1, or the index of the first wrong step
+ */
+export function synthItem(seed: number, id: string, correctShare = 0.5): SynthItem {
+  const r = mulberry32(seed);
+  const type: ErrorType = r.chance(correctShare) ? 'none' : r.pick(ERROR_TYPES);
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const p = plan(r);
+    const truth = evaluate(p.steps);
+    const m = type === 'none' ? undefined : chooseMutation(p, type, r);
+    if (type !== 'none' && !m) continue;
+    const out = render(p, r, m ?? undefined);
+    if (!out || (m && !holds(p, m, out))) continue;
+    if (m?.answer !== undefined && m.answer === out.stated[out.stated.length - 1]) continue;
+    return {
+      id,
+      generator: 'synth',
+      problem: p.problem,
+      steps: out.steps,
+      label: m ? m.step : -1,
+      final_answer_correct: out.answer === truth[truth.length - 1],
+      error_type: type,
+    };
+  }
+  return synthItem(seed + 1, id, 0);
+}
+
+/**
+ * `n` records from `seed`; item i depends only on (seed, i), so a prefix of a larger set is the
+ * smaller set.
+ *
+ * @example
+ * const items = synthesize({ n: 1000, seed: 7 });
+ * items.filter((x) => x.label === -1).length; // about 500
+ */
+export function synthesize(options: SynthOptions): SynthItem[] {
+  const { n, seed, correctShare = 0.5 } = options;
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`synthesize: n must be a whole number >= 0, got ${n}.`);
+  if (!Number.isInteger(seed)) throw new RangeError(`synthesize: seed must be an integer, got ${seed}.`);
+  if (!(correctShare >= 0 && correctShare <= 1))
+    throw new RangeError(`synthesize: correctShare must be between 0 and 1, got ${correctShare}.`);
+  return Array.from({ length: n }, (_, i) =>
+    synthItem(itemSeed(seed, i), `synth-${seed}-${i}`, correctShare),
+  );
+}
+
+/**
+ * One fresh problem with a solution for the app's "new practice problem" button.
+ *
+ * @example
+ * practiceProblem(Date.now() >>> 0).steps; // ['First, the cost of the pens is 4 × $3 = $12.', ...]
+ */
+export function practiceProblem(seed: number): SynthItem {
+  return synthItem(itemSeed(seed >>> 0, 0), `practice-${seed >>> 0}`);
+}

@@ -1,0 +1,413 @@
+/**
+ * Everyday situations for the synthetic word problems: shopping, money, time, distance, rates,
+ * sharing, recipes and collections. Each scenario writes a problem in one of several phrasings and
+ * records the computations that solve it (see plan.ts). Numbers stay modest (operands of 1-3
+ * digits, one small factor in products, exact divisions) so a small model can learn to check them.
+ * Scenarios never use a constant the problem does not state (no "twice", no 60 minutes an hour):
+ * every operand of a correct solution is a number in the problem or an earlier result.
+ */
+import type { Rng } from './rng.ts';
+import { MONEY, PlanBuilder, given, plain, type Plan, type Qty } from './plan.ts';
+
+interface Person {
+  name: string;
+  he: string;
+  his: string;
+}
+
+const PEOPLE: Person[] = [
+  ...['Maria', 'Aisha', 'Lena', 'Sofia', 'Priya', 'Emma', 'Chloe', 'Nora', 'Yuki', 'Grace'].map((name) => ({
+    name,
+    he: 'she',
+    his: 'her',
+  })),
+  ...['Tom', 'Omar', 'Ben', 'Carlos', 'Ravi', 'Leo', 'Sam', 'Jack', 'Kenji', 'David'].map((name) => ({
+    name,
+    he: 'he',
+    his: 'his',
+  })),
+];
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+const money = (r: Rng, n: number): string => (r.chance(0.8) ? `$${n}` : `${n} dollars`);
+
+/** Distinct elements of a list. */
+function sample<T>(r: Rng, items: readonly T[], k: number): T[] {
+  const pool = [...items];
+  const out: T[] = [];
+  while (out.length < k && pool.length > 0) out.push(pool.splice(r.int(0, pool.length - 1), 1)[0]);
+  return out;
+}
+
+/** Adds quantities left to right, one step per addition. */
+function sumAll(p: PlanBuilder, parts: Qty[], whatSoFar: string, whatTotal: string): Qty {
+  let acc = parts[0];
+  for (let i = 1; i < parts.length; i++) {
+    const last = i === parts.length - 1;
+    acc = p.calc(acc, '+', parts[i], last ? whatTotal : whatSoFar, parts[i].unit);
+  }
+  return acc;
+}
+
+const ITEMS: [string, number, number][] = [
+  ['pens', 1, 9],
+  ['notebooks', 2, 15],
+  ['apples', 1, 5],
+  ['books', 6, 40],
+  ['shirts', 8, 45],
+  ['candles', 2, 18],
+  ['mugs', 3, 20],
+  ['tickets', 5, 60],
+  ['plants', 4, 35],
+  ['towels', 3, 25],
+  ['sandwiches', 3, 12],
+  ['batteries', 1, 8],
+];
+
+function shopping(r: Rng): Plan {
+  const who = r.pick(PEOPLE);
+  const kinds = sample(r, ITEMS, r.int(1, 4)).map(([item, lo, hi]) => ({
+    item,
+    n: r.int(2, 9),
+    price: r.int(lo, hi),
+  }));
+  const p = new PlanBuilder();
+  const costs = kinds.map((k) =>
+    p.calc(given(k.n), '*', given(k.price, MONEY), `the cost of the ${k.item}`, MONEY),
+  );
+  const lists = kinds.map((k) =>
+    r.pick([
+      `${k.n} ${k.item} for ${money(r, k.price)} each`,
+      `${k.n} ${k.item} at ${money(r, k.price)} each`,
+    ]),
+  );
+  const list =
+    lists.length === 1 ? lists[0] : `${lists.slice(0, -1).join(', ')} and ${lists[lists.length - 1]}`;
+  const opening = r.pick([
+    `${who.name} buys ${list}.`,
+    `At the store, ${who.name} buys ${list}.`,
+    `${who.name} goes shopping and gets ${list}.`,
+  ]);
+  let total = sumAll(p, costs, 'the cost so far', 'the total cost');
+  const sentences = [opening];
+  let question = r.pick(['How much does {he} spend in total?', 'What is the total cost?']);
+  const coupon = r.chance(kinds.length === 1 ? 0.6 : 0.3) && total.value > 10;
+  if (coupon) {
+    const off = r.int(1, Math.min(30, total.value - 1));
+    sentences.push(
+      r.pick([
+        `{He} has a coupon for ${money(r, off)} off.`,
+        `The shop takes ${money(r, off)} off the bill.`,
+      ]),
+    );
+    total = p.calc(total, '-', given(off, MONEY), 'the price after the discount', MONEY);
+    question = r.pick(['How much does {he} pay?', 'How much does {he} pay after the discount?']);
+  }
+  if (r.chance(0.5) || p.steps.length < 2) {
+    const bill = [10, 20, 50, 100, 200, 500, 1000].find((b) => b > total.value) ?? total.value + 100;
+    sentences.push(
+      r.pick([`{He} pays with a ${money(r, bill)} bill.`, `{He} hands the cashier ${money(r, bill)}.`]),
+    );
+    p.calc(given(bill, MONEY), '-', total, `${who.his} change`, MONEY);
+    question = r.pick(['How much change does {he} get?', 'How much money does {he} get back?']);
+  }
+  return finish('shopping', who, [...sentences, question], p);
+}
+
+function savings(r: Rng): Plan {
+  const who = r.pick(PEOPLE);
+  const p = new PlanBuilder();
+  const start = r.int(10, 400);
+  const wage = r.int(5, 90);
+  const weeks = r.int(2, 9);
+  const job = r.pick(['walking dogs', 'babysitting', 'mowing lawns', 'tutoring', 'washing cars']);
+  const sentences = [
+    r.pick([
+      `${who.name} has ${money(r, start)} saved.`,
+      `${who.name} starts with ${money(r, start)} in ${who.his} piggy bank.`,
+    ]),
+    r.pick([
+      `{He} earns ${money(r, wage)} a week ${job} for ${weeks} weeks.`,
+      `For ${weeks} weeks {he} makes ${money(r, wage)} each week ${job}.`,
+    ]),
+  ];
+  const earned = p.calc(given(wage, MONEY), '*', given(weeks), 'the money earned', MONEY);
+  let have = p.calc(given(start, MONEY), '+', earned, `the money ${who.he} has`, MONEY);
+  let question = 'How much money does {he} have now?';
+  if (r.chance(0.4)) {
+    const gift = r.int(5, 100);
+    sentences.push(
+      r.pick([`{His} aunt gives {him} ${money(r, gift)}.`, `{He} also gets ${money(r, gift)} as a gift.`]),
+    );
+    have = p.calc(have, '+', given(gift, MONEY), 'the money with the gift', MONEY);
+  }
+  if (r.chance(0.8)) {
+    const thing = r.pick(['a bike', 'a game', 'a jacket', 'a guitar', 'a watch']);
+    let split = r.chance(0.5) ? r.int(2, 6) : 0;
+    if (split && Math.floor((have.value - 1) / split) < 1) split = 0;
+    const spend = split
+      ? have.value - split * r.int(1, Math.floor((have.value - 1) / split))
+      : r.int(1, have.value - 1);
+    sentences.push(
+      r.pick([
+        `{He} spends ${money(r, spend)} on ${thing}.`,
+        `Then {he} buys ${thing} for ${money(r, spend)}.`,
+      ]),
+    );
+    const left = p.calc(have, '-', given(spend, MONEY), `the money left after buying ${thing}`, MONEY);
+    question = r.pick(['How much money does {he} have left?', 'How much is left?']);
+    if (split && left.value % split === 0) {
+      sentences.push(`{He} splits the rest equally among ${split} jars.`);
+      p.calc(left, '/', given(split), 'the money in each jar', MONEY);
+      question = 'How much money goes in each jar?';
+    }
+  }
+  return finish('money', who, [...sentences, question], p);
+}
+
+function time(r: Rng): Plan {
+  const who = r.pick(PEOPLE);
+  const p = new PlanBuilder();
+  const min = plain('minutes');
+  const tasks = sample(r, ['piano', 'reading', 'homework', 'running', 'drawing', 'chess'], r.int(1, 3)).map(
+    (t) => ({
+      t,
+      m: r.int(5, 60),
+      d: r.int(2, 9),
+    }),
+  );
+  const sentences = tasks.map(({ t, m, d }) =>
+    r.pick([
+      `${who.name} spends ${m} minutes on ${t} each day for ${d} days.`,
+      `For ${d} days, ${who.name} does ${m} minutes of ${t} a day.`,
+      `${who.name} practices ${t} for ${m} minutes a day, ${d} days in a row.`,
+    ]),
+  );
+  const parts = tasks.map(({ t, m, d }) => p.calc(given(m, min), '*', given(d), `the minutes of ${t}`, min));
+  const total = sumAll(p, parts, 'the minutes so far', 'the total minutes');
+  let question = r.pick(['How many minutes is that in total?', 'How many minutes does {he} spend in all?']);
+  if (r.chance(0.5) || p.steps.length < 2) {
+    const budget = total.value + r.int(5, 300);
+    sentences.push(
+      r.pick([`{He} planned ${budget} minutes in total.`, `{His} plan allowed ${budget} minutes.`]),
+    );
+    p.calc(given(budget, min), '-', total, 'the minutes left over', min);
+    question = r.pick(['How many minutes of the plan are left?', 'How many planned minutes are not used?']);
+  }
+  return finish('time', who, [...sentences, question], p);
+}
+
+function distance(r: Rng): Plan {
+  const who = r.pick(PEOPLE);
+  const p = new PlanBuilder();
+  const km = plain('km');
+  const legs = Array.from({ length: r.int(1, 3) }, () => ({ v: r.int(3, 12) * 10, h: r.int(1, 6) }));
+  const vehicle = r.pick(['drives', 'rides the bus', 'travels']);
+  const sentences = legs.map(({ v, h }, i) =>
+    r.pick([
+      `${i === 0 ? who.name : 'Then {he}'} ${vehicle} at ${v} km per hour for ${h} hours.`,
+      `${i === 0 ? `${who.name} goes` : 'Next {he} goes'} ${v} km an hour for ${h} hours.`,
+    ]),
+  );
+  const parts = legs.map(({ v, h }, i) =>
+    p.calc(given(v, km), '*', given(h), `the distance of part ${i + 1}`, km),
+  );
+  const total = sumAll(p, parts, 'the distance so far', 'the total distance');
+  let question = r.pick(['How many km does {he} travel?', 'How far does {he} go in total?']);
+  if (r.chance(0.6) || p.steps.length < 2) {
+    const goal = total.value + r.int(10, 400);
+    sentences.unshift(`The city ${who.name} is going to is ${goal} km away.`);
+    p.calc(given(goal, km), '-', total, 'the distance still to go', km);
+    question = r.pick(['How many km are left?', 'How far does {he} still have to go?']);
+  }
+  return finish('distance', who, [...sentences, question], p);
+}
+
+function rates(r: Rng): Plan {
+  const who = r.pick(PEOPLE);
+  const p = new PlanBuilder();
+  const [thing, place] = r.pick([
+    ['loaves', 'bakery'],
+    ['toys', 'factory'],
+    ['cups', 'shop'],
+    ['boxes', 'warehouse'],
+  ]);
+  const perHour = r.int(4, 60);
+  const hours = r.int(2, 9);
+  const sentences = [
+    r.pick([
+      `A machine at ${who.name}'s ${place} makes ${perHour} ${thing} an hour. It runs for ${hours} hours.`,
+      `${who.name}'s ${place} produces ${perHour} ${thing} per hour for ${hours} hours.`,
+    ]),
+  ];
+  let made = p.calc(given(perHour), '*', given(hours), `the ${thing} made`, plain(thing));
+  let question = `How many ${thing} are made?`;
+  if (r.chance(0.5)) {
+    const machines = r.int(2, 5);
+    sentences.push(`There are ${machines} such machines.`);
+    made = p.calc(made, '*', given(machines), `the ${thing} from all machines`, plain(thing));
+  }
+  if (r.chance(0.4)) {
+    const broken = r.int(1, Math.min(40, made.value - 1));
+    sentences.push(`${broken} of them are broken and thrown away.`);
+    made = p.calc(made, '-', given(broken), `the good ${thing}`, plain(thing));
+  }
+  const divisors = [2, 3, 4, 5, 6, 8, 10, 12].filter((d) => made.value % d === 0);
+  if (divisors.length > 0 && (r.chance(0.8) || p.steps.length < 2)) {
+    const size = r.pick(divisors);
+    sentences.push(`They are packed ${size} to a crate.`);
+    const crates = p.calc(made, '/', given(size), 'the number of crates', plain('crates'));
+    question = 'How many crates are filled?';
+    if (r.chance(0.5) && crates.value < 2000) {
+      const price = r.int(2, 9);
+      sentences.push(`Each crate sells for ${money(r, price)}.`);
+      p.calc(crates, '*', given(price, MONEY), 'the money from the crates', MONEY);
+      question = 'How much money do the crates bring in?';
+    }
+  }
+  if (p.steps.length < 2) return rates(r);
+  return finish('rates', who, [...sentences, question], p);
+}
+
+function sharing(r: Rng): Plan {
+  const who = r.pick(PEOPLE);
+  const p = new PlanBuilder();
+  const thing = r.pick(['cookies', 'marbles', 'stickers', 'cards', 'candies', 'pencils']);
+  const people = r.int(2, 9);
+  const each = r.int(3, 40);
+  const all = people * each;
+  const perBox = r.int(3, 12);
+  const boxes = Math.max(1, Math.floor((all - 1) / perBox) - r.int(0, 2));
+  const extra = all - boxes * perBox;
+  if (boxes < 2 || extra < 1) return sharing(r);
+  const sentences = [
+    r.pick([
+      `${who.name} has ${boxes} boxes of ${thing} with ${perBox} in each box.`,
+      `${who.name} has ${boxes} bags of ${thing}, and each bag holds ${perBox}.`,
+    ]),
+    r.pick([`{He} finds ${extra} more ${thing}.`, `A friend gives {him} ${extra} more.`]),
+    r.pick([
+      `{He} shares all of them equally among ${people} children.`,
+      `The ${thing} are split evenly between ${people} friends.`,
+    ]),
+  ];
+  const inBoxes = p.calc(given(boxes), '*', given(perBox), `the ${thing} in the boxes`, plain(thing));
+  const total = p.calc(inBoxes, '+', given(extra), `the total ${thing}`, plain(thing));
+  const share = p.calc(total, '/', given(people), `the ${thing} each one gets`, plain(thing));
+  let question = r.pick(['How many does each one get?', `How many ${thing} does each one get?`]);
+  if (r.chance(0.5)) {
+    const eat = r.int(1, share.value - 1);
+    if (eat >= 1 && share.value > 1) {
+      sentences.push(`Each one then uses ${eat} of them.`);
+      p.calc(share, '-', given(eat), `the ${thing} each one has left`, plain(thing));
+      question = `How many ${thing} does each one have left?`;
+    }
+  }
+  return finish('sharing', who, [...sentences, question], p);
+}
+
+function recipes(r: Rng): Plan {
+  const who = r.pick(PEOPLE);
+  const p = new PlanBuilder();
+  const g = plain('grams');
+  const serves = r.int(2, 8);
+  const factor = r.int(2, 6);
+  const flour = r.int(5, 60) * 10;
+  const sugar = r.int(2, 30) * 10;
+  const dish = r.pick(['pancakes', 'a cake', 'muffins', 'bread', 'cookies']);
+  const sentences = [
+    r.pick([
+      `A recipe for ${dish} serves ${serves} people and uses ${flour} grams of flour and ${sugar} grams of sugar.`,
+      `To make ${dish} for ${serves} people you need ${flour} grams of flour and ${sugar} grams of sugar.`,
+    ]),
+    r.pick([
+      `${who.name} wants to make it for ${serves * factor} people.`,
+      `${who.name} is cooking for ${serves * factor} guests.`,
+    ]),
+  ];
+  const times = p.calc(
+    given(serves * factor),
+    '/',
+    given(serves),
+    'how many times the recipe is made',
+    plain(),
+  );
+  const f = p.calc(times, '*', given(flour, g), 'the flour needed', g);
+  let question = 'How many grams of flour are needed?';
+  if (r.chance(0.6)) {
+    const s = p.calc(times, '*', given(sugar, g), 'the sugar needed', g);
+    if (r.chance(0.5)) {
+      p.calc(f, '+', s, 'the flour and sugar together', g);
+      question = 'How many grams of flour and sugar are needed together?';
+    } else question = 'How many grams of sugar are needed?';
+  } else if (r.chance(0.7)) {
+    const has = r.int(1, f.value - 1);
+    sentences.push(`{He} has ${has} grams of flour.`);
+    p.calc(f, '-', given(has, g), 'the extra flour to buy', g);
+    question = 'How many more grams of flour does {he} need?';
+  }
+  return finish('recipes', who, [...sentences, question], p);
+}
+
+function collection(r: Rng): Plan {
+  const who = r.pick(PEOPLE);
+  const p = new PlanBuilder();
+  const thing = r.pick(['stamps', 'shells', 'coins', 'comics', 'stickers', 'beads']);
+  const start = r.int(20, 900);
+  const away = r.int(1, start - 1);
+  const packs = r.int(2, 9);
+  const perPack = r.int(2, 25);
+  const sentences = [
+    r.pick([`${who.name} has ${start} ${thing}.`, `${who.name} collects ${thing} and has ${start}.`]),
+  ];
+  const events: (() => void)[] = [];
+  let cur: Qty = given(start);
+  events.push(() => {
+    sentences.push(r.pick([`{He} gives ${away} to a friend.`, `{He} loses ${away} of them.`]));
+    cur = p.calc(cur, '-', given(away), `the ${thing} after that`, plain(thing));
+  });
+  events.push(() => {
+    sentences.push(
+      r.pick([
+        `{He} buys ${packs} packs with ${perPack} ${thing} in each.`,
+        `{He} gets ${packs} packs of ${perPack}.`,
+      ]),
+    );
+    const bought = p.calc(given(packs), '*', given(perPack), `the new ${thing}`, plain(thing));
+    cur = p.calc(cur, '+', bought, `the ${thing} ${who.he} has now`, plain(thing));
+  });
+  if (r.chance(0.5)) events.reverse();
+  for (const e of events) e();
+  if (r.chance(0.4)) {
+    const more = r.int(3, 80);
+    sentences.push(`{His} brother gives {him} ${more} more.`);
+    cur = p.calc(cur, '+', given(more), `the ${thing} in the end`, plain(thing));
+  }
+  const question = r.pick([
+    `How many ${thing} does {he} have now?`,
+    `How many ${thing} does {he} end up with?`,
+  ]);
+  return finish('collection', who, [...sentences, question], p);
+}
+
+function finish(situation: string, who: Person, sentences: string[], p: PlanBuilder): Plan {
+  const fill = (s: string): string =>
+    s
+      .replaceAll('{He}', cap(who.he))
+      .replaceAll('{he}', who.he)
+      .replaceAll('{His}', cap(who.his))
+      .replaceAll('{his}', who.his)
+      .replaceAll('{him}', who.he === 'she' ? 'her' : 'him');
+  return { situation, problem: sentences.map(fill).join(' '), steps: p.steps };
+}
+
+export const SCENARIOS: ((r: Rng) => Plan)[] = [
+  shopping,
+  savings,
+  time,
+  distance,
+  rates,
+  sharing,
+  recipes,
+  collection,
+];

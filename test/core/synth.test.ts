@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { ERROR_TYPES, practiceProblem, synthesize, type SynthItem } from '../../src/core/synth/index.ts';
+import { mulberry32 } from '../../src/core/synth/rng.ts';
+
+// An independent checker: finds every `a op b = c` in a step, whatever glyph or `$`/unit it uses.
+const EQ = /(\$?)(\d+)(?: [a-z]+)? ([+\-−*×x/÷]) \$?(\d+)(?: [a-z]+)? = \$?(\d+)/g;
+
+interface Eq {
+  a: number;
+  op: string;
+  b: number;
+  c: number;
+}
+
+function equations(step: string): Eq[] {
+  return [...step.matchAll(EQ)].map((m) => ({ a: Number(m[2]), op: m[3], b: Number(m[4]), c: Number(m[5]) }));
+}
+
+function compute({ a, op, b }: Eq): number {
+  if (op === '+') return a + b;
+  if (op === '-' || op === '−') return a - b;
+  if (op === '/' || op === '÷') return a / b;
+  return a * b;
+}
+
+const holds = (e: Eq): boolean => compute(e) === e.c;
+const numbers = (text: string): number[] => (text.match(/\d+/g) ?? []).map(Number);
+/** The number the last step gives as the final answer: the last number in it. */
+const finalAnswer = (item: SynthItem): number => numbers(item.steps[item.steps.length - 1]).at(-1)!;
+const lastResult = (item: SynthItem): number => equations(item.steps[item.steps.length - 1]).at(-1)!.c;
+
+const items = synthesize({ n: 1000, seed: 7 });
+const byType = (t: string): SynthItem[] => items.filter((x) => x.error_type === t);
+
+describe('synthesize({ n, seed })', () => {
+  it('returns the same records for the same seed and different ones for another seed', () => {
+    expect(synthesize({ n: 50, seed: 7 })).toEqual(items.slice(0, 50));
+    const other = synthesize({ n: 50, seed: 8 });
+    expect(other.filter((x, i) => x.problem === items[i].problem).length).toBeLessThan(3);
+  });
+
+  it('writes ProcessBench records with the synth extras', () => {
+    for (const x of items) {
+      expect(Object.keys(x).sort()).toEqual(
+        ['error_type', 'final_answer_correct', 'generator', 'id', 'label', 'problem', 'steps'].sort(),
+      );
+      expect(x.generator).toBe('synth');
+      expect(x.label).toBeGreaterThanOrEqual(-1);
+      expect(x.label).toBeLessThan(x.steps.length);
+      expect(x.label === -1).toBe(x.error_type === 'none');
+    }
+    expect(new Set(items.map((x) => x.id)).size).toBe(items.length);
+  });
+
+  it('keeps 2-8 steps, one computation per step, whole results below 1,000,000, exact divisions', () => {
+    for (const x of items) {
+      expect(x.steps.length).toBeGreaterThanOrEqual(2);
+      expect(x.steps.length).toBeLessThanOrEqual(8);
+      for (const step of x.steps) {
+        const eqs = equations(step);
+        expect(eqs.length, step).toBeGreaterThanOrEqual(1);
+        for (const e of eqs) {
+          expect(e.c).toBeLessThan(1_000_000);
+          if (e.op === '/' || e.op === '÷') expect(e.a % e.b, step).toBe(0);
+        }
+      }
+    }
+  });
+
+  it('gives correct solutions true equations, supported numbers and a final answer equal to the last result', () => {
+    for (const x of byType('none')) {
+      const known = new Set(numbers(x.problem));
+      for (const step of x.steps) {
+        for (const e of equations(step)) {
+          expect(holds(e), step).toBe(true);
+          expect(known.has(e.a) && known.has(e.b), `${x.problem} | ${step}`).toBe(true);
+        }
+        for (const n of numbers(step)) known.add(n);
+      }
+      expect(finalAnswer(x)).toBe(lastResult(x));
+      expect(x.final_answer_correct).toBe(true);
+    }
+  });
+
+  it('makes the labelled step of an arithmetic error false and every earlier step true', () => {
+    for (const x of byType('arithmetic')) {
+      x.steps.slice(0, x.label).forEach((s) => expect(equations(s).every(holds), s).toBe(true));
+      expect(equations(x.steps[x.label]).every(holds), x.steps[x.label]).toBe(false);
+    }
+  });
+
+  it('makes the labelled step of an unsupported-number error use a number nobody gave', () => {
+    for (const x of byType('unsupported_number')) {
+      const known = new Set(numbers([x.problem, ...x.steps.slice(0, x.label)].join(' ')));
+      const e = equations(x.steps[x.label])[0];
+      expect(holds(e)).toBe(true);
+      expect(known.has(e.a) && known.has(e.b), x.steps[x.label]).toBe(false);
+    }
+  });
+
+  it('keeps the arithmetic of a wrong-operation step true but changes the operation', () => {
+    for (const x of byType('wrong_operation')) {
+      x.steps.slice(0, x.label + 1).forEach((s) => expect(equations(s).every(holds), s).toBe(true));
+    }
+  });
+
+  it('puts a final-answer error on the last step, with an answer that differs from the last result', () => {
+    for (const x of byType('final_answer')) {
+      expect(x.label).toBe(x.steps.length - 1);
+      x.steps.forEach((s) => expect(equations(s).every(holds), s).toBe(true));
+      expect(finalAnswer(x)).not.toBe(lastResult(x));
+      expect(x.final_answer_correct).toBe(false);
+    }
+  });
+
+  it('has about half correct solutions, every error type, varied positions and some right answers after errors', () => {
+    const correct = byType('none').length;
+    expect(correct).toBeGreaterThan(440);
+    expect(correct).toBeLessThan(560);
+    for (const t of ERROR_TYPES) expect(byType(t).length, t).toBeGreaterThan(80);
+    const positions = new Set(items.filter((x) => x.label >= 0).map((x) => x.label));
+    expect(positions.size).toBeGreaterThanOrEqual(6);
+    const rightAnyway = items.filter((x) => x.label >= 0 && x.final_answer_correct);
+    expect(rightAnyway.length).toBeGreaterThan(20);
+    expect([...new Set(rightAnyway.map((x) => x.error_type))]).toEqual(
+      expect.arrayContaining(['arithmetic', 'unsupported_number']),
+    );
+    expect(rightAnyway.some((x) => x.error_type === 'final_answer')).toBe(false);
+  });
+
+  it('uses several operator glyphs and phrasings', () => {
+    const text = items.flatMap((x) => x.steps).join('\n');
+    for (const g of [' + ', ' - ', ' − ', ' * ', ' × ', ' x ', ' / ', ' ÷ ', '$']) expect(text).toContain(g);
+    const openings = new Set(items.map((x) => x.steps[0].split(' ').slice(0, 2).join(' ')));
+    expect(openings.size).toBeGreaterThan(20);
+  });
+
+  it.each([
+    [{ n: -1, seed: 1 }, /n must be a whole number/],
+    [{ n: 1.5, seed: 1 }, /n must be a whole number/],
+    [{ n: 1, seed: 0.5 }, /seed must be an integer/],
+    [{ n: 1, seed: 1, correctShare: 2 }, /correctShare must be between 0 and 1/],
+  ])('synthesize(%j) throws a clear error', (options, message) => {
+    expect(() => synthesize(options)).toThrow(message);
+  });
+});
+
+describe('practiceProblem(seed)', () => {
+  it('is deterministic per seed and varies across seeds', () => {
+    expect(practiceProblem(42)).toEqual(practiceProblem(42));
+    expect(practiceProblem(42).problem).not.toBe(practiceProblem(43).problem);
+  });
+});
+
+describe('mulberry32(seed)', () => {
+  it.each([
+    [1, 0.6270739405881613],
+    [7, 0.011704753153026104],
+  ])('mulberry32(%i).next() returns %f first', (seed, first) => {
+    expect(mulberry32(seed).next()).toBe(first);
+  });
+});

@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { synthesize } from '../../src/core/synth/index.ts';
+import { loadTokenizerDir } from '../../src/node/tokenizer-files.ts';
+import { demoSpec, toExample } from '../../train/prepare.ts';
+
+// The training script must not rot: run it for a few steps on a tiny generated set. It needs
+// Debian's torch under /usr/bin/python3 (not the python3 first on PATH, which has none).
+const PYTHON = '/usr/bin/python3';
+const INSTALL = 'apt-get install -y python3-torch python3-numpy libopenblas0-pthread';
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
+if (!hasTorch && process.env.CI) {
+  throw new Error(`${PYTHON} cannot import torch and numpy; install them: ${INSTALL}`);
+}
+if (!hasTorch)
+  console.warn(`skipping train/train_prm.py --smoke: ${PYTHON} has no torch. Install: ${INSTALL}`);
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prm-train-smoke-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function readSafetensorsHeader(file: string): Record<string, { dtype: string; shape: number[] }> {
+  const buf = fs.readFileSync(file);
+  const n = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<
+    string,
+    { dtype: string; shape: number[] }
+  >;
+  delete header.__metadata__;
+  return header;
+}
+
+describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
+  it('trains a few steps and writes a loadable Hugging Face checkpoint with golden probabilities', () => {
+    const tokenizer = loadTokenizerDir('train/tokenizer');
+    const spec = demoSpec();
+    const write = (file: string, n: number, seed: number): void =>
+      fs.writeFileSync(
+        path.join(dir, file),
+        synthesize({ n, seed })
+          .map((x) => JSON.stringify(toExample(tokenizer, spec, x)))
+          .join('\n') + '\n',
+      );
+    write('train.jsonl', 64, 11);
+    write('val.jsonl', 16, 12);
+    write('golden.jsonl', 2, 13);
+    const out = path.join(dir, 'ckpt');
+    const run = spawnSync(PYTHON, ['train/train_prm.py', '--smoke', '--data', dir, '--out', out], {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+      timeout: 110_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/reached 6 steps/);
+
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({
+      architectures: ['Qwen2ForProcessRewardModel'],
+      model_type: 'qwen2',
+      hidden_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      intermediate_size: 128,
+      tie_word_embeddings: false,
+      torch_dtype: 'float32',
+    });
+    const header = readSafetensorsHeader(path.join(out, 'model.safetensors'));
+    const layer = (i: number): string[] =>
+      [
+        ...['q', 'k', 'v'].flatMap((p) => [`self_attn.${p}_proj.weight`, `self_attn.${p}_proj.bias`]),
+        'self_attn.o_proj.weight',
+        ...['gate', 'up', 'down'].map((p) => `mlp.${p}_proj.weight`),
+        'input_layernorm.weight',
+        'post_attention_layernorm.weight',
+      ].map((n) => `model.layers.${i}.${n}`);
+    const expected = [
+      'model.embed_tokens.weight',
+      'model.norm.weight',
+      ...layer(0),
+      ...layer(1),
+      ...['score.0.weight', 'score.0.bias', 'score.2.weight', 'score.2.bias'],
+    ];
+    expect(Object.keys(header).sort()).toEqual(expected.sort());
+    expect(header['model.embed_tokens.weight']).toEqual({
+      dtype: 'F32',
+      shape: [config.vocab_size, 64],
+      data_offsets: expect.any(Array),
+    });
+    expect(header['model.layers.0.self_attn.k_proj.weight'].shape).toEqual([32, 64]);
+    expect(header['score.2.weight'].shape).toEqual([2, 64]);
+    for (const f of ['tokenizer.json', 'tokenizer_config.json'])
+      expect(fs.existsSync(path.join(out, f)), f).toBe(true);
+
+    const golden = JSON.parse(fs.readFileSync(path.join(out, 'golden.json'), 'utf8'));
+    expect(golden.items).toHaveLength(2);
+    for (const item of golden.items) {
+      expect(item.probs).toHaveLength(item.score_positions.length);
+      for (const p of item.probs) expect(p > 0 && p < 1).toBe(true);
+    }
+  }, 120_000);
+});

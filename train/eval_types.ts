@@ -1,0 +1,72 @@
+/**
+ * ProcessBench metrics of the bundled model per injected error type, for its model card. It joins
+ * a synth data file (with `error_type`) and the predictions `prm eval --out` wrote; it does not
+ * run the model itself.
+ *
+ * Acc_correct is shared by all rows (the correct solutions); Acc_error and F1 are per error type.
+ *
+ * Run:
+ *   node bin/prm.js synth --n 1000 --seed 4242 --out train/out/eval-4242.json
+ *   node bin/prm.js eval --data train/out/eval-4242.json --model models/arith-prm-mini --dtype q4 \
+ *     --out train/out/preds-q4.jsonl
+ *   npx tsx train/eval_types.ts train/out/eval-4242.json train/out/preds-q4.jsonl
+ */
+import { readFileSync } from 'node:fs';
+
+interface Pred {
+  id: string;
+  label: number;
+  prediction: number;
+}
+
+function f1(a: number, b: number): number {
+  return a + b === 0 ? 0 : (2 * a * b) / (a + b);
+}
+
+function main(): void {
+  const [dataFile, predsFile] = process.argv.slice(2);
+  if (!dataFile || !predsFile) {
+    console.error('usage: npx tsx train/eval_types.ts DATA.json PREDS.jsonl');
+    process.exit(2);
+  }
+  const data = JSON.parse(readFileSync(dataFile, 'utf8')) as {
+    id: string;
+    error_type: string;
+    label: number;
+  }[];
+  const preds = new Map<string, Pred>();
+  for (const line of readFileSync(predsFile, 'utf8').split('\n')) {
+    if (line.trim()) {
+      const p = JSON.parse(line) as Pred;
+      preds.set(p.id, p);
+    }
+  }
+  const missing = data.filter((d) => !preds.has(d.id));
+  if (missing.length)
+    throw new Error(`${missing.length} items of ${dataFile} have no prediction in ${predsFile}.`);
+  const hit = (d: { id: string; label: number }): boolean => preds.get(d.id)!.prediction === d.label;
+  const share = (xs: { id: string; label: number }[]): number =>
+    xs.filter(hit).length / Math.max(xs.length, 1);
+  const correct = data.filter((d) => d.label === -1);
+  const accCorrect = share(correct);
+  const rows: string[][] = [['error type', 'n', 'Acc_error', 'Acc_correct', 'F1']];
+  const types = [...new Set(data.filter((d) => d.label !== -1).map((d) => d.error_type))].sort();
+  const pct = (x: number): string => (100 * x).toFixed(1);
+  for (const t of types) {
+    const items = data.filter((d) => d.error_type === t);
+    const acc = share(items);
+    rows.push([t, String(items.length), pct(acc), pct(accCorrect), pct(f1(acc, accCorrect))]);
+  }
+  const errors = data.filter((d) => d.label !== -1);
+  rows.push([
+    'all',
+    String(data.length),
+    pct(share(errors)),
+    pct(accCorrect),
+    pct(f1(share(errors), accCorrect)),
+  ]);
+  console.log(`correct solutions: ${correct.length}`);
+  console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n'));
+}
+
+main();

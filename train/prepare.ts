@@ -1,0 +1,97 @@
+/**
+ * Makes the pretokenized training data for train/train_prm.py: synthetic problems rendered with
+ * the app's own qwen-prm prompt builder over the app's own tokenizer adapter, so the Python side
+ * never tokenizes and sees exactly the ids the app will feed the ONNX model.
+ *
+ * Each JSONL line: {"input_ids": [...], "score_positions": [...], "step_labels": [1, 1, 0, ...],
+ * "label": k, "error_type": "..."}; step_labels are 1 for a correct step and 0 for the first wrong
+ * step and every step after it (ProcessBench convention).
+ *
+ * Run: npx tsx train/prepare.ts --train 60000 --val 1000 [--train-seed 1000] [--val-seed 2000]
+ *        [--golden-seed 3000] [--tokenizer train/tokenizer] [--out train/data]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { synthesize, type SynthItem } from '../src/core/synth/index.ts';
+import { createFamily } from '../src/core/families/index.ts';
+import { defaultSpecFor } from '../src/core/spec.ts';
+import type { ModelSpec, TokenizerLike } from '../src/core/types.ts';
+import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
+
+/** The spec the bundled model is trained and shipped with (prm.json repeats these fields). */
+export function demoSpec(): ModelSpec {
+  return {
+    format: 'prm-playground/1',
+    name: 'arith-prm-mini',
+    architecture: 'qwen2',
+    dtypes: ['fp32', 'q4'],
+    ...defaultSpecFor('qwen-prm'),
+    context_length: 1024,
+  };
+}
+
+export interface Example {
+  input_ids: number[];
+  score_positions: number[];
+  step_labels: number[];
+  label: number;
+  error_type: string;
+}
+
+/** One training example from one record, through the app's prompt builder. */
+export function toExample(tokenizer: TokenizerLike, spec: ModelSpec, item: SynthItem): Example {
+  const plan = createFamily(spec).build(tokenizer, item.problem, item.steps);
+  return {
+    input_ids: plan.inputIds,
+    score_positions: plan.scorePositions,
+    step_labels: item.steps.map((_, i) => (item.label === -1 || i < item.label ? 1 : 0)),
+    label: item.label,
+    error_type: item.error_type,
+  };
+}
+
+function writeSet(path: string, tokenizer: TokenizerLike, spec: ModelSpec, items: SynthItem[]): number {
+  let tokens = 0;
+  const unk = tokenizer.tokenId('<unk>');
+  const lines = items.map((it) => {
+    const ex = toExample(tokenizer, spec, it);
+    if (unk !== undefined && ex.input_ids.includes(unk))
+      throw new Error(`${it.id} encodes to <unk>: rebuild the tokenizer (npx tsx train/make_tokenizer.ts).`);
+    tokens += ex.input_ids.length;
+    return JSON.stringify(ex);
+  });
+  writeFileSync(path, lines.join('\n') + '\n');
+  return tokens;
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      train: { type: 'string', default: '60000' },
+      val: { type: 'string', default: '1000' },
+      'train-seed': { type: 'string', default: '1000' },
+      'val-seed': { type: 'string', default: '2000' },
+      'golden-seed': { type: 'string', default: '3000' },
+      tokenizer: { type: 'string', default: 'train/tokenizer' },
+      out: { type: 'string', default: 'train/data' },
+    },
+  });
+  const out = values.out as string;
+  mkdirSync(out, { recursive: true });
+  const tokenizer = loadTokenizerDir(values.tokenizer as string);
+  const spec = demoSpec();
+  const sets: [string, number, number][] = [
+    ['train.jsonl', Number(values.train), Number(values['train-seed'])],
+    ['val.jsonl', Number(values.val), Number(values['val-seed'])],
+    ['golden.jsonl', 8, Number(values['golden-seed'])],
+  ];
+  for (const [file, n, seed] of sets) {
+    const tokens = writeSet(join(out, file), tokenizer, spec, synthesize({ n, seed }));
+    console.log(
+      `${file}: ${n} examples, ${tokens} tokens (${(tokens / Math.max(n, 1)).toFixed(1)} per example)`,
+    );
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -1,0 +1,534 @@
+#!/usr/bin/python3
+"""Trains the bundled demo PRM: a small Qwen2 decoder with the Qwen2ForProcessRewardModel head.
+
+It reads the pretokenized JSONL that train/prepare.ts writes (ids from the app's own prompt builder
+and tokenizer, so Python never tokenizes), trains with cross-entropy at the step-token positions,
+keeps the checkpoint with the best validation loss (early stopping), and writes a Hugging Face
+checkpoint folder (config.json, model.safetensors, tokenizer files) that `prm convert` reads, plus
+golden.json: PyTorch's step probabilities for a few fixed inputs, for the ONNX golden test.
+
+The model code mirrors transformers' Qwen2 (RMSNorm, RoPE with rotate_half, GQA, SwiGLU, q/k/v
+bias) with the same weight names, so the checkpoint also loads in transformers. It does not
+tokenize, does not export ONNX and needs nothing beyond torch and numpy (Debian: python3-torch,
+python3-numpy, libopenblas0-pthread; without the last torch falls back to a ~20x slower BLAS).
+
+Run (see train/README.md):
+  OMP_NUM_THREADS=2 /usr/bin/python3 train/train_prm.py --data train/data --out train/out/ckpt
+  /usr/bin/python3 train/train_prm.py --smoke --data DIR --out DIR   # a few steps, < 1 minute
+"""
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+# ---------------------------------------------------------------- model (HF Qwen2 semantics)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, hidden, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden))
+        self.eps = eps
+
+    def forward(self, x):
+        var = x.pow(2).mean(-1, keepdim=True)
+        return self.weight * (x * torch.rsqrt(var + self.eps))
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def rope_cos_sin(seq_len, head_dim, theta, device):
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32, device=device) / head_dim))
+    pos = torch.arange(seq_len, dtype=torch.float32, device=device)
+    freqs = torch.outer(pos, inv_freq)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    return emb.cos(), emb.sin()
+
+
+class Attention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.nh = c["num_attention_heads"]
+        self.nkv = c["num_key_value_heads"]
+        self.hd = c["hidden_size"] // self.nh
+        h = c["hidden_size"]
+        self.q_proj = nn.Linear(h, self.nh * self.hd, bias=True)
+        self.k_proj = nn.Linear(h, self.nkv * self.hd, bias=True)
+        self.v_proj = nn.Linear(h, self.nkv * self.hd, bias=True)
+        self.o_proj = nn.Linear(self.nh * self.hd, h, bias=False)
+
+    def forward(self, x, cos, sin, mask):
+        b, s, _ = x.shape
+        q = self.q_proj(x).view(b, s, self.nh, self.hd).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, self.nkv, self.hd).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, self.nkv, self.hd).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        rep = self.nh // self.nkv
+        # transformers' repeat_kv: query head i reads KV head i // rep.
+        k = k[:, :, None].expand(b, self.nkv, rep, s, self.hd).reshape(b, self.nh, s, self.hd)
+        v = v[:, :, None].expand(b, self.nkv, rep, s, self.hd).reshape(b, self.nh, s, self.hd)
+        att = (q @ k.transpose(-1, -2)) / math.sqrt(self.hd) + mask
+        att = torch.softmax(att, dim=-1)
+        out = (att @ v).transpose(1, 2).reshape(b, s, self.nh * self.hd)
+        return self.o_proj(out)
+
+
+class MLP(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        h, i = c["hidden_size"], c["intermediate_size"]
+        self.gate_proj = nn.Linear(h, i, bias=False)
+        self.up_proj = nn.Linear(h, i, bias=False)
+        self.down_proj = nn.Linear(i, h, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Layer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.input_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
+        self.self_attn = Attention(c)
+        self.post_attention_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
+        self.mlp = MLP(c)
+
+    def forward(self, x, cos, sin, mask):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class Qwen2Model(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(c["vocab_size"], c["hidden_size"])
+        self.layers = nn.ModuleList([Layer(c) for _ in range(c["num_hidden_layers"])])
+        self.norm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
+
+
+class Qwen2ForProcessRewardModel(nn.Module):
+    """Qwen2 decoder + score = Linear(H, H) -> ReLU -> Linear(H, 2), applied per token."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.config = c
+        self.model = Qwen2Model(c)
+        h = c["hidden_size"]
+        self.score = nn.Sequential(nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 2))
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, std=0.02)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+    def hidden(self, ids):
+        b, s = ids.shape
+        c = self.config
+        cos, sin = rope_cos_sin(s, c["hidden_size"] // c["num_attention_heads"], c["rope_theta"], ids.device)
+        # Causal only: batches are right-padded, so padding never precedes a real token.
+        mask = torch.full((s, s), float("-inf"), device=ids.device).triu(1)
+        x = self.model.embed_tokens(ids)
+        for layer in self.model.layers:
+            x = layer(x, cos, sin, mask)
+        return self.model.norm(x)
+
+    def forward(self, ids):
+        """Logits [batch, seq, 2] (the ONNX graph's output)."""
+        return self.score(self.hidden(ids))
+
+    def step_logits(self, ids, rows, cols):
+        """Logits at the given (row, col) positions only: the head is cheap there."""
+        return self.score(self.hidden(ids)[rows, cols])
+
+
+# ---------------------------------------------------------------- data
+
+
+def load_jsonl(path, limit=None):
+    out = []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                out.append(json.loads(line))
+                if limit and len(out) >= limit:
+                    break
+    return out
+
+
+def batches(examples, max_tokens, shuffle, rng):
+    """Length-bucketed batches of about max_tokens (padded) tokens."""
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i]["input_ids"]))
+    groups, cur, cur_len = [], [], 0
+    for i in order:
+        n = len(examples[i]["input_ids"])
+        if cur and max(cur_len, n) * (len(cur) + 1) > max_tokens:
+            groups.append(cur)
+            cur, cur_len = [], 0
+        cur.append(i)
+        cur_len = max(cur_len, n)
+    if cur:
+        groups.append(cur)
+    if shuffle:
+        rng.shuffle(groups)
+    return groups
+
+
+def lm_limit(e, assistant_id):
+    """Last token index whose text is known to be right: up to the last correct step's tag."""
+    sp, label = e["score_positions"], e.get("label", -1)
+    if label == -1:
+        return sp[-1]
+    if label > 0:
+        return sp[label - 1]
+    return e["input_ids"].index(assistant_id)
+
+
+def collate(examples, idx, pad_id, assistant_id=None):
+    """Padded ids, score (row, col, label) triples and, with assistant_id, next-token targets."""
+    s = max(len(examples[i]["input_ids"]) for i in idx)
+    ids = torch.full((len(idx), s), pad_id, dtype=torch.long)
+    lm = torch.full((len(idx), s - 1), -100, dtype=torch.long)
+    rows, cols, labels = [], [], []
+    for r, i in enumerate(idx):
+        e = examples[i]
+        ids[r, : len(e["input_ids"])] = torch.tensor(e["input_ids"])
+        rows += [r] * len(e["score_positions"])
+        cols += e["score_positions"]
+        labels += e["step_labels"]
+        if assistant_id is not None:
+            limit = lm_limit(e, assistant_id)
+            lm[r, :limit] = ids[r, 1 : limit + 1]
+    return ids, torch.tensor(rows), torch.tensor(cols), torch.tensor(labels), lm
+
+
+# ---------------------------------------------------------------- metrics (ProcessBench)
+
+
+def first_error(probs, threshold=0.5):
+    for i, p in enumerate(probs):
+        if p <= threshold:
+            return i
+    return -1
+
+
+def processbench(examples, step_probs):
+    """Acc_error, Acc_correct, F1 as in ProcessBench (prediction = first step with p <= 0.5)."""
+    err = [first_error(p) == e["label"] for e, p in zip(examples, step_probs) if e["label"] != -1]
+    cor = [first_error(p) == -1 for e, p in zip(examples, step_probs) if e["label"] == -1]
+    acc_e = sum(err) / max(len(err), 1)
+    acc_c = sum(cor) / max(len(cor), 1)
+    f1 = 0.0 if acc_e + acc_c == 0 else 2 * acc_e * acc_c / (acc_e + acc_c)
+    return acc_e, acc_c, f1
+
+
+def by_type(examples, step_probs):
+    """Acc_error per injected error type, e.g. 'arithmetic 0.41 final_answer 0.93'."""
+    hits = {}
+    for e, p in zip(examples, step_probs):
+        if e["label"] != -1:
+            hits.setdefault(e.get("error_type", "?"), []).append(first_error(p) == e["label"])
+    return " ".join("%s %.2f" % (t, sum(h) / len(h)) for t, h in sorted(hits.items()))
+
+
+@torch.no_grad()
+def evaluate(model, examples, pad_id, max_tokens):
+    model.eval()
+    probs = [None] * len(examples)
+    loss_sum, n = 0.0, 0
+    for idx in batches(examples, max_tokens, False, None):
+        ids, rows, cols, labels, _ = collate(examples, idx, pad_id)
+        logits = model.step_logits(ids, rows, cols)
+        loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
+        n += len(labels)
+        p = torch.softmax(logits, -1)[:, 1].tolist()
+        k = 0
+        for i in idx:
+            m = len(examples[i]["score_positions"])
+            probs[i] = p[k : k + m]
+            k += m
+    model.train()
+    return loss_sum / max(n, 1), probs
+
+
+# ---------------------------------------------------------------- checkpoint (HF folder)
+
+DTYPE_NAMES = {torch.float32: "F32"}
+
+
+def hf_state_dict(model):
+    """HF names: model.*, score.0.*, score.2.* (nn.Sequential indices match the HF head)."""
+    return {k: v.detach().contiguous().float() for k, v in model.state_dict().items()}
+
+
+def write_safetensors(path, tensors):
+    """The safetensors format by hand: u64 LE header length, JSON header, raw little-endian data."""
+    header, offset, blobs = {}, 0, []
+    for name in sorted(tensors):
+        arr = tensors[name].cpu().numpy().astype("<f4")
+        data = arr.tobytes()
+        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    header["__metadata__"] = {"format": "pt"}
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = info["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype="<f4").reshape(info["shape"]).copy())
+    return out
+
+
+def hf_config(c, extra):
+    return {
+        "architectures": ["Qwen2ForProcessRewardModel"],
+        "model_type": "qwen2",
+        "hidden_act": "silu",
+        "hidden_size": c["hidden_size"],
+        "intermediate_size": c["intermediate_size"],
+        "num_hidden_layers": c["num_hidden_layers"],
+        "num_attention_heads": c["num_attention_heads"],
+        "num_key_value_heads": c["num_key_value_heads"],
+        "max_position_embeddings": c["max_position_embeddings"],
+        "max_window_layers": c["num_hidden_layers"],
+        "rms_norm_eps": c["rms_norm_eps"],
+        "rope_theta": c["rope_theta"],
+        "rope_scaling": None,
+        "sliding_window": None,
+        "use_sliding_window": False,
+        "attention_dropout": 0.0,
+        "initializer_range": 0.02,
+        "vocab_size": c["vocab_size"],
+        "tie_word_embeddings": False,
+        "torch_dtype": "float32",
+        "use_cache": False,
+        "bos_token_id": None,
+        "eos_token_id": c["eos_token_id"],
+        "pad_token_id": c["pad_token_id"],
+        "num_labels": 2,
+        "prm_training": extra,
+    }
+
+
+def save_checkpoint(model, out_dir, tokenizer_dir, golden, extra):
+    tmp = out_dir + ".tmp"
+    if os.path.exists(tmp):
+        shutil.rmtree(tmp)
+    os.makedirs(tmp)
+    with open(os.path.join(tmp, "config.json"), "w") as f:
+        json.dump(hf_config(model.config, extra), f, indent=2)
+    write_safetensors(os.path.join(tmp, "model.safetensors"), hf_state_dict(model))
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(os.path.join(tokenizer_dir, name), os.path.join(tmp, name))
+    if golden:
+        write_golden(model, golden, os.path.join(tmp, "golden.json"))
+    if os.path.exists(out_dir):
+        shutil.rmtree(out_dir)
+    os.rename(tmp, out_dir)
+
+
+@torch.no_grad()
+def write_golden(model, examples, path):
+    """PyTorch's p(correct) at the score positions of fixed inputs, one sequence at a time."""
+    model.eval()
+    items = []
+    for e in examples:
+        ids = torch.tensor([e["input_ids"]])
+        logits = model(ids)[0]
+        probs = torch.softmax(logits.double(), -1)[:, 1]
+        items.append(
+            {
+                "input_ids": e["input_ids"],
+                "score_positions": e["score_positions"],
+                "probs": [float(probs[p]) for p in e["score_positions"]],
+                "logits": [[float(v) for v in logits[p]] for p in e["score_positions"]],
+                "label": e.get("label"),
+            }
+        )
+    model.train()
+    with open(path, "w") as f:
+        json.dump({"source": "train/train_prm.py (PyTorch %s, float32)" % torch.__version__, "items": items}, f)
+
+
+# ---------------------------------------------------------------- training
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", default="train/data", help="folder with train.jsonl, val.jsonl, golden.jsonl")
+    p.add_argument("--tokenizer", default="train/tokenizer", help="folder with tokenizer.json + tokenizer_config.json")
+    p.add_argument("--out", default="train/out/ckpt", help="checkpoint folder to write (best model)")
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--kv-heads", type=int, default=2)
+    p.add_argument("--intermediate", type=int, default=768)
+    p.add_argument("--max-positions", type=int, default=1024)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--min-lr-ratio", type=float, default=0.05)
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--warmup", type=int, default=200, help="warmup steps")
+    p.add_argument("--batch-tokens", type=int, default=6144, help="padded tokens per batch")
+    p.add_argument("--max-steps", type=int, default=0, help="0 = set from --epochs")
+    p.add_argument("--epochs", type=float, default=1.0)
+    p.add_argument("--max-minutes", type=float, default=80.0, help="stop training after this wall time")
+    p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--patience", type=int, default=8, help="evaluations without improvement before stopping")
+    p.add_argument("--select", choices=["loss", "f1"], default="loss", help="validation metric for the best checkpoint")
+    p.add_argument("--train-limit", type=int, default=0, help="use only the first N training examples")
+    p.add_argument("--val-limit", type=int, default=400, help="validation examples used for early stopping")
+    p.add_argument("--lm-weight", type=float, default=0.5, help="weight of the auxiliary next-token loss (0 = off)")
+    p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--bench", action="store_true", help="measure tokens/s for a few steps and exit")
+    p.add_argument("--smoke", action="store_true", help="tiny model, a few steps, for CI")
+    return p.parse_args(argv)
+
+
+def main(argv):
+    a = parse_args(argv)
+    if a.smoke:
+        a.hidden, a.layers, a.heads, a.kv_heads, a.intermediate = 64, 2, 4, 2, 128
+        a.max_steps, a.eval_every, a.warmup, a.train_limit, a.batch_tokens = 6, 3, 2, 64, 2048
+    torch.manual_seed(a.seed)
+    random.seed(a.seed)
+    np.random.seed(a.seed)
+    torch.set_num_threads(a.threads)
+    rng = random.Random(a.seed)
+
+    with open(os.path.join(a.tokenizer, "tokenizer.json")) as f:
+        tok = json.load(f)
+    vocab = tok["model"]["vocab"]
+    pad_id = vocab["<|endoftext|>"]
+    assistant_id = vocab["assistant"]
+    train = load_jsonl(os.path.join(a.data, "train.jsonl"), a.train_limit or None)
+    val = load_jsonl(os.path.join(a.data, "val.jsonl"), 64 if a.smoke else a.val_limit or None)
+    golden = load_jsonl(os.path.join(a.data, "golden.jsonl"))
+    cfg = {
+        "hidden_size": a.hidden,
+        "intermediate_size": a.intermediate,
+        "num_hidden_layers": a.layers,
+        "num_attention_heads": a.heads,
+        "num_key_value_heads": a.kv_heads,
+        "max_position_embeddings": a.max_positions,
+        "rms_norm_eps": 1e-6,
+        "rope_theta": 10000.0,
+        "vocab_size": len(vocab),
+        "eos_token_id": vocab["<|im_end|>"],
+        "pad_token_id": pad_id,
+    }
+    too_long = [e for e in train + val + golden if len(e["input_ids"]) > a.max_positions]
+    if too_long:
+        sys.exit("error: %d examples are longer than --max-positions %d" % (len(too_long), a.max_positions))
+    model = Qwen2ForProcessRewardModel(cfg)
+    n_params = sum(p.numel() for p in model.parameters())
+    print("model: %d params (%.2f MB fp32); train %d, val %d examples" % (n_params, n_params * 4 / 1e6, len(train), len(val)), flush=True)
+
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": a.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.98)
+    )
+    steps_per_epoch = len(batches(train, a.batch_tokens, False, None))
+    total = a.max_steps or max(1, int(steps_per_epoch * a.epochs))
+
+    def lr_at(step):
+        if step < a.warmup:
+            return a.lr * (step + 1) / a.warmup
+        # Cosine over whichever runs out first, steps or the time budget, so a slow (shared) CPU
+        # still ends with a cooled-down model instead of being cut off at a high learning rate.
+        by_steps = (step - a.warmup) / max(1, total - a.warmup)
+        by_time = (time.time() - start) / (a.max_minutes * 60)
+        t = min(1.0, max(by_steps, by_time))
+        return a.lr * (a.min_lr_ratio + (1 - a.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t)))
+
+    start = time.time()
+    step, tokens, best, best_key, bad_evals = 0, 0, (-1.0, float("inf")), None, 0
+    extra = {k: v for k, v in vars(a).items() if k not in ("bench", "smoke")}
+    stop = None
+    while stop is None:
+        for idx in batches(train, a.batch_tokens, True, rng):
+            ids, rows, cols, labels, lm = collate(train, idx, pad_id, assistant_id if a.lm_weight > 0 else None)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step)
+            hidden = model.hidden(ids)
+            loss = F.cross_entropy(model.score(hidden[rows, cols]), labels)
+            if a.lm_weight > 0:
+                # Auxiliary next-token loss on text known to be right (the problem and the steps
+                # before the first error), through the tied embedding: the dense signal teaches
+                # the arithmetic a pretrained base model would bring. Not part of the checkpoint.
+                lm_logits = hidden[:, :-1] @ model.model.embed_tokens.weight.t()
+                loss = loss + a.lm_weight * F.cross_entropy(lm_logits.reshape(-1, lm_logits.shape[-1]), lm.reshape(-1), ignore_index=-100)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            tokens += ids.numel()
+            elapsed = time.time() - start
+            if step % 20 == 0 or a.bench:
+                print("step %d/%d loss %.4f lr %.2e %.0f tok/s %.1f min" % (step, total, loss.item(), lr_at(step), tokens / elapsed, elapsed / 60), flush=True)
+            if a.bench and step >= 15:
+                print("bench: %.0f tokens/s (padded) over %d steps" % (tokens / elapsed, step), flush=True)
+                return
+            if step >= total or elapsed > a.max_minutes * 60:
+                stop = "reached %d steps" % total if step >= total else "time budget of %.0f minutes spent" % a.max_minutes
+            if step % a.eval_every == 0 or stop:
+                vloss, probs = evaluate(model, val, pad_id, a.batch_tokens * 2)
+                acc_e, acc_c, f1 = processbench(val, probs)
+                # Select on validation loss by default: F1 on a few hundred items jumps around
+                # with the 0.5 threshold, while the loss tracks the probabilities themselves.
+                key = (-vloss, f1) if a.select == "loss" else (f1, -vloss)
+                better = best_key is None or key > best_key
+                print(
+                    "eval step %d: val loss %.4f acc_error %.3f acc_correct %.3f F1 %.3f%s [%s]"
+                    % (step, vloss, acc_e, acc_c, f1, " (best, saved)" if better else "", by_type(val, probs)),
+                    flush=True,
+                )
+                if better:
+                    best, best_key, bad_evals = (f1, vloss), key, 0
+                    info = dict(extra, step=step, val_loss=vloss, val_f1=f1, val_acc_error=acc_e, val_acc_correct=acc_c, minutes=elapsed / 60)
+                    save_checkpoint(model, a.out, a.tokenizer, golden, info)
+                else:
+                    bad_evals += 1
+                if bad_evals >= a.patience and not stop:
+                    stop = "early stopping: no val %s gain in %d evaluations" % (a.select, a.patience)
+            if stop:
+                break
+    print("%s; best val F1 %.3f (loss %.4f); %.1f min, %.0f tok/s; checkpoint %s" % (stop, best[0], best[1], (time.time() - start) / 60, tokens / (time.time() - start), a.out), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
