@@ -412,6 +412,7 @@ def parse_args(argv):
     p.add_argument("--lm-weight", type=float, default=0.5, help="weight of the auxiliary next-token loss (0 = off)")
     p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--init", default="", help="checkpoint folder to continue from (same model flags)")
     p.add_argument("--bench", action="store_true", help="measure tokens/s for a few steps and exit")
     p.add_argument("--smoke", action="store_true", help="tiny model, a few steps, for CI")
     return p.parse_args(argv)
@@ -453,6 +454,15 @@ def main(argv):
     if too_long:
         sys.exit("error: %d examples are longer than --max-positions %d" % (len(too_long), a.max_positions))
     model = Qwen2ForProcessRewardModel(cfg)
+    if a.init:
+        # Continue from an earlier checkpoint (weights only; the optimizer starts fresh).
+        with open(os.path.join(a.init, "config.json")) as f:
+            old = json.load(f)
+        for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "vocab_size"):
+            if old[k] != cfg[k]:
+                sys.exit("error: --init %s has %s=%s but this run has %s; pass the same model flags" % (a.init, k, old[k], cfg[k]))
+        model.load_state_dict(read_safetensors(os.path.join(a.init, "model.safetensors")))
+        print("initialised from %s" % a.init, flush=True)
     n_params = sum(p.numel() for p in model.parameters())
     print("model: %d params (%.2f MB fp32); train %d, val %d examples" % (n_params, n_params * 4 / 1e6, len(train), len(val)), flush=True)
 
