@@ -1,10 +1,29 @@
-import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderMarkup } from '../../src/app/lib/markup.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { escapeHtml, loadMath, mathLoaded, renderMarkup } from '../../src/app/lib/markup.ts';
+
+// Runs first (describe blocks run in order): KaTeX is not loaded until someone asks for it.
+describe('renderMarkup(text) before KaTeX is loaded', () => {
+  it('shows math as its escaped source in a math-pending span, and text without math as usual', () => {
+    expect(mathLoaded()).toBe(false);
+    expect(renderMarkup('So $x<2$ here.')).toBe('<p>So <span class="math-pending">x&lt;2</span> here.</p>\n');
+    expect(renderMarkup('It costs $5 and $6 more.')).toBe('<p>It costs $5 and $6 more.</p>\n');
+  });
+
+  it('loads KaTeX once, then renders math', async () => {
+    const first = loadMath();
+    expect(loadMath()).toBe(first);
+    await first;
+    expect(mathLoaded()).toBe(true);
+    expect(renderMarkup('$x^2$')).toContain('class="katex"');
+  });
+});
 
 /** Tags in the output, e.g. ['p', 'span', ...], to check no foreign tag got through. */
 const tags = (html: string) => [...html.matchAll(/<([a-zA-Z][\w-]*)/g)].map((m) => m[1].toLowerCase());
 
 describe('renderMarkup(text): pasted text never becomes active markup', () => {
+  beforeAll(() => loadMath());
+
   it.each<[string, string]>([
     ['<img src=x onerror=alert(1)>', '&lt;img src=x onerror=alert(1)&gt;'],
     ['<script>alert(1)</script>', '&lt;script&gt;alert(1)&lt;/script&gt;'],
@@ -47,6 +66,8 @@ describe('renderMarkup(text): pasted text never becomes active markup', () => {
 });
 
 describe('renderMarkup(text): math and Markdown', () => {
+  beforeAll(() => loadMath());
+
   it.each<[string, string]>([
     ['$x^2$', 'inline'],
     ['\\(x^2\\)', 'inline'],

@@ -117,6 +117,27 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('playground, production build in 
     expect(s.errors).toEqual([]);
   });
 
+  it('renders math with KaTeX, fetched only once a text holds math', async () => {
+    const katexRequests: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (/katex/i.test(r.url()) && /\.m?js(\?|$)/.test(r.url())) katexRequests.push(r.url());
+    };
+    s.page.on('request', onRequest);
+    try {
+      await s.page.goto(s.url);
+      await typeInput(s.page, 'Tom has 12 apples.', 'He eats 2, so 12 - 2 = 10.\n\nThe answer is 10.');
+      await expect.poll(async () => (await stepHooks(s.page)).length).toBe(2);
+      expect(katexRequests).toEqual([]);
+      await typeInput(s.page, 'Find $x$.', 'We have $x^2 = 4$.\n\nSo $x = 2$.');
+      await expect.poll(() => s.page.locator('[data-step-index="0"] .katex').count()).toBeGreaterThan(0);
+      expect(await s.page.locator('[data-step-index] .math-pending').count()).toBe(0);
+      // KaTeX is its own chunk, fetched on demand (it would be ~75 kB gzip of the first load).
+      expect(katexRequests.length).toBeGreaterThan(0);
+    } finally {
+      s.page.off('request', onRequest);
+    }
+  });
+
   it('shows the backend in data-backend', async () => {
     await s.page.goto(s.url);
     await expect

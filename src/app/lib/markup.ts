@@ -5,10 +5,15 @@
  * text (no request leaves the page), and KaTeX runs with `trust: false` so `\href`,
  * `\htmlClass` and friends cannot produce active content.
  *
+ * KaTeX (about 75 kB gzip of the page's JavaScript) is loaded on demand: `loadMath()` fetches it once.
+ * Until it is loaded, math renders as its escaped source in a `<span class="math-pending">`
+ * (`MATH_PENDING` tells a caller that happened), so nothing typed is hidden; MathText.svelte then
+ * loads KaTeX and renders again. Text without math never loads it.
+ *
  * It does not sanitise arbitrary HTML (there is none to sanitise: every HTML path is escaped),
  * and it does not touch the DOM; the caller inserts the returned string.
  */
-import katex from 'katex';
+import type Katex from 'katex';
 import { Marked, type Tokens, type TokenizerAndRendererExtension } from 'marked';
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -24,8 +29,37 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 
+let katex: typeof Katex | null = null;
+
+/** Class of the placeholder that stands for math while KaTeX is not loaded. */
+export const MATH_PENDING = 'math-pending';
+let loading: Promise<void> | null = null;
+
+/** Whether KaTeX is loaded (math then renders as math, not as pending source). */
+export function mathLoaded(): boolean {
+  return katex !== null;
+}
+
+/**
+ * Loads KaTeX once; later calls return the same promise. Rejects if the chunk cannot be fetched
+ * (offline after an update, say); math then stays shown as its source.
+ */
+export function loadMath(): Promise<void> {
+  loading ??= import('katex').then(
+    (m) => {
+      katex = m.default;
+    },
+    (err: unknown) => {
+      loading = null;
+      throw err;
+    },
+  );
+  return loading;
+}
+
 /** KaTeX with the options that keep untrusted TeX inert. Errors render in red, never throw. */
 export function renderTex(tex: string, displayMode: boolean): string {
+  if (!katex) return `<span class="${MATH_PENDING}">${escapeHtml(tex)}</span>`;
   return katex.renderToString(tex, {
     displayMode,
     throwOnError: false,
