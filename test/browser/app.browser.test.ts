@@ -459,6 +459,12 @@ describe('playground scoring on the fixture model', () => {
       expect(await ask.innerText()).toMatch(
         /Solution is too long for this model: \d+ tokens, and it reads at most 96/,
       );
+      // The question is brought into view with its answer focused (Score may be far below it).
+      expect(
+        await ask
+          .getByRole('button', { name: /^Yes, use the \d+ steps that fit$/ })
+          .evaluate((b) => b === b.ownerDocument.activeElement),
+      ).toBe(true);
       await ask.getByRole('button', { name: /^Yes, use the \d+ steps that fit$/ }).click();
       const cli = await cliScore(PROBLEM, long, ['--model', fx.qwen, '--truncate']);
       expect(cli.truncated).toBe(true);
