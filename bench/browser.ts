@@ -17,20 +17,14 @@ import { extname, join, relative, resolve, sep } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import type { Dtype } from '../src/core/types.ts';
 import type { BackendName, BackendRun } from './types.ts';
+import { BASE_FLAGS, CHROMIUM } from '../test/browser/harness.ts';
 import type { SessionTweaks } from './web/protocol.ts';
 import type { EnginePageResult, PageResult } from './web/protocol.ts';
 
 const root = resolve(import.meta.dirname, '..');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const BASE_FLAGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
+const BENCH_FLAGS = [
+  ...BASE_FLAGS,
   // measureUserAgentSpecificMemory() otherwise waits for the next natural GC (up to ~20 s).
   '--enable-blink-features=ForceEagerMeasureMemory',
 ];
@@ -60,7 +54,7 @@ export async function launchChromium(mode: 'wasm' | 'webgpu', realGpu = false): 
       `Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' or set CHROMIUM_PATH.`,
     );
   }
-  const args = [...BASE_FLAGS];
+  const args = [...BENCH_FLAGS];
   if (mode === 'webgpu') args.push(...(realGpu ? REAL_GPU_FLAGS : SWIFTSHADER_FLAGS));
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }

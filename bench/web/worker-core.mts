@@ -14,7 +14,7 @@ import { planSolution } from '../../src/core/pipeline.ts';
 import { stepRewards } from '../../src/core/rewards.ts';
 import { modelFileFor, parseModelSpec } from '../../src/core/spec.ts';
 import type { ModelSpec } from '../../src/core/types.ts';
-import { MIN_SUBGROUP_SIZE } from '../../src/engine/backend.ts';
+import { MIN_SUBGROUP_SIZE, subgroupFreeDeviceRequest } from '../../src/engine/backend.ts';
 import { readOnnxInfo } from '../../src/engine/onnx-info.ts';
 import { tokenizerFromFiles, type HfTokenizer } from '../../src/engine/tokenizer.ts';
 import type { BenchReply, BenchRequest, LoadRequest } from './protocol.ts';
@@ -121,18 +121,10 @@ async function webgpuProvider(): Promise<Ort.InferenceSession.ExecutionProviderC
     typeof info.subgroupMinSize === 'number' &&
     info.subgroupMinSize < MIN_SUBGROUP_SIZE;
   if (!narrow) return 'webgpu';
-  const requiredFeatures = [...adapter.features].filter(
-    (f) => f !== 'subgroups' && f !== 'subgroup-size-control' && !f.startsWith('chromium-'),
-  ) as GPUFeatureName[];
-  const requiredLimits: Record<string, number> = {};
-  for (const key in adapter.limits) {
-    const v = (adapter.limits as unknown as Record<string, unknown>)[key];
-    if (typeof v === 'number') requiredLimits[key] = v;
-  }
   subgroupsOff = true;
   return {
     name: 'webgpu',
-    device: await adapter.requestDevice({ requiredFeatures, requiredLimits }),
+    device: await adapter.requestDevice(subgroupFreeDeviceRequest(adapter) as GPUDeviceDescriptor),
   } as Ort.InferenceSession.ExecutionProviderConfig;
 }
 

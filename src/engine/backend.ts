@@ -23,6 +23,31 @@ export interface AdapterFacts {
 /** Below this subgroup size onnxruntime's attention kernels are wrong; ort-web.ts turns subgroups off. */
 export const MIN_SUBGROUP_SIZE = 16;
 
+/**
+ * What to ask of an adapter for a device without the `subgroups` feature (see
+ * MIN_SUBGROUP_SIZE): every other feature except Chromium-internal ones, and every numeric limit
+ * at the adapter's maximum, as onnxruntime asks when it creates its own device. Structural
+ * types, so this module needs no WebGPU typings; callers pass a GPUAdapter.
+ *
+ * @example
+ * const device = await adapter.requestDevice(subgroupFreeDeviceRequest(adapter) as GPUDeviceDescriptor);
+ */
+export function subgroupFreeDeviceRequest(adapter: { features: Iterable<string>; limits: object }): {
+  requiredFeatures: string[];
+  requiredLimits: Record<string, number>;
+} {
+  const requiredFeatures = [...adapter.features].filter(
+    (f) => f !== 'subgroups' && f !== 'subgroup-size-control' && !f.startsWith('chromium-'),
+  );
+  const requiredLimits: Record<string, number> = {};
+  // Adapter limits are prototype getters, so walk with for...in rather than Object.keys.
+  for (const key in adapter.limits) {
+    const v = (adapter.limits as Record<string, unknown>)[key];
+    if (typeof v === 'number') requiredLimits[key] = v;
+  }
+  return { requiredFeatures, requiredLimits };
+}
+
 /** What the browser offers, as probed once in the worker. */
 export interface Environment {
   /** null when there is no WebGPU adapter; `noAdapterReason` then says why. */

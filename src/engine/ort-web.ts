@@ -10,7 +10,7 @@
  */
 import * as ort from 'onnxruntime-web/webgpu';
 import type { AdapterFacts, Environment } from './backend.ts';
-import { MIN_SUBGROUP_SIZE, wasmThreads } from './backend.ts';
+import { MIN_SUBGROUP_SIZE, subgroupFreeDeviceRequest, wasmThreads } from './backend.ts';
 import { EngineError } from './errors.ts';
 import type { CreateOptions, Runtime, RuntimeSession } from './runtime.ts';
 
@@ -105,17 +105,7 @@ let ownDevice: Promise<GPUDevice> | null = null;
 
 /** A device for ORT without `subgroups`; every adapter limit at its maximum, as ORT itself asks. */
 function deviceWithoutSubgroups(adapter: GPUAdapter): Promise<GPUDevice> {
-  ownDevice ??= (async () => {
-    const requiredFeatures = [...adapter.features].filter(
-      (f) => f !== 'subgroups' && f !== 'subgroup-size-control' && !f.startsWith('chromium-'),
-    ) as GPUFeatureName[];
-    const requiredLimits: Record<string, number> = {};
-    for (const key in adapter.limits) {
-      const v = (adapter.limits as unknown as Record<string, unknown>)[key];
-      if (typeof v === 'number') requiredLimits[key] = v;
-    }
-    return adapter.requestDevice({ requiredFeatures, requiredLimits });
-  })();
+  ownDevice ??= adapter.requestDevice(subgroupFreeDeviceRequest(adapter) as GPUDeviceDescriptor);
   return ownDevice;
 }
 

@@ -14,7 +14,8 @@ export type BrowserMode = 'webgpu' | 'wasm';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = resolve(import.meta.dirname, '../..');
 
-const BASE_FLAGS = [
+/** Flags every hermetic Chromium here starts with (no background traffic, no sandbox in containers). */
+export const BASE_FLAGS = [
   '--no-sandbox',
   '--disable-background-networking',
   '--disable-component-update',
