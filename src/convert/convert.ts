@@ -47,6 +47,8 @@ export interface ConvertOptions {
   /** prm.json overrides of the family defaults. */
   stepToken?: string;
   stepSeparator?: string;
+  /** prm.json `strip_step_labels` (default: not set, i.e. false). */
+  stripStepLabels?: boolean;
   /** Rotary cache length and prm.json `context_length` (default min(max_position_embeddings, 32768)). */
   contextLength?: number;
   /** Replace an existing output folder. */
@@ -296,6 +298,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
       step_token: options.stepToken ?? defaults.step_token,
       context_length: contextLength,
       dtypes,
+      ...(options.stripStepLabels ? { strip_step_labels: true } : {}),
       source:
         typeof ckpt.config._name_or_path === 'string' && ckpt.config._name_or_path
           ? ckpt.config._name_or_path

@@ -215,6 +215,9 @@ export function parseModelSpec(json: unknown, source = 'prm.json'): ModelSpec {
     context_length: c as number,
     dtypes: [...(d as Dtype[])],
   };
+  const strip = obj.strip_step_labels;
+  if (strip !== undefined && typeof strip !== 'boolean') fail('strip_step_labels', 'true or false');
+  if (typeof strip === 'boolean') spec.strip_step_labels = strip;
   const source_ = optStr('source');
   const license = optStr('license');
   const description = optStr('description');

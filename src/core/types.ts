@@ -56,6 +56,12 @@ export interface ModelSpec {
   context_length: number;
   /** ONNX variants present in `onnx/`: fp32 -> model.onnx, fp16 -> model_fp16.onnx, q4 -> model_q4.onnx, q4f16 -> model_q4f16.onnx. */
   dtypes: Dtype[];
+  /**
+   * Optional, default false: drop a leading step label (`Step 2:`, `2.`, `(2)`) from each step
+   * before building the prompt, for models trained on unlabelled steps whose label digits would
+   * read as numbers (the bundled demo model). The page still shows the steps as typed.
+   */
+  strip_step_labels?: boolean;
   /** Optional: source checkpoint, licence, notes. */
   source?: string;
   license?: string;

@@ -21,6 +21,21 @@ describe('createFamily(spec)', () => {
   });
 });
 
+describe('strip_step_labels', () => {
+  const tok = () => toyTokenizer({ specials: ['<extra_0>'], chatml: true });
+  const labelled = ['Step 1: 2+2=4.', '**Step 2:** so 4.', '(3) The answer is 4.', 'Step 4:'];
+  const bare = ['2+2=4.', 'so 4.', 'The answer is 4.', 'Step 4:'];
+
+  it('builds the prompt of the unlabelled steps when the spec asks (a bare label stays as it is)', () => {
+    const strip = createFamily(specFor('qwen-prm', { strip_step_labels: true })).build(tok(), 'Q?', labelled);
+    expect(strip).toEqual(createFamily(specFor('qwen-prm')).build(tok(), 'Q?', bare));
+  });
+
+  it('keeps the labels by default', () => {
+    expect(createFamily(specFor('qwen-prm')).build(tok(), 'Q?', labelled).text).toContain('Step 1: 2+2=4.');
+  });
+});
+
 describe('qwen-prm build(tokenizer, problem, steps)', () => {
   const spec = specFor('qwen-prm');
   const tok = () => toyTokenizer({ specials: ['<extra_0>'], chatml: true });

@@ -8,6 +8,7 @@ import {
   splitStep,
   stepsFromTexts,
 } from '../../src/core/segment.ts';
+import { stripStepLabel } from '../../src/core/segment/markers.ts';
 import type { SegmentStrategy, Step } from '../../src/core/types.ts';
 
 const texts = (text: string, strategy?: SegmentStrategy) => segment(text, strategy).map((s) => s.text);
@@ -439,5 +440,24 @@ describe('stepsFromTexts(texts)', () => {
   ])('stepsFromTexts(%j) throws', (input, kind, message) => {
     expect(() => stepsFromTexts(input as string[])).toThrow(kind);
     expect(() => stepsFromTexts(input as string[])).toThrow(message);
+  });
+});
+
+describe('stripStepLabel(text)', () => {
+  it.each<[string, string]>([
+    ['Step 2: 3 x 4 = 12.', '3 x 4 = 12.'],
+    ['  step 12. So 5.', 'So 5.'],
+    ['**Step 3:** Then 6.', 'Then 6.'],
+    ['## Step 4\nThen 7.', 'Then 7.'],
+    ['2. 3 x 4 = 12.', '3 x 4 = 12.'],
+    ['2) 3 x 4 = 12.', '3 x 4 = 12.'],
+    ['(2) 3 x 4 = 12.', '3 x 4 = 12.'],
+    ['1.5 kg of flour', '1.5 kg of flour'],
+    ['2010. A year.', '2010. A year.'],
+    ['Stepping on 3 stones.', 'Stepping on 3 stones.'],
+    ['Step 5:', 'Step 5:'],
+    ['No label here.', 'No label here.'],
+  ])('%j -> %j', (input, out) => {
+    expect(stripStepLabel(input)).toBe(out);
   });
 });

@@ -37,6 +37,14 @@ describe('parseModelSpec(json, source)', () => {
     expect(spec).toEqual(valid);
   });
 
+  it('keeps strip_step_labels when it is a boolean and rejects anything else', () => {
+    expect(parseModelSpec({ ...valid, strip_step_labels: true }).strip_step_labels).toBe(true);
+    expect(parseModelSpec(valid).strip_step_labels).toBeUndefined();
+    expect(() => parseModelSpec({ ...valid, strip_step_labels: 'yes' })).toThrow(
+      'prm.json: field "strip_step_labels" must be true or false, got "yes"',
+    );
+  });
+
   it('accepts system_prompt null and an empty step_joiner', () => {
     const spec = parseModelSpec({ ...valid, system_prompt: null, step_joiner: '' });
     expect(spec.system_prompt).toBeNull();

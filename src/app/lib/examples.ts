@@ -10,8 +10,10 @@ export interface Example {
   title: string;
   kind: 'demo' | 'competition';
   problem: string;
-  /** One or more solutions; steps separated by blank lines. */
+  /** One or more solutions; steps separated by blank lines (or one per line). */
   solutions: string[];
+  /** The truth per solution: index of the first wrong step after auto segmentation, -1 if none. */
+  firstErrors: number[];
   note: string;
 }
 
@@ -24,42 +26,46 @@ export const EXAMPLES: readonly Example[] = [
     solutions: [
       'First, the muffins made come to 24 x 5 = 120 muffins.\n\nThen the muffins left are 120 - 98 = 22 muffins.\n\nThe answer is 22.',
     ],
+    firstErrors: [-1],
     note: 'Every step is right; a good PRM keeps every reward high.',
   },
   {
     id: 'pencils-error',
-    title: 'Pencils (error in step 2)',
+    title: 'Pencils (wrong arithmetic in step 2)',
     kind: 'demo',
     problem:
       'Maria has 7 boxes of pencils with 12 pencils in each. She gives away 25 pencils and then buys 2 packs of 10. How many pencils does she have now?',
     solutions: [
       'She starts with 7 x 12 = 84 pencils.\n\nAfter giving some away she has 84 - 25 = 49 pencils.\n\nThe packs hold 2 x 10 = 20 pencils.\n\nSo she has 49 + 20 = 69 pencils. The answer is 69.',
     ],
-    note: 'Step 2 is wrong (84 - 25 = 59, not 49); steps 3 and 4 follow from it. The right answer is 79.',
+    firstErrors: [1],
+    note: "Step 2 is wrong (84 - 25 = 59, not 49); steps 3 and 4 follow from it. The right answer is 79. A wrong result like this is the demo model's weak spot (it catches about one in four): compare its first error with step 2.",
   },
   {
-    id: 'tickets-best-of-3',
-    title: 'Concert tickets (Best-of-3)',
+    id: 'shopping-best-of-3',
+    title: 'Shopping change (Best-of-3)',
     kind: 'demo',
     problem:
-      'A school sells 45 concert tickets at $8 each and 30 tickets at $5 each. The hall costs $260 to rent. How much money is left after paying for the hall?',
+      'Ravi buys 7 shirts at $9 each and 8 towels at $5 each. He hands the cashier $200. How much change does he get?',
     solutions: [
-      'The $8 tickets bring in 45 x 8 = 360 dollars.\n\nThe $5 tickets bring in 30 x 5 = 150 dollars.\n\nTogether that is 360 + 150 = 510 dollars.\n\nAfter the hall, 510 - 260 = 250 dollars are left. The answer is 250.',
-      'The $8 tickets bring in 45 x 8 = 360 dollars.\n\nThe $5 tickets bring in 30 x 5 = 160 dollars.\n\nTogether that is 360 + 160 = 520 dollars.\n\nAfter the hall, 520 - 260 = 260 dollars are left. The answer is 260.',
-      'The $8 tickets bring in 45 x 8 = 360 dollars.\n\nThe $5 tickets bring in 30 x 5 = 150 dollars.\n\nTogether that is 360 + 150 = 510 dollars.\n\nAfter the hall, 510 - 260 = 250 dollars are left. The answer is 270.',
+      '7 × $9 = $63, so the cost of the shirts is $63.\n\nTo find the cost of the towels, we compute 8 × $5 = $40.\n\nThen we work out the total cost: $63 + $40 = $103.\n\n$200 - $103 = $97, so his change is $97. The answer is $97.',
+      '7 × $9 = $63, so the cost of the shirts is $63.\n\nTo find the cost of the towels, we compute 8 × $6 = $48.\n\nThen we work out the total cost: $63 + $48 = $111.\n\n$200 - $111 = $89, so his change is $89. The answer is $89.',
+      '7 × $9 = $63, so the cost of the shirts is $63.\n\nTo find the cost of the towels, we compute 8 × $5 = $40.\n\nThen we work out the total cost: $63 + $40 = $103.\n\n$200 - $103 = $97, so his change is $97. The answer is $103.',
     ],
-    note: 'Solution 1 is right. Solution 2 goes wrong in step 2 (30 x 5 = 150). Solution 3 computes correctly but states the wrong answer in its last step.',
+    firstErrors: [-1, 1, 3],
+    note: 'Solution 1 is right ($97). Solution 2 goes wrong in step 2: the towels cost $5, not $6. Solution 3 computes correctly but gives the wrong final answer in its last step.',
   },
   {
-    id: 'garden-markers',
-    title: 'Garden rows ("Step 1:" markers, error in step 3)',
+    id: 'shells-lines',
+    title: 'Shells (one step per line, wrong operation in step 3)',
     kind: 'demo',
     problem:
-      'A garden has 9 rows of 14 tomato plants. Each plant gives 6 tomatoes. The gardener keeps 150 tomatoes and packs the rest into bags of 12. How many bags does she fill?',
+      'Yuki has 726 shells. She buys 9 packs with 22 shells in each. She loses 633 of them. How many shells does she end up with?',
     solutions: [
-      'Step 1: The number of plants is 9 x 14 = 126.\nStep 2: The tomatoes picked are 126 x 6 = 756.\nStep 3: The tomatoes to pack are 756 - 150 = 616.\nStep 4: The bags filled are 616 / 12 = 51 with some left over. The answer is 51.',
+      'The new shells: 9 × 22 = 198 shells.\nThe shells she has now: 726 + 198 = 924 shells.\nThe shells she ends up with: 924 + 633 = 1557 shells. The answer is 1557.',
     ],
-    note: 'Step 3 is wrong (756 - 150 = 606). With 606 tomatoes the answer is 50 full bags (606 / 12 = 50.5).',
+    firstErrors: [2],
+    note: 'Step 3 adds the 633 lost shells instead of taking them away: 924 - 633 = 291. Steps are one per line here, so the segmenter picks lines.',
   },
   {
     id: 'radical-extraneous',
@@ -69,6 +75,7 @@ export const EXAMPLES: readonly Example[] = [
     solutions: [
       'Squaring both sides gives $x + 3 = x^2 - 6x + 9$.\n\nRearranging, $x^2 - 7x + 6 = 0$, so $(x - 1)(x - 6) = 0$.\n\nBoth roots solve the original equation, so $x = 1$ and $x = 6$.\n\nThe answer is $x \\in \\{1, 6\\}$.',
     ],
+    firstErrors: [2],
     note: 'Step 3 is wrong: $x = 1$ is extraneous ($\\sqrt{4} = 2 \\ne -2$); the only solution is $x = 6$. The demo model was trained on arithmetic word problems only and is not expected to see this.',
   },
   {
@@ -79,6 +86,7 @@ export const EXAMPLES: readonly Example[] = [
     solutions: [
       'Factor: $720 = 2^4 \\cdot 3^2 \\cdot 5$.\n\nEvery divisor is $2^a 3^b 5^c$ with $0 \\le a \\le 4$, $0 \\le b \\le 2$ and $0 \\le c \\le 1$.\n\nSo there are $(4 + 1)(2 + 1)(1 + 1) = 30$ divisors.\n\n$$\\boxed{30}$$',
     ],
+    firstErrors: [-1],
     note: "Every step is right. Outside the demo model's training domain its scores say little; a real PRM such as Qwen2.5-Math-PRM-7B is built for this.",
   },
 ];

@@ -42,6 +42,8 @@ Options:
   --step-separator TEXT prm.json step_separator (default: the family's).
   --context-length N    Longest input the model accepts (default: max_position_embeddings,
                         at most 32768).
+  --strip-step-labels   prm.json strip_step_labels: drop "Step 2:" / "2." labels from steps
+                        before scoring (for models trained on unlabelled steps).
   --force               Replace an existing --out folder.
   -h, --help            This help.
 
@@ -63,6 +65,7 @@ const flags = {
   'step-token': { type: 'string' },
   'step-separator': { type: 'string' },
   'context-length': { type: 'string' },
+  'strip-step-labels': { type: 'boolean' },
   force: { type: 'boolean' },
 } as const;
 
@@ -120,6 +123,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       stepToken: values['step-token'],
       stepSeparator: values['step-separator'],
       contextLength: parsePositiveInt('--context-length', values['context-length'], undefined),
+      stripStepLabels: values['strip-step-labels'] ?? false,
       force: values.force ?? false,
       signal: controller.signal,
       log: (line) => io.stderr(`${line}\n`),

@@ -5,6 +5,7 @@
  * To add a family: add its name to `ModelFamily` (types.ts) and `MODEL_FAMILIES` (spec.ts), its
  * defaults in `defaultSpecFor`, a `create<Family>(spec)` file here, and a case below.
  */
+import { stripStepLabel } from '../segment/markers.ts';
 import type { ModelSpec } from '../types.ts';
 import { MODEL_FAMILIES } from '../spec.ts';
 import type { PromptBuilder } from './common.ts';
@@ -24,6 +25,20 @@ export { PromptError } from './common.ts';
  * plan.scorePositions; // one token index per step
  */
 export function createFamily(spec: ModelSpec): PromptBuilder {
+  const builder = familyBuilder(spec);
+  if (!spec.strip_step_labels) return builder;
+  return {
+    ...builder,
+    build: (tokenizer, problem, steps) =>
+      builder.build(
+        tokenizer,
+        problem,
+        Array.isArray(steps) ? steps.map((s) => (typeof s === 'string' ? stripStepLabel(s) : s)) : steps,
+      ),
+  };
+}
+
+function familyBuilder(spec: ModelSpec): PromptBuilder {
   switch (spec.family) {
     case 'qwen-prm':
       return createQwenPrm(spec);

@@ -60,3 +60,31 @@ function sequence(candidates: Candidate[]): number[] {
   }
   return out.length >= 2 ? out : [];
 }
+
+/**
+ * `text` without a leading step label (`Step 2:`, `**Step 2.**`, `## Step 2`, `2.`, `2)`, `(2)`)
+ * and the blanks after it, for models whose `prm.json` sets `strip_step_labels` (a label's digits
+ * would otherwise read as a number of the solution). Text that is nothing but a label, or that
+ * has none, comes back unchanged.
+ *
+ * @example
+ * stripStepLabel('Step 2: 3 x 4 = 12.') // '3 x 4 = 12.'
+ * stripStepLabel('2) 3 x 4 = 12.')      // '3 x 4 = 12.'
+ * stripStepLabel('1.5 kg of flour')     // unchanged
+ */
+export function stripStepLabel(text: string): string {
+  const step = STEP_MARKER.exec(text);
+  let end = -1;
+  if (step && (step[1] !== undefined || step[3] !== undefined)) end = step[0].length;
+  else {
+    const num = NUMBERED_MARKER.exec(text);
+    if (num) end = num[0].length;
+  }
+  if (end < 0) return text;
+  // "**Step 2:**": the marker regex stops before the closing emphasis.
+  const rest = text
+    .slice(end)
+    .replace(/^(?:\*\*|__)/, '')
+    .trimStart();
+  return rest.length > 0 ? rest : text;
+}

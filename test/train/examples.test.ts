@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXAMPLES } from '../../src/app/lib/examples.ts';
+import { runPrm } from '../cli/tiny-model.ts';
+
+// The Examples menu's demo-domain examples are the first thing a user scores, so the bundled model
+// must get them right - except wrong arithmetic, its documented weak spot (models/arith-prm-mini
+// README), which `pencils-error` shows on purpose. Retraining the model re-checks them here.
+const KNOWN_MISSES = new Set(['pencils-error#0']);
+
+const demo = EXAMPLES.filter((e) => e.kind === 'demo').flatMap((e) =>
+  e.solutions.map((solution, i) => ({
+    id: `${e.id}#${i}`,
+    problem: e.problem,
+    solution,
+    truth: e.firstErrors[i],
+  })),
+);
+
+describe('Examples menu', () => {
+  it('gives a truth for every solution', () => {
+    for (const e of EXAMPLES) expect(e.firstErrors, e.id).toHaveLength(e.solutions.length);
+  });
+
+  it('scores "Step N:" and "N." labelled steps like unlabelled ones (prm.json strip_step_labels)', async () => {
+    const shells = EXAMPLES.find((e) => e.id === 'shells-lines')!;
+    const lines = shells.solutions[0].split('\n');
+    const score = async (solution: string) => {
+      const r = await runPrm(['score', '--problem', shells.problem, '--solution', solution, '--json']);
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out) as { rewards: number[]; first_error: number };
+    };
+    const plain = await score(lines.join('\n'));
+    for (const label of [(i: number) => `Step ${i + 1}: `, (i: number) => `${i + 1}. `]) {
+      const got = await score(lines.map((l, i) => label(i) + l).join('\n'));
+      expect(got.first_error).toBe(shells.firstErrors[0]);
+      got.rewards.forEach((r, i) => expect(r).toBeCloseTo(plain.rewards[i], 6));
+    }
+  });
+});
+
+describe('the bundled model on the demo examples', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prm-examples-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds the true first error of every demo solution but the documented miss', async () => {
+    const file = join(dir, 'examples.jsonl');
+    writeFileSync(
+      file,
+      demo.map(({ id, problem, solution }) => JSON.stringify({ id, problem, solution })).join('\n'),
+    );
+    const r = await runPrm(['score', '--input', file]);
+    expect(r.code, r.err).toBe(0);
+    const got = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; first_error: number });
+    expect(got.map((g) => g.id)).toEqual(demo.map((d) => d.id));
+    for (const [i, d] of demo.entries()) {
+      if (KNOWN_MISSES.has(d.id)) expect(got[i].first_error, d.id).not.toBe(d.truth);
+      else expect(got[i].first_error, d.id).toBe(d.truth);
+    }
+  });
+
+  it('scores "Step N:" and "N." labelled steps like unlabelled ones (prm.json strip_step_labels)', async () => {
+    const shells = EXAMPLES.find((e) => e.id === 'shells-lines')!;
+    const lines = shells.solutions[0].split('\n');
+    const score = async (solution: string) => {
+      const r = await runPrm(['score', '--problem', shells.problem, '--solution', solution, '--json']);
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out) as { rewards: number[]; first_error: number };
+    };
+    const plain = await score(lines.join('\n'));
+    for (const label of [(i: number) => `Step ${i + 1}: `, (i: number) => `${i + 1}. `]) {
+      const got = await score(lines.map((l, i) => label(i) + l).join('\n'));
+      expect(got.first_error).toBe(shells.firstErrors[0]);
+      got.rewards.forEach((r, i) => expect(r).toBeCloseTo(plain.rewards[i], 6));
+    }
+  });
+});
