@@ -42,10 +42,12 @@ export interface Message {
   action?: { label: string; run: () => void };
 }
 
-/** A practice problem's truth, revealed on request. */
+/** The truth of a practice problem or an example on the page, revealed on request. */
 export interface PracticeTruth {
-  label: number;
-  errorType: string;
+  /** First wrong step per solution (0-based), -1 where every step is right. */
+  firstErrors: number[];
+  /** The kind of error planted, or the example's explanation; '' when there is nothing to add. */
+  detail: string;
 }
 
 export class AppState {
@@ -267,6 +269,7 @@ export class AppState {
       },
       `Example "${example.title}": ${example.note}`,
     );
+    this.practice = { firstErrors: [...example.firstErrors], detail: example.note };
   }
 
   /** A fresh generated problem from the demo model's own domain (the truth is kept for "reveal"). */
@@ -281,7 +284,10 @@ export class AppState {
       },
       'A new practice problem from the generator. Score it, then reveal whether (and where) the generator planted an error.',
     );
-    this.practice = { label: item.label, errorType: item.error_type };
+    this.practice = {
+      firstErrors: [item.label],
+      detail: item.label < 0 ? '' : `The planted error: ${item.error_type.replace(/_/g, ' ')}.`,
+    };
   }
 
   /** Empties the page (the caller asked the user first); the old text can still be brought back. */

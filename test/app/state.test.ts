@@ -1,6 +1,7 @@
 // AppState (a runes class in a .svelte.ts file) driven outside any component, with an engine
 // client over a scripted fake worker. The fake's rewards are fixtures for the state logic,
 // not model output: model numbers are checked in test/browser/app.browser.test.ts against the CLI.
+import { EXAMPLES } from '../../src/app/lib/examples.ts';
 import { describe, expect, it } from 'vitest';
 import { AppState } from '../../src/app/state.svelte.ts';
 import { EngineState, type EngineClientLike, type Probe } from '../../src/app/engine.svelte.ts';
@@ -377,13 +378,21 @@ describe('AppState drafts', () => {
     expect(other.stepTexts).toEqual([['x = 2.', 'y = 3.'], ['second']]);
   });
 
+  it('loadExample(example) keeps the truth of every solution for the reveal', async () => {
+    const { app } = await setup();
+    const example = EXAMPLES.find((e) => e.id === 'shopping-best-of-3')!;
+    app.loadExample(example);
+    expect(app.solutions.map((s) => s.text)).toEqual(example.solutions);
+    expect(app.practice).toEqual({ firstErrors: [-1, 1, 3], detail: example.note });
+  });
+
   it('replaceWith(draft) offers to bring back the text it replaced', async () => {
     const { app } = await setup();
     app.setProblem('mine');
     app.setSolution(0, 'my work');
     app.newPractice(42);
     expect(app.problem).not.toBe('mine');
-    expect(app.practice).not.toBeNull();
+    expect(app.practice?.firstErrors).toHaveLength(1);
     app.message!.action!.run();
     expect([app.problem, app.solutions[0].text]).toEqual(['mine', 'my work']);
   });

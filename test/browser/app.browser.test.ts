@@ -138,6 +138,17 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('playground, production build in 
     }
   });
 
+  it('loads an example and reveals the truth of each of its solutions', async () => {
+    await s.page.goto(s.url);
+    await s.page.getByLabel('Load an example').selectOption('shopping-best-of-3');
+    await expect.poll(() => s.page.getByLabel('Problem').inputValue()).toContain('Ravi buys 7 shirts');
+    const truth = s.page.locator('[data-truth]');
+    await truth.locator('summary').click();
+    expect(await truth.innerText()).toMatch(
+      /Solution: no error, every step is right\.\s+Solution 2: step 2 is the first wrong step\.\s+Solution 3: step 4 is the first wrong step\./,
+    );
+  });
+
   it('shows the backend in data-backend', async () => {
     await s.page.goto(s.url);
     await expect
