@@ -413,6 +413,11 @@ def parse_args(argv):
     p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--init", default="", help="checkpoint folder to continue from (same model flags)")
+    p.add_argument(
+        "--oversample",
+        default="",
+        help="TYPE=K[,TYPE=K]: use training examples of an error type K times (e.g. arithmetic=3)",
+    )
     p.add_argument("--bench", action="store_true", help="measure tokens/s for a few steps and exit")
     p.add_argument("--smoke", action="store_true", help="tiny model, a few steps, for CI")
     return p.parse_args(argv)
@@ -435,6 +440,15 @@ def main(argv):
     pad_id = vocab["<|endoftext|>"]
     assistant_id = vocab["assistant"]
     train = load_jsonl(os.path.join(a.data, "train.jsonl"), a.train_limit or None)
+    for part in filter(None, a.oversample.split(",")):
+        kind, _, times = part.partition("=")
+        if not times.isdigit() or int(times) < 1:
+            sys.exit("error: --oversample takes TYPE=K with K a whole number >= 1, got %r" % part)
+        extra = [e for e in train if e.get("error_type") == kind]
+        if not extra:
+            sys.exit("error: --oversample %s: no training example has error_type %r" % (part, kind))
+        train = train + extra * (int(times) - 1)
+        print("oversampled %d %s examples x%s" % (len(extra), kind, times), flush=True)
     val = load_jsonl(os.path.join(a.data, "val.jsonl"), 64 if a.smoke else a.val_limit or None)
     golden = load_jsonl(os.path.join(a.data, "golden.jsonl"))
     cfg = {

@@ -47,13 +47,24 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
     write('val.jsonl', 16, 12);
     write('golden.jsonl', 2, 13);
     const out = path.join(dir, 'ckpt');
-    const run = spawnSync(PYTHON, ['train/train_prm.py', '--smoke', '--data', dir, '--out', out], {
+    const args = [
+      'train/train_prm.py',
+      '--smoke',
+      '--data',
+      dir,
+      '--out',
+      out,
+      '--oversample',
+      'arithmetic=2',
+    ];
+    const run = spawnSync(PYTHON, args, {
       encoding: 'utf8',
       env: { ...process.env, OMP_NUM_THREADS: '1' },
       timeout: 110_000,
     });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/reached 6 steps/);
+    expect(run.stdout).toMatch(/oversampled \d+ arithmetic examples x2/);
 
     const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({
