@@ -24,7 +24,7 @@ export const EXAMPLES: readonly Example[] = [
     kind: 'demo',
     problem: 'A bakery makes 24 muffins a day for 5 days. It sells 98 of them. How many muffins are left?',
     solutions: [
-      'First, the muffins made come to 24 x 5 = 120 muffins.\n\nThen the muffins left are 120 - 98 = 22 muffins.\n\nThe answer is 22.',
+      'The muffins made: 24 × 5 = 120 muffins.\n\nThe muffins left: 120 - 98 = 22 muffins.\n\nThe answer is 22.',
     ],
     firstErrors: [-1],
     note: 'Every step is right; a good PRM keeps every reward high.',
