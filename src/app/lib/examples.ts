@@ -39,7 +39,7 @@ export const EXAMPLES: readonly Example[] = [
       'She starts with 7 x 12 = 84 pencils.\n\nAfter giving some away she has 84 - 25 = 49 pencils.\n\nThe packs hold 2 x 10 = 20 pencils.\n\nSo she has 49 + 20 = 69 pencils. The answer is 69.',
     ],
     firstErrors: [1],
-    note: "Step 2 is wrong (84 - 25 = 59, not 49); steps 3 and 4 follow from it. The right answer is 79. A wrong result like this is the demo model's weak spot (it catches about one in four): compare its first error with step 2.",
+    note: "Step 2 is wrong (84 - 25 = 59, not 49); steps 3 and 4 follow from it. The right answer is 79. A wrong result like this is the demo model's weak spot (it catches about two in five): compare its first error with step 2.",
   },
   {
     id: 'shopping-best-of-3',
