@@ -23,22 +23,6 @@ describe('Examples menu', () => {
   it('gives a truth for every solution', () => {
     for (const e of EXAMPLES) expect(e.firstErrors, e.id).toHaveLength(e.solutions.length);
   });
-
-  it('scores "Step N:" and "N." labelled steps like unlabelled ones (prm.json strip_step_labels)', async () => {
-    const shells = EXAMPLES.find((e) => e.id === 'shells-lines')!;
-    const lines = shells.solutions[0].split('\n');
-    const score = async (solution: string) => {
-      const r = await runPrm(['score', '--problem', shells.problem, '--solution', solution, '--json']);
-      expect(r.code, r.err).toBe(0);
-      return JSON.parse(r.out) as { rewards: number[]; first_error: number };
-    };
-    const plain = await score(lines.join('\n'));
-    for (const label of [(i: number) => `Step ${i + 1}: `, (i: number) => `${i + 1}. `]) {
-      const got = await score(lines.map((l, i) => label(i) + l).join('\n'));
-      expect(got.first_error).toBe(shells.firstErrors[0]);
-      got.rewards.forEach((r, i) => expect(r).toBeCloseTo(plain.rewards[i], 6));
-    }
-  });
 });
 
 describe('the bundled model on the demo examples', () => {
