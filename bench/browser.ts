@@ -14,21 +14,17 @@ import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, relative, resolve, sep } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { Dtype } from '../src/core/types.ts';
 import type { BackendName, BackendRun } from './types.ts';
-import { BASE_FLAGS, CHROMIUM } from '../test/browser/harness.ts';
+import { launchBrowser, SWIFTSHADER_FLAGS } from '../test/browser/harness.ts';
 import type { SessionTweaks } from './web/protocol.ts';
 import type { EnginePageResult, PageResult } from './web/protocol.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
-const BENCH_FLAGS = [
-  ...BASE_FLAGS,
-  // measureUserAgentSpecificMemory() otherwise waits for the next natural GC (up to ~20 s).
-  '--enable-blink-features=ForceEagerMeasureMemory',
-];
-const SWIFTSHADER_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'];
+// measureUserAgentSpecificMemory() otherwise waits for the next natural GC (up to ~20 s).
+const MEMORY_FLAGS = ['--enable-blink-features=ForceEagerMeasureMemory'];
 /** Chrome team's headless real-GPU flags (shared/reference/browser-runtime.md). */
 export const REAL_GPU_FLAGS = [
   '--headless=new',
@@ -47,16 +43,9 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** Launches Debian's Chromium for one backend. */
-export async function launchChromium(mode: 'wasm' | 'webgpu', realGpu = false): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' or set CHROMIUM_PATH.`,
-    );
-  }
-  const args = [...BENCH_FLAGS];
-  if (mode === 'webgpu') args.push(...(realGpu ? REAL_GPU_FLAGS : SWIFTSHADER_FLAGS));
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+/** Launches Debian's Chromium for one backend (the test harness's launcher with memory flags). */
+export function launchChromium(mode: 'wasm' | 'webgpu', realGpu = false): Promise<Browser> {
+  return launchBrowser(mode, MEMORY_FLAGS, realGpu ? REAL_GPU_FLAGS : SWIFTSHADER_FLAGS);
 }
 
 function sourceStamp(): string {

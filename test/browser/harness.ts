@@ -41,16 +41,29 @@ export async function startPreview(): Promise<{ server: PreviewServer; url: stri
   return { server, url: url.replace(/\/$/, '') };
 }
 
-/** Launches Chromium; `webgpu` adds --enable-unsafe-webgpu (SwiftShader adapter), `wasm` leaves WebGPU off. */
-export async function launchBrowser(mode: BrowserMode): Promise<Browser> {
+/** The flags that give Chromium a SwiftShader (CPU-emulated) WebGPU adapter. */
+export const SWIFTSHADER_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=swiftshader',
+];
+
+/**
+ * Launches Chromium; `webgpu` adds `webgpuFlags` (SwiftShader unless told otherwise), `wasm` leaves
+ * WebGPU off. `extraFlags` go after BASE_FLAGS in both modes (the benchmark adds memory flags).
+ */
+export async function launchBrowser(
+  mode: BrowserMode,
+  extraFlags: readonly string[] = [],
+  webgpuFlags: readonly string[] = SWIFTSHADER_FLAGS,
+): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' (.ci/run does).`,
+      `Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' (.ci/run does) or set CHROMIUM_PATH.`,
     );
   }
-  const args = [...BASE_FLAGS];
-  if (mode === 'webgpu')
-    args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader');
+  const args = [...BASE_FLAGS, ...extraFlags];
+  if (mode === 'webgpu') args.push(...webgpuFlags);
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 

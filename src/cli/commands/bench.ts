@@ -8,9 +8,8 @@
  * wrong numbers is worthless); slow figures never fail it.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DTYPES } from '../../core/spec.ts';
-import type { Dtype } from '../../core/types.ts';
+import { parseDtype, parseFlags } from '../../node/cli-options.ts';
 import type { SessionTweaks } from '../../../bench/web/protocol.ts';
 import { UsageError, type Command } from '../command.ts';
 
@@ -83,42 +82,31 @@ function list<T extends string>(name: string, value: string, allowed: readonly s
   return [...new Set(items)] as T[];
 }
 
+const FLAGS = {
+  model: { type: 'string' },
+  dtype: { type: 'string' },
+  backends: { type: 'string' },
+  repeats: { type: 'string' },
+  warmup: { type: 'string' },
+  solutions: { type: 'string' },
+  threads: { type: 'string' },
+  checkpoint: { type: 'string' },
+  app: { type: 'boolean', default: false },
+  'real-gpu': { type: 'boolean', default: false },
+  'graph-opt': { type: 'string' },
+  'ort-build': { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'string' },
+  md: { type: 'string' },
+} as const;
+
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'Benchmark scoring on onnxruntime-node, WASM, WebGPU and PyTorch side by side',
   usage,
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          model: { type: 'string' },
-          dtype: { type: 'string' },
-          backends: { type: 'string' },
-          repeats: { type: 'string' },
-          warmup: { type: 'string' },
-          solutions: { type: 'string' },
-          threads: { type: 'string' },
-          checkpoint: { type: 'string' },
-          app: { type: 'boolean', default: false },
-          'real-gpu': { type: 'boolean', default: false },
-          'graph-opt': { type: 'string' },
-          'ort-build': { type: 'string' },
-          timeout: { type: 'string' },
-          json: { type: 'string' },
-          md: { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    const v = parsed.values;
-    if (v.dtype !== undefined && !DTYPES.includes(v.dtype as Dtype)) {
-      throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, got '${v.dtype}'.`);
-    }
+    const v = parseFlags(argv, FLAGS).values;
+    const dtype = parseDtype(v.dtype);
     const graphOpt = v['graph-opt'];
     if (graphOpt !== undefined && !['disabled', 'basic', 'extended', 'all'].includes(graphOpt)) {
       throw new UsageError(`--graph-opt must be disabled, basic, extended or all, got '${graphOpt}'.`);
@@ -136,7 +124,7 @@ export const benchCommand: Command = {
     const { markdown } = await import('../../../bench/report.ts');
     const report = await runBench({
       modelDir: v.model,
-      dtype: v.dtype as Dtype | undefined,
+      dtype,
       backends: v.backends ? list('backends', v.backends, BACKEND_LIST) : (BACKEND_LIST as never[]),
       repeats: v.repeats ? positiveInt('repeats', v.repeats) : 10,
       warmup: v.warmup === undefined ? undefined : nonNegativeInt('warmup', v.warmup),

@@ -4,7 +4,7 @@
  * `synthesize` in src/core/synth; it only parses flags and writes the file.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../../node/cli-options.ts';
 import { synthesize } from '../../core/synth/index.ts';
 import { UsageError, type Command } from '../command.ts';
 
@@ -35,29 +35,20 @@ function intFlag(name: string, value: string | undefined, min: number): number {
   return n;
 }
 
+const FLAGS = {
+  n: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  jsonl: { type: 'boolean', default: false },
+  'correct-share': { type: 'string' },
+} as const;
+
 export const synthCommand: Command = {
   name: 'synth',
   summary: 'Generate synthetic arithmetic word problems with labelled step errors',
   usage,
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          n: { type: 'string' },
-          seed: { type: 'string' },
-          out: { type: 'string' },
-          jsonl: { type: 'boolean', default: false },
-          'correct-share': { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    const v = parsed.values;
+    const v = parseFlags(argv, FLAGS).values;
     const n = intFlag('n', v.n, 1);
     if (v.seed === undefined) throw new UsageError('--seed is required.');
     const seed = Number(v.seed);
