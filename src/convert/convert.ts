@@ -13,6 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defaultSpecFor, DTYPES, parseModelSpec } from '../core/spec.ts';
 import type { Dtype, ModelSpec } from '../core/types.ts';
@@ -57,6 +58,13 @@ export interface ConvertOptions {
   inlineLimit?: number;
   /** Largest external data file (default 2e9 bytes). */
   chunkBytes?: number;
+  /**
+   * Worker threads that decode, quantize and write the weights while the next tensor is read
+   * (default: the machine's cores, at most 4); 0 does everything on the main thread.
+   */
+  threads?: number;
+  /** Weights below this many values stay on the main thread (default 2^20); tests lower it. */
+  workerMinValues?: number;
   /** Progress and notices, one line each. */
   log?: (line: string) => void;
   /** Per-tensor progress. */
@@ -217,7 +225,7 @@ async function tokenizerConfigFor(dir: string, cfg: DecoderConfig): Promise<Reco
   );
 }
 
-function parseOptions(o: ConvertOptions): { dtypes: Dtype[]; blockSize: number } {
+function parseOptions(o: ConvertOptions): { dtypes: Dtype[]; blockSize: number; threads: number } {
   const dtypes = o.dtypes ?? ['q4', 'q4f16'];
   if (dtypes.length === 0) throw new ConvertError(`no dtype requested; choose from ${DTYPES.join(', ')}`);
   for (const d of dtypes) {
@@ -232,7 +240,11 @@ function parseOptions(o: ConvertOptions): { dtypes: Dtype[]; blockSize: number }
   } catch (e) {
     throw new ConvertError(`--block-size: ${(e as Error).message}`);
   }
-  return { dtypes, blockSize };
+  const threads = o.threads ?? Math.min(4, availableParallelism());
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64) {
+    throw new ConvertError(`--threads must be a whole number from 0 to 64, got ${o.threads}`);
+  }
+  return { dtypes, blockSize, threads };
 }
 
 /**
@@ -244,7 +256,7 @@ function parseOptions(o: ConvertOptions): { dtypes: Dtype[]; blockSize: number }
  */
 export async function convertCheckpoint(options: ConvertOptions): Promise<ConvertResult> {
   const log = options.log ?? (() => {});
-  const { dtypes, blockSize } = parseOptions(options);
+  const { dtypes, blockSize, threads } = parseOptions(options);
   const src = resolve(options.checkpointDir);
   const out = resolve(options.outDir);
   if (out === src) throw new ConvertError('--out must differ from the checkpoint folder');
@@ -341,6 +353,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
         head: pair ?? {},
         inlineLimit: options.inlineLimit,
         chunkBytes: options.chunkBytes,
+        parallel: { threads, minValues: options.workerMinValues ?? 1 << 20 },
         onProgress: (p) => {
           if (options.signal?.aborted) throw new ConvertError('conversion aborted');
           options.onProgress?.({ ...p, total });

@@ -59,30 +59,68 @@ export function quantizeQ4(
   checkBlockSize(blockSize);
   if (w.length !== n * k) throw new Error(`quantizeQ4: ${w.length} values do not form a ${n} x ${k} matrix`);
   const kBlocks = Math.ceil(k / blockSize);
-  const blob = blockSize / 2;
-  const packed = new Uint8Array(n * kBlocks * blob);
+  const packed = new Uint8Array(n * kBlocks * (blockSize / 2));
   const scales = new Float32Array(n * kBlocks);
-  const roundScale =
-    scaleType === 'f16' ? (s: number) => f16ToF32(f32ToF16(s)) : (s: number) => Math.fround(s);
+  quantizeQ4Into(w, n, k, blockSize, scaleType, packed, scales);
+  return { n, k, blockSize, kBlocks, packed, scales };
+}
+
+/** Bytes of `packed` and values of `scales` that `quantizeQ4Into` fills for an `[n, k]` weight. */
+export function q4Sizes(
+  n: number,
+  k: number,
+  blockSize: number,
+): { packedBytes: number; scaleCount: number } {
+  const kBlocks = Math.ceil(k / blockSize);
+  return { packedBytes: n * kBlocks * (blockSize / 2), scaleCount: n * kBlocks };
+}
+
+/**
+ * `quantizeQ4` into caller-owned buffers (at least `q4Sizes(n, k, blockSize)` long), so a
+ * converter can reuse one scratch buffer for every weight instead of allocating hundreds of MB per
+ * tensor. Arguments are not checked here; `quantizeQ4` checks them.
+ */
+export function quantizeQ4Into(
+  w: Float32Array,
+  n: number,
+  k: number,
+  blockSize: number,
+  scaleType: 'f32' | 'f16',
+  packed: Uint8Array,
+  scales: Float32Array,
+): void {
+  const kBlocks = Math.ceil(k / blockSize);
+  const blob = blockSize / 2;
+  const f16 = scaleType === 'f16';
+  const fullBlocks = Math.floor(k / blockSize);
   for (let r = 0; r < n; r++) {
     const row = r * k;
+    let out = r * kBlocks * blob;
     for (let b = 0; b < kBlocks; b++) {
       const start = row + b * blockSize;
-      const end = Math.min(start + blockSize, row + k);
-      let vmax = 0;
-      let amax = 0;
+      const end = b < fullBlocks ? start + blockSize : row + k;
+      // Largest and smallest value first (branch-free); the sign of the larger magnitude decides
+      // the scale. On a tie |min| == max the first of the two in the block wins, as in MLAS.
+      let hi = 0;
+      let lo = 0;
       for (let i = start; i < end; i++) {
         const v = w[i];
-        const a = v < 0 ? -v : v;
-        if (a > amax) {
-          amax = a;
-          vmax = v;
+        hi = v > hi ? v : hi;
+        lo = v < lo ? v : lo;
+      }
+      let vmax = -lo > hi ? lo : hi;
+      if (-lo === hi && hi !== 0) {
+        for (let i = start; i < end; i++) {
+          if (w[i] === hi || w[i] === lo) {
+            vmax = w[i];
+            break;
+          }
         }
       }
-      const scale = amax === 0 ? 0 : roundScale(vmax / -8);
+      let scale = 0;
+      if (vmax !== 0) scale = f16 ? f16ToF32(f32ToF16(vmax / -8)) : Math.fround(vmax / -8);
       scales[r * kBlocks + b] = scale;
       const recip = scale !== 0 ? 1 / scale : 0;
-      let out = (r * kBlocks + b) * blob;
       // |w * recip| <= 8 (x (1 + 2^-11) for a float16 scale), so w * recip + 8.5 > 0 and
       // truncation is round-half-up: Math.round(w / scale) + 8. Only the top can overflow 15.
       if (end - start === blockSize) {
@@ -101,7 +139,6 @@ export function quantizeQ4(
       }
     }
   }
-  return { n, k, blockSize, kBlocks, packed, scales };
 }
 
 /**
@@ -134,7 +171,11 @@ export function dequantizeQ4(q: Q4Weight): Float32Array {
 export function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
   if (w.length !== rows * cols)
     throw new Error(`transpose: ${w.length} values do not form ${rows} x ${cols}`);
-  const out = new Float32Array(w.length);
+  return transposeInto(w, rows, cols, new Float32Array(w.length));
+}
+
+/** `transpose` into `out` (at least `rows x cols` long, not `w`); returns `out`. */
+export function transposeInto(w: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
   // Tiled so both sides stay in cache for 18944 x 3584 matrices.
   const T = 64;
   for (let r0 = 0; r0 < rows; r0 += T) {

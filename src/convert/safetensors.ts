@@ -462,6 +462,35 @@ export class Checkpoint {
   }
 
   /**
+   * Undecoded bytes of a float tensor, or of rows `[first, first + count)` of a 2-D one, read
+   * into `into` when it is large enough (a buffer handed back by a worker), else a fresh buffer.
+   *
+   * @example
+   * const { dtype, bytes } = await ckpt.readRaw('model.layers.0.mlp.up_proj.weight'); // 'BF16', 2 bytes a value
+   */
+  async readRaw(
+    name: string,
+    rows?: { first: number; count: number },
+    into?: ArrayBuffer,
+  ): Promise<{ dtype: StDtype; bytes: Uint8Array }> {
+    const t = this.info(name);
+    const size = this.floatSize(t);
+    let start = 0;
+    let length = t.byteLength;
+    if (rows) {
+      const [n, cols] = t.shape;
+      if (t.shape.length !== 2 || rows.first < 0 || rows.count < 0 || rows.first + rows.count > n) {
+        throw new CheckpointError(
+          `tensor "${name}": rows ${rows.first}..${rows.first + rows.count} are not inside shape ${JSON.stringify(t.shape)}`,
+        );
+      }
+      start = rows.first * cols * size;
+      length = rows.count * cols * size;
+    }
+    return { dtype: t.dtype, bytes: await this.readRange(t, start, length, into) };
+  }
+
+  /**
    * Reads one tensor converted to float32 (F32/F16/BF16/F64), in chunks so peak memory is the
    * result plus 64 MB.
    *
@@ -539,9 +568,14 @@ export class Checkpoint {
     return h;
   }
 
-  private async readRange(t: TensorInfo, start: number, length: number): Promise<Uint8Array> {
-    // A fresh ArrayBuffer (not Node's pooled Buffer) keeps typed-array views aligned.
-    const out = new Uint8Array(new ArrayBuffer(length));
+  private async readRange(
+    t: TensorInfo,
+    start: number,
+    length: number,
+    into?: ArrayBuffer,
+  ): Promise<Uint8Array> {
+    // A whole ArrayBuffer of our own (not Node's pooled Buffer) keeps typed-array views aligned.
+    const out = new Uint8Array(into && into.byteLength >= length ? into : new ArrayBuffer(length), 0, length);
     const fh = await this.handle(t.file);
     let done = 0;
     while (done < length) {

@@ -33,6 +33,8 @@ import type { Dtype } from '../../src/core/types.ts';
 import { main } from '../../src/cli/main.ts';
 import { ropeCaches } from '../../src/convert/graph/decoder.ts';
 import { ExternalDataWriter } from '../../src/convert/graph/external-data.ts';
+import { writeAllAt } from '../../src/convert/weight-jobs.ts';
+import { WeightPool } from '../../src/convert/weight-pool.ts';
 import { DataType } from '../../src/convert/onnx-proto.ts';
 import { makeRng, makeTinyCheckpoint, type TinyCheckpoint } from './tiny-checkpoint.ts';
 
@@ -318,22 +320,36 @@ describe('ExternalDataWriter(dir, modelFile, chunkBytes)', () => {
     const w = new ExternalDataWriter(dir, 'm.onnx', 200);
     const a = w.add('a', DataType.UINT8, [10], new Uint8Array(10).fill(1));
     const b = w.add('b', DataType.UINT8, [100], new Uint8Array(100).fill(2));
-    const c = w.begin('c', DataType.UINT8, [100], 100);
-    w.write(new Uint8Array(60).fill(3));
-    expect(() => w.begin('d', DataType.UINT8, [1], 1)).toThrow(/tensor c is still being written/);
-    w.write(new Uint8Array(40).fill(3));
-    expect(() => w.write(new Uint8Array(1))).toThrow(/write without begin/);
+    // Reserved ranges are filled later, in any order, by positional writes.
+    const { def: c, target } = w.reserve('c', DataType.UINT8, [100], 100);
+    const { def: d, target: dt } = w.reserve('d', DataType.UINT8, [4], 4);
+    writeAllAt(dt.fd, new Uint8Array(4).fill(4), dt.position);
+    writeAllAt(target.fd, new Uint8Array(40).fill(3), target.position + 60);
+    writeAllAt(target.fd, new Uint8Array(60).fill(3), target.position);
     w.close();
-    expect([a.external, b.external, c.external]).toEqual([
+    expect([a.external, b.external, c.external, d.external]).toEqual([
       { location: 'm.onnx_data', offset: 0, length: 10 },
       { location: 'm.onnx_data', offset: 64, length: 100 },
       { location: 'm.onnx_data_1', offset: 0, length: 100 },
+      { location: 'm.onnx_data_1', offset: 128, length: 4 },
     ]);
     const first = new Uint8Array(await readFile(join(dir, 'm.onnx_data')));
     expect(first.length).toBe(164);
     expect([first[9], first[10], first[63], first[64], first[163]]).toEqual([1, 0, 0, 2, 2]);
+    const second = new Uint8Array(await readFile(join(dir, 'm.onnx_data_1')));
+    expect([second[0], second[99], second[100], second[127], second[128], second[131]]).toEqual([
+      3, 3, 0, 0, 4, 4,
+    ]);
     expect(w.files).toEqual(['m.onnx_data', 'm.onnx_data_1']);
-    expect(w.totalBytes).toBe(264);
+    expect(w.totalBytes).toBe(296);
+  });
+
+  it('refuses to close over a reserved range that was never written', async () => {
+    const dir = await mkdtemp(join(tmp, 'edw-'));
+    const w = new ExternalDataWriter(dir, 'm.onnx');
+    w.add('a', DataType.UINT8, [10], new Uint8Array(10));
+    w.reserve('b', DataType.UINT8, [8], 8);
+    expect(() => w.close()).toThrow(/m\.onnx_data ended before the last tensor was written/);
   });
 });
 
@@ -377,6 +393,95 @@ describe('resolveTokenPair(tokenizer, options, vocabSize) / tokenIdOf(tokenizer,
       ),
     ).toBe(1);
     expect(tokenIdOf(tok, 'absent')).toBeUndefined();
+  });
+});
+
+describe('convertCheckpoint(options) with worker threads', () => {
+  const filesOf = async (dir: string) => {
+    const names = readdirSync(join(dir, 'onnx')).sort();
+    return Promise.all(
+      names.map(async (n) => ({ n, bytes: new Uint8Array(await readFile(join(dir, 'onnx', n))) })),
+    );
+  };
+
+  it.each([
+    {
+      what: 'inline weights, every dtype, 4-bit embedding',
+      arch: 'qwen2',
+      head: 'qwen-prm',
+      ext: false,
+      dtype: 'BF16',
+    },
+    { what: 'external data in several files', arch: 'llama', head: 'token-pair', ext: true, dtype: 'F16' },
+  ] as const)(
+    'writes the same bytes as the main thread alone ($what)',
+    async ({ arch, head, ext, dtype }) => {
+      const t = await makeTinyCheckpoint({
+        dir: join(tmp, `pool-ckpt-${arch}`),
+        arch,
+        head,
+        hidden: 64,
+        dtype,
+        shards: head === 'token-pair' ? 2 : 1,
+      });
+      const common = {
+        checkpointDir: t.dir,
+        dtypes: ['fp32', 'fp16', 'q4', 'q4f16'] as Dtype[],
+        quantizeEmbedding: !ext,
+        contextLength: 64,
+        ...(ext ? { inlineLimit: 0, chunkBytes: 60_000 } : {}),
+      };
+      const alone = await convertCheckpoint({ ...common, outDir: join(tmp, `pool-${arch}-0`), threads: 0 });
+      const pooled = await convertCheckpoint({
+        ...common,
+        outDir: join(tmp, `pool-${arch}-2`),
+        threads: 2,
+        workerMinValues: 0,
+      });
+      const [a, b] = [await filesOf(alone.outDir), await filesOf(pooled.outDir)];
+      expect(b.map((f) => f.n)).toEqual(a.map((f) => f.n));
+      if (ext) expect(a.length).toBeGreaterThan(6);
+      for (let i = 0; i < a.length; i++) {
+        expect(Buffer.compare(b[i].bytes, a[i].bytes), b[i].n).toBe(0);
+      }
+      // And the pooled model runs: the bytes are a model, not just equal garbage.
+      const { logits, session } = await runModel(join(pooled.outDir, 'onnx', MODEL_FILE.q4), [[1, 2, 3]]);
+      expect(logits.dims).toEqual([1, 3, 2]);
+      await session.release();
+    },
+    60_000,
+  );
+
+  it('--threads out of range is a clear error', async () => {
+    await expect(
+      convertCheckpoint({ checkpointDir: tmp, outDir: join(tmp, 'never'), threads: -1 }),
+    ).rejects.toThrow(/--threads must be a whole number from 0 to 64, got -1/);
+  });
+});
+
+describe('WeightPool', () => {
+  it('reports a job that fails in a worker (here: writing to a closed file) from submit/drain', async () => {
+    const pool = new WeightPool(1);
+    try {
+      const job = {
+        src: new Float32Array(32).fill(1),
+        n: 1,
+        k: 32,
+        outs: [
+          {
+            kind: 'float' as const,
+            dtype: 'F32' as const,
+            transpose: false,
+            target: { fd: 987654, position: 0 },
+          },
+        ],
+      };
+      await pool.submit(job, () => {});
+      await expect(pool.drain()).rejects.toThrow(/EBADF/);
+      await expect(pool.submit({ ...job, src: new Float32Array(32) }, () => {})).rejects.toThrow(/EBADF/);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -44,6 +44,8 @@ Options:
                         at most 32768).
   --strip-step-labels   prm.json strip_step_labels: drop "Step 2:" / "2." labels from steps
                         before scoring (for models trained on unlabelled steps).
+  --threads N           Worker threads that decode, quantize and write weights while the next
+                        tensor is read (default: the number of cores, at most 4; 0 = none).
   --force               Replace an existing --out folder.
   -h, --help            This help.
 
@@ -66,6 +68,7 @@ const flags = {
   'step-separator': { type: 'string' },
   'context-length': { type: 'string' },
   'strip-step-labels': { type: 'boolean' },
+  threads: { type: 'string' },
   force: { type: 'boolean' },
 } as const;
 
@@ -86,6 +89,13 @@ function parseId(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\s*\d+\s*$/.test(value))
     throw new UsageError(`${flag} must be a token id (a whole number), got ${value}.`);
+  return Number(value);
+}
+
+function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\s*\d+\s*$/.test(value) || Number(value) > 64)
+    throw new UsageError(`--threads must be a whole number from 0 to 64, got ${value}.`);
   return Number(value);
 }
 
@@ -124,6 +134,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       stepSeparator: values['step-separator'],
       contextLength: parsePositiveInt('--context-length', values['context-length'], undefined),
       stripStepLabels: values['strip-step-labels'] ?? false,
+      threads: parseThreads(values.threads),
       force: values.force ?? false,
       signal: controller.signal,
       log: (line) => io.stderr(`${line}\n`),

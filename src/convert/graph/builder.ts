@@ -11,7 +11,10 @@
  * (`model.ts` does).
  */
 import { attr, DataType, type AttributeDef, type DataTypeCode, type ValueInfoDef } from '../onnx-proto.ts';
-import type { VariantGraph } from './variant.ts';
+import type { PlannedOut, VariantGraph } from './variant.ts';
+import { runWeightJob, type RawFloats } from '../weight-jobs.ts';
+import { WeightPool } from '../weight-pool.ts';
+import { DTYPE_BYTES } from '../safetensors.ts';
 
 /** What the builder needs from a checkpoint (`Checkpoint` in ../safetensors.ts fits). */
 export interface WeightSource {
@@ -19,6 +22,18 @@ export interface WeightSource {
   info(name: string): { shape: number[]; dtype: string };
   readF32(name: string): Promise<Float32Array>;
   readRowsF32(name: string, rows: number[]): Promise<Float32Array>;
+  /**
+   * Undecoded bytes of rows `[first, first + count)` (default: the whole tensor), read into
+   * `into` when it is large enough. Lets worker threads do the decoding.
+   */
+  readRaw?(name: string, rows?: { first: number; count: number }, into?: ArrayBuffer): Promise<RawFloats>;
+}
+
+export interface ParallelOptions {
+  /** Worker threads for decoding, quantizing and writing weights; 0 = all on the main thread. */
+  threads: number;
+  /** Weights smaller than this many values are done on the main thread (worker start-up costs more). */
+  minValues: number;
 }
 
 export interface BuildProgress {
@@ -45,12 +60,61 @@ export class GraphBuilder {
   private readonly onProgress?: (p: BuildProgress) => void;
   private readonly paths = new Set<string>();
   private readCount = 0;
+  private readonly parallel: ParallelOptions;
+  private pool: WeightPool | null = null;
 
-  constructor(source: WeightSource, variants: VariantGraph[], onProgress?: (p: BuildProgress) => void) {
+  constructor(
+    source: WeightSource,
+    variants: VariantGraph[],
+    onProgress?: (p: BuildProgress) => void,
+    parallel: ParallelOptions = { threads: 0, minValues: 0 },
+  ) {
     if (variants.length === 0) throw new Error('GraphBuilder: no variants to build');
     this.source = source;
     this.variants = variants;
     this.onProgress = onProgress;
+    this.parallel = parallel;
+  }
+
+  /** Waits until every weight is on disk; throws the first failure of a worker. */
+  async finish(): Promise<void> {
+    await this.pool?.drain();
+  }
+
+  /** Stops the worker threads (call before closing the data files, on success or failure). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.close();
+  }
+
+  /**
+   * Runs one weight job, on a worker thread when the weight is big enough and the source can hand
+   * over raw bytes of checkpoint tensor `name`, else here. `readF32` supplies float32 values for
+   * the main-thread path (and is all there is for data not read from the checkpoint: `name` null).
+   */
+  private async runJob(
+    name: string | null,
+    n: number,
+    k: number,
+    planned: PlannedOut[],
+    rows: { first: number; count: number } | undefined,
+    readF32: () => Promise<Float32Array>,
+  ): Promise<void> {
+    const receive = (out: (Uint8Array | null)[]) =>
+      out.forEach((bytes, i) => {
+        if (bytes) planned[i].receive!(bytes);
+      });
+    const outs = planned.map((p) => p.out);
+    const { threads, minValues } = this.parallel;
+    if (name !== null && threads > 0 && n * k >= minValues && this.source.readRaw) {
+      this.pool ??= new WeightPool(threads);
+      const bytes = n * k * (DTYPE_BYTES[this.source.info(name).dtype] ?? 4);
+      const src = await this.source.readRaw(name, rows, this.pool.takeSpare(bytes));
+      await this.pool.submit({ src, n, k, outs }, receive);
+    } else {
+      receive(runWeightJob({ src: await readF32(), n, k, outs }));
+    }
   }
 
   private claim(path: string): void {
@@ -162,20 +226,26 @@ export class GraphBuilder {
     spec: { name: string; n: number; k: number; bias: boolean; quantize: boolean; weight?: Float32Array },
   ): Promise<string> {
     this.claim(path);
-    const weight = spec.weight ?? (await this.read(`${spec.name}.weight`, [spec.n, spec.k]));
+    const weightName = `${spec.name}.weight`;
+    if (!spec.weight) this.checkShape(weightName, [spec.n, spec.k]);
     const bias = spec.bias ? await this.read(`${spec.name}.bias`, [spec.n]) : undefined;
-    let out = '';
+    let value = '';
+    const planned: PlannedOut[] = [];
     for (const v of this.variants) {
-      out = v.linear(path, x, {
-        name: spec.name,
-        weight,
-        n: spec.n,
-        k: spec.k,
-        bias,
-        quantize: spec.quantize,
-      });
+      const r = v.linear(path, x, { name: spec.name, n: spec.n, k: spec.k, bias, quantize: spec.quantize });
+      value = r.value;
+      planned.push(...r.outs);
     }
-    return out;
+    if (spec.weight) {
+      const w = spec.weight;
+      await this.runJob(null, spec.n, spec.k, planned, undefined, async () => w);
+    } else {
+      await this.runJob(weightName, spec.n, spec.k, planned, undefined, () =>
+        this.source.readF32(weightName),
+      );
+      this.progress(weightName);
+    }
+    return value;
   }
 
   /** RMSNorm: ai.onnx SimplifiedLayerNormalization (an onnxruntime contrib op in the default domain). */
@@ -219,15 +289,18 @@ export class GraphBuilder {
     this.checkShape(name, [vocab, hidden]);
     const sinks = this.variants.map((v) => v.embeddingBegin(name, vocab, hidden));
     const sliceRows = Math.max(1, Math.floor(EMBEDDING_SLICE_VALUES / hidden));
-    if (sliceRows >= vocab) {
-      const all = await this.source.readF32(name);
-      for (const s of sinks) s.push(all);
-    } else {
-      for (let r = 0; r < vocab; r += sliceRows) {
-        const rows = Array.from({ length: Math.min(sliceRows, vocab - r) }, (_, i) => r + i);
-        const data = await this.source.readRowsF32(name, rows);
-        for (const s of sinks) s.push(data);
-      }
+    for (let first = 0; first < vocab; first += sliceRows) {
+      const count = Math.min(sliceRows, vocab - first);
+      const planned = sinks.flatMap((s) => s.slice(first, count));
+      const rows = count === vocab ? undefined : { first, count };
+      await this.runJob(name, count, hidden, planned, rows, () =>
+        rows
+          ? this.source.readRowsF32(
+              name,
+              Array.from({ length: count }, (_, i) => first + i),
+            )
+          : this.source.readF32(name),
+      );
     }
     this.progress(name);
     let out = '';

@@ -1,17 +1,19 @@
 /**
- * Streams initializer bytes to disk as they are produced, one tensor at a time, into
+ * Lays initializer bytes out on disk as they are produced, one reserved byte range per tensor, in
  * `<model file>_data`, `<model file>_data_1`, ... (the transformers.js chunk naming,
  * `getExternalDataChunkNames` in @huggingface/transformers). A new chunk starts before a tensor
  * that would push the current one past `chunkBytes`, so each browser fetch stays under the ~2 GB
- * ArrayBuffer limit. At the end the caller either keeps the files as ONNX external data or, for a
+ * ArrayBuffer limit. Ranges are filled by positional writes, from worker threads too
+ * (`../weight-pool.ts`), so tensors may be written in any order. At the end the caller either keeps the files as ONNX external data or, for a
  * model small enough to be one protobuf, inlines the bytes (`asInline`) and deletes them.
  *
  * Deliberately does not: hold tensor data in memory, or split one tensor across chunks (ONNX
  * external data cannot). Node only.
  */
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataTypeCode, TensorDef } from '../onnx-proto.ts';
+import { writeAllAt, type FileTarget } from '../weight-jobs.ts';
 
 // onnxruntime memory-maps external data whose offset is page aligned; small tensors pack tightly.
 const BIG_TENSOR = 1 << 20;
@@ -30,7 +32,6 @@ export class ExternalDataWriter {
   readonly chunkBytes: number;
   private readonly chunks: Chunk[] = [];
   readonly tensors: TensorDef[] = [];
-  private open: { def: TensorDef; remaining: number } | null = null;
   private closed = false;
 
   /**
@@ -57,15 +58,23 @@ export class ExternalDataWriter {
 
   /** Writes one whole tensor and returns its (external) TensorProto description. */
   add(name: string, dataType: DataTypeCode, dims: number[], bytes: Uint8Array): TensorDef {
-    const def = this.begin(name, dataType, dims, bytes.byteLength);
-    this.write(bytes);
+    const { def, target } = this.reserve(name, dataType, dims, bytes.byteLength);
+    writeAllAt(target.fd, bytes, target.position);
     return def;
   }
 
-  /** Starts a tensor of `byteLength` bytes, to be filled by `write` calls before the next `begin`. */
-  begin(name: string, dataType: DataTypeCode, dims: number[], byteLength: number): TensorDef {
+  /**
+   * Sets aside `byteLength` bytes for one tensor and returns where to write them: any thread may
+   * fill the range later with positional writes (`writeAllAt`), in any order, before `close`.
+   * Alignment padding between tensors is left as a file hole, which reads as zeros.
+   */
+  reserve(
+    name: string,
+    dataType: DataTypeCode,
+    dims: number[],
+    byteLength: number,
+  ): { def: TensorDef; target: FileTarget } {
     if (this.closed) throw new Error('ExternalDataWriter: already closed');
-    if (this.open) throw new Error(`ExternalDataWriter: tensor ${this.open.def.name} is still being written`);
     let chunk = this.chunks.at(-1);
     const align = byteLength >= BIG_TENSOR ? PAGE : SMALL_ALIGN;
     let offset = chunk ? Math.ceil(chunk.size / align) * align : 0;
@@ -76,8 +85,7 @@ export class ExternalDataWriter {
       this.chunks.push(chunk);
       offset = 0;
     }
-    if (offset > chunk.size) writeAllSync(chunk.fd, new Uint8Array(offset - chunk.size));
-    chunk.size = offset;
+    chunk.size = offset + byteLength;
     const def: TensorDef = {
       name,
       dataType,
@@ -85,31 +93,24 @@ export class ExternalDataWriter {
       external: { location: chunk.file, offset, length: byteLength },
     };
     this.tensors.push(def);
-    this.open = { def, remaining: byteLength };
-    if (byteLength === 0) this.open = null;
-    return def;
+    return { def, target: { fd: chunk.fd, position: offset } };
   }
 
-  /** Appends bytes to the tensor started by `begin`. */
-  write(bytes: Uint8Array): void {
-    const open = this.open;
-    if (!open) throw new Error('ExternalDataWriter: write without begin');
-    if (bytes.byteLength > open.remaining) {
-      throw new Error(`ExternalDataWriter: tensor ${open.def.name} got more bytes than its declared length`);
-    }
-    const chunk = this.chunks.at(-1)!;
-    writeAllSync(chunk.fd, bytes);
-    chunk.size += bytes.byteLength;
-    open.remaining -= bytes.byteLength;
-    if (open.remaining === 0) this.open = null;
-  }
-
-  /** Closes the files; every started tensor must be complete. */
+  /**
+   * Closes the files once every reserved range has been written; a file shorter than its last
+   * reservation means a write never happened, which is an error, not a model.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.chunks) closeSync(c.fd);
-    if (this.open) throw new Error(`ExternalDataWriter: tensor ${this.open.def.name} is incomplete`);
+    const short: string[] = [];
+    for (const c of this.chunks) {
+      if (fstatSync(c.fd).size < c.size) short.push(c.file);
+      closeSync(c.fd);
+    }
+    if (short.length > 0) {
+      throw new Error(`ExternalDataWriter: ${short.join(', ')} ended before the last tensor was written`);
+    }
   }
 
   /**
@@ -127,9 +128,4 @@ export class ExternalDataWriter {
   removeFiles(): void {
     for (const c of this.chunks) rmSync(join(this.dir, c.file), { force: true });
   }
-}
-
-function writeAllSync(fd: number, data: Uint8Array): void {
-  let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
 }

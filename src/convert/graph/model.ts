@@ -12,7 +12,7 @@
 import type { Dtype } from '../../core/types.ts';
 import type { DecoderConfig } from '../hf-config.ts';
 import { DataType, encodeModel, writeEncoded, type ModelDef } from '../onnx-proto.ts';
-import { GraphBuilder, type BuildProgress, type WeightSource } from './builder.ts';
+import { GraphBuilder, type BuildProgress, type ParallelOptions, type WeightSource } from './builder.ts';
 import { emitDecoder } from './decoder.ts';
 import { emitHead, type HeadOptions } from './heads/index.ts';
 import { VariantGraph } from './variant.ts';
@@ -39,6 +39,8 @@ export interface BuildOptions {
   chunkBytes?: number;
   producerVersion?: string;
   onProgress?: (p: BuildProgress) => void;
+  /** Worker threads for the weights (default: none). */
+  parallel?: ParallelOptions;
 }
 
 export interface BuiltModel {
@@ -78,13 +80,15 @@ export async function buildOnnxModels(
         chunkBytes: options.chunkBytes,
       }),
   );
+  const b = new GraphBuilder(source, variants, options.onProgress, options.parallel);
   try {
-    const b = new GraphBuilder(source, variants, options.onProgress);
     const ids = b.input('input_ids', DataType.INT64, ['batch', 'sequence']);
     const mask = b.input('attention_mask', DataType.INT64, ['batch', 'sequence']);
     const { hidden } = await emitDecoder(b, cfg, ids, mask, options.contextLength);
     const logits = await emitHead(b, cfg, hidden, options.head);
     b.output('logits', logits, ['batch', 'sequence', 2]);
+    await b.finish();
+    await b.close();
 
     const built: BuiltModel[] = [];
     for (const v of variants) {
@@ -116,6 +120,8 @@ export async function buildOnnxModels(
     }
     return built;
   } finally {
+    // Workers stop before the files they write to are closed.
+    await b.close();
     for (const v of variants) {
       try {
         v.data.close();

@@ -22,7 +22,8 @@ import {
   type TensorDef,
 } from '../onnx-proto.ts';
 import { encodeFloats } from '../safetensors.ts';
-import { quantizeQ4, transpose } from '../quantize.ts';
+import { q4Sizes } from '../quantize.ts';
+import type { Target, WeightOut } from '../weight-jobs.ts';
 import { ExternalDataWriter } from './external-data.ts';
 
 export interface VariantOptions {
@@ -38,8 +39,6 @@ export interface VariantOptions {
 export interface LinearSpec {
   /** Base name of the initializers, e.g. `model.layers.0.self_attn.q_proj`. */
   name: string;
-  /** Row-major [n, k] (PyTorch Linear layout). */
-  weight: Float32Array;
   n: number;
   k: number;
   bias?: Float32Array;
@@ -114,20 +113,52 @@ export class VariantGraph {
   }
 
   /**
-   * `y = x W^T (+ b)` as MatMul on a pre-transposed weight, or MatMulNBits (+ Add) in q4 variants.
-   * The result is always `<path>/output_0`.
+   * Room for a float tensor of `count` values in this variant's type: an inline initializer when
+   * tiny (filled through `receive`), else a reserved range of the data file.
    */
-  linear(path: string, x: string, spec: LinearSpec): string {
-    const out = `${path}/output_0`;
+  private floatSlot(
+    name: string,
+    dims: number[],
+    count: number,
+  ): Omit<PlannedOut, 'out'> & { target: Target } {
+    const byteLength = count * (this.isF16 ? 2 : 4);
+    if (byteLength <= INLINE_LIMIT) {
+      const def: TensorDef = { name, dataType: this.floatType, dims, raw: new Uint8Array(byteLength) };
+      this.inlineInitializers.push(def);
+      return { target: 'return', receive: (bytes) => (def.raw = bytes) };
+    }
+    return { target: this.data.reserve(name, this.floatType, dims, byteLength).target };
+  }
+
+  /**
+   * `y = x W^T (+ b)` as MatMul on a pre-transposed weight, or MatMulNBits (+ Add) in q4 variants.
+   * Emits the nodes and reserves the weight's storage; the bytes come from running the returned
+   * outputs as a weight job (`../weight-jobs.ts`) on the `[n, k]` weight. The result value is
+   * always `<path>/output_0`.
+   */
+  linear(path: string, x: string, spec: LinearSpec): { value: string; outs: PlannedOut[] } {
+    const value = `${path}/output_0`;
     const { n, k } = spec;
     const biasName = `${spec.name}.bias`;
-    const mm = spec.bias ? `${path}/MatMul/output_0` : out;
+    const mm = spec.bias ? `${path}/MatMul/output_0` : value;
+    let planned: PlannedOut;
     if (this.quantized && spec.quantize) {
-      const q = quantizeQ4(spec.weight, n, k, this.blockSize, this.isF16 ? 'f16' : 'f32');
+      const { packedBytes, scaleCount } = q4Sizes(n, k, this.blockSize);
+      const kBlocks = scaleCount / n;
       const qName = `${spec.name}.weight_Q4`;
       const sName = `${spec.name}.weight_scales`;
-      this.data.add(qName, DataType.UINT8, [n, q.kBlocks, this.blockSize / 2], q.packed);
-      this.floatTensor(sName, q.scales, [n, q.kBlocks]);
+      const packed = this.data.reserve(qName, DataType.UINT8, [n, kBlocks, this.blockSize / 2], packedBytes);
+      const scales = this.floatSlot(sName, [n, kBlocks], scaleCount);
+      planned = {
+        out: {
+          kind: 'q4',
+          blockSize: this.blockSize,
+          scaleType: this.isF16 ? 'f16' : 'f32',
+          packed: packed.target,
+          scales: scales.target,
+        },
+        receive: scales.receive,
+      };
       this.node(
         `${path}/MatMulNBits`,
         'MatMulNBits',
@@ -138,17 +169,24 @@ export class VariantGraph {
       );
     } else {
       const wName = `${spec.name}.weight_T`;
-      this.floatTensor(wName, transpose(spec.weight, n, k), [k, n]);
+      const slot = this.floatSlot(wName, [k, n], n * k);
+      planned = {
+        out: { kind: 'float', dtype: this.isF16 ? 'F16' : 'F32', transpose: true, target: slot.target },
+        receive: slot.receive,
+      };
       this.node(`${path}/MatMul`, 'MatMul', [x, wName], [mm]);
     }
     if (spec.bias) {
       this.floatTensor(biasName, spec.bias, [n]);
-      this.node(`${path}/Add`, 'Add', [mm, biasName], [out]);
+      this.node(`${path}/Add`, 'Add', [mm, biasName], [value]);
     }
-    return out;
+    return { value, outs: [planned] };
   }
 
-  /** Begins the embedding table; rows arrive in order through the returned `push`. */
+  /**
+   * Begins the embedding table `[vocab, hidden]`: reserves its storage and returns, per slice of
+   * rows, the weight-job outputs that fill it.
+   */
   embeddingBegin(name: string, vocab: number, hidden: number): EmbeddingSink {
     if (this.quantizeEmbedding) {
       if (hidden % this.blockSize !== 0) {
@@ -159,28 +197,49 @@ export class VariantGraph {
       const kBlocks = hidden / this.blockSize;
       const qName = `${name}_Q4`;
       const sName = `${name}_scales`;
-      this.data.begin(qName, DataType.UINT8, [vocab, hidden / 2], (vocab * hidden) / 2);
-      // Scales are 1/16 of the fp32 table (68 MB for a 7B vocabulary): kept until the table is done.
-      const scales = new Float32Array(vocab * kBlocks);
-      let row = 0;
+      const packed = this.data.reserve(
+        qName,
+        DataType.UINT8,
+        [vocab, hidden / 2],
+        (vocab * hidden) / 2,
+      ).target;
+      const scales = this.floatSlot(sName, [vocab, kBlocks], vocab * kBlocks);
+      const scaleBytes = kBlocks * (this.isF16 ? 2 : 4);
+      // A tiny model's inline scales arrive a slice at a time.
+      const inline = scales.target === 'return' ? new Uint8Array(vocab * scaleBytes) : null;
+      if (inline) scales.receive!(inline);
       return {
-        push: (rows: Float32Array) => {
-          const count = rows.length / hidden;
-          const q = quantizeQ4(rows, count, hidden, this.blockSize, this.isF16 ? 'f16' : 'f32');
-          this.data.write(q.packed);
-          scales.set(q.scales, row * kBlocks);
-          row += count;
-        },
-        end: () => {
-          this.floatTensor(sName, scales, [vocab, kBlocks]);
-          return { kind: 'q4', data: qName, scales: sName };
-        },
+        slice: (first) => [
+          {
+            out: {
+              kind: 'q4',
+              blockSize: this.blockSize,
+              scaleType: this.isF16 ? 'f16' : 'f32',
+              packed: { fd: packed.fd, position: packed.position + (first * hidden) / 2 },
+              scales:
+                scales.target === 'return'
+                  ? 'return'
+                  : { fd: scales.target.fd, position: scales.target.position + first * scaleBytes },
+            },
+            receive: inline ? (bytes) => inline.set(bytes, first * scaleBytes) : undefined,
+          },
+        ],
+        end: () => ({ kind: 'q4', data: qName, scales: sName }),
       };
     }
     const bytesPer = this.isF16 ? 2 : 4;
-    this.data.begin(name, this.floatType, [vocab, hidden], vocab * hidden * bytesPer);
+    const { target } = this.data.reserve(name, this.floatType, [vocab, hidden], vocab * hidden * bytesPer);
     return {
-      push: (rows: Float32Array) => this.data.write(encodeFloats(this.isF16 ? 'F16' : 'F32', rows)),
+      slice: (first) => [
+        {
+          out: {
+            kind: 'float',
+            dtype: this.isF16 ? 'F16' : 'F32',
+            transpose: false,
+            target: { fd: target.fd, position: target.position + first * hidden * bytesPer },
+          },
+        },
+      ],
       end: () => ({ kind: 'float', data: name }),
     };
   }
@@ -225,6 +284,13 @@ export class VariantGraph {
 export type EmbeddingTable = { kind: 'float'; data: string } | { kind: 'q4'; data: string; scales: string };
 
 export interface EmbeddingSink {
-  push(rows: Float32Array): void;
+  /** The outputs that write rows `[first, first + count)` from a `[count, hidden]` weight job. */
+  slice(first: number, count: number): PlannedOut[];
   end(): EmbeddingTable;
+}
+
+/** One output of a weight job, and where bytes handed back go (an inline initializer). */
+export interface PlannedOut {
+  out: WeightOut;
+  receive?: (bytes: Uint8Array) => void;
 }

@@ -1,0 +1,135 @@
+/**
+ * The per-weight work of a conversion as plain data, so it can run on the main thread or in a
+ * worker thread (`weight-pool.ts`) with the same code: decode a checkpoint tensor (raw BF16/F16/F32
+ * bytes or float32 values) once, then produce every requested variant's bytes - 4-bit blocks and
+ * scales for q4/q4f16, transposed float32/float16 for fp32/fp16 - and write each straight into the
+ * byte range `ExternalDataWriter.reserve` set aside for it (positional writes, so jobs can finish
+ * in any order), or hand it back for a small inline initializer.
+ *
+ * Scratch buffers are kept per thread and reused from one weight to the next: a 7B conversion
+ * would otherwise allocate (and page-fault in) about 30 GB of short-lived arrays.
+ *
+ * Deliberately does not: decide which variant gets which output (variant.ts does) or open files.
+ */
+import { writeSync } from 'node:fs';
+import { decodeFloats, f32ToF16, type StDtype } from './safetensors.ts';
+import { q4Sizes, quantizeQ4Into, transposeInto } from './quantize.ts';
+
+/** A byte range of an open external data file. */
+export interface FileTarget {
+  fd: number;
+  position: number;
+}
+
+/** Where one output's bytes go: into a data file, or back to the caller (`'return'`). */
+export type Target = FileTarget | 'return';
+
+export type WeightOut =
+  | {
+      kind: 'q4';
+      blockSize: number;
+      /** Scales rounded to and stored as float16 (q4f16) or float32 (q4). */
+      scaleType: 'f32' | 'f16';
+      packed: FileTarget;
+      scales: Target;
+    }
+  | {
+      kind: 'float';
+      dtype: 'F32' | 'F16';
+      /** Store `[k, n]` (a MatMul B) instead of the source's `[n, k]`. */
+      transpose: boolean;
+      target: Target;
+    };
+
+/** Undecoded little-endian tensor bytes as stored in the checkpoint. */
+export interface RawFloats {
+  dtype: StDtype;
+  bytes: Uint8Array;
+}
+
+export interface WeightJob {
+  /** The weight, row-major `[n, k]`. */
+  src: Float32Array | RawFloats;
+  n: number;
+  k: number;
+  outs: WeightOut[];
+}
+
+let f32Scratch = new Float32Array(0);
+let transposeScratch = new Float32Array(0);
+let packedScratch = new Uint8Array(0);
+let scaleScratch = new Float32Array(0);
+let f16Scratch = new Uint16Array(0);
+
+function grow<T extends Float32Array | Uint8Array | Uint16Array>(
+  buf: T,
+  length: number,
+  make: (n: number) => T,
+): T {
+  return buf.length >= length ? buf : make(length);
+}
+
+function bytesOf(a: Float32Array | Uint16Array | Uint8Array, count: number): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, count * a.BYTES_PER_ELEMENT);
+}
+
+/** Writes all of `bytes` at `position` of `fd` (writeSync may write less than asked). */
+export function writeAllAt(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+}
+
+function deliver(target: Target, bytes: Uint8Array): Uint8Array | null {
+  if (target === 'return') return bytes.slice();
+  writeAllAt(target.fd, bytes, target.position);
+  return null;
+}
+
+function encodeFloatsInto(dtype: 'F32' | 'F16', values: Float32Array, count: number): Uint8Array {
+  if (dtype === 'F32') return bytesOf(values, count);
+  f16Scratch = grow(f16Scratch, count, (n) => new Uint16Array(n));
+  const out = f16Scratch;
+  for (let i = 0; i < count; i++) out[i] = f32ToF16(values[i]);
+  return bytesOf(out, count);
+}
+
+/**
+ * Runs one job; returns, per output, the bytes of `'return'` targets (the scales or float data of
+ * an inline initializer) and null for outputs written to files.
+ *
+ * @example
+ * runWeightJob({ src: w, n: 2, k: 32, outs: [{ kind: 'q4', blockSize: 32, scaleType: 'f32',
+ *   packed: { fd, position: 0 }, scales: 'return' }] }); // [Uint8Array(8) of two float32 scales]
+ */
+export function runWeightJob(job: WeightJob): (Uint8Array | null)[] {
+  const { n, k } = job;
+  const count = n * k;
+  let w: Float32Array;
+  if (job.src instanceof Float32Array) {
+    w = job.src;
+  } else {
+    f32Scratch = grow(f32Scratch, count, (c) => new Float32Array(c));
+    w = f32Scratch.subarray(0, count);
+    decodeFloats(job.src.dtype, job.src.bytes, w);
+  }
+  if (w.length !== count) throw new Error(`weight job: ${w.length} values do not form ${n} x ${k}`);
+  return job.outs.map((out) => {
+    if (out.kind === 'q4') {
+      const { packedBytes, scaleCount } = q4Sizes(n, k, out.blockSize);
+      packedScratch = grow(packedScratch, packedBytes, (c) => new Uint8Array(c));
+      scaleScratch = grow(scaleScratch, scaleCount, (c) => new Float32Array(c));
+      quantizeQ4Into(w, n, k, out.blockSize, out.scaleType, packedScratch, scaleScratch);
+      writeAllAt(out.packed.fd, packedScratch.subarray(0, packedBytes), out.packed.position);
+      return deliver(
+        out.scales,
+        encodeFloatsInto(out.scaleType === 'f16' ? 'F16' : 'F32', scaleScratch, scaleCount),
+      );
+    }
+    let values = w;
+    if (out.transpose) {
+      transposeScratch = grow(transposeScratch, count, (c) => new Float32Array(c));
+      values = transposeInto(w, n, k, transposeScratch);
+    }
+    return deliver(out.target, encodeFloatsInto(out.dtype, values, count));
+  });
+}

@@ -1,0 +1,27 @@
+/**
+ * A `WeightPool` worker thread: runs each weight job it is sent and replies with the bytes of its
+ * `'return'` outputs, or the error message. The job's source buffer goes back to the pool for the
+ * next read.
+ */
+import { parentPort } from 'node:worker_threads';
+import { runWeightJob, type WeightJob } from './weight-jobs.ts';
+import type { WorkerReply } from './weight-pool.ts';
+
+const port = parentPort;
+if (!port) throw new Error('weight-worker.ts runs as a worker thread of WeightPool');
+
+port.on('message', ({ id, job }: { id: number; job: WeightJob }) => {
+  const src = job.src instanceof Float32Array ? job.src.buffer : job.src.bytes.buffer;
+  let reply: WorkerReply;
+  try {
+    const out = runWeightJob(job);
+    reply = { id, out, spare: src as ArrayBuffer };
+  } catch (e) {
+    reply = { id, error: (e as Error).message };
+  }
+  const transfer = (reply.out ?? [])
+    .filter((b): b is Uint8Array => b !== null)
+    .map((b) => b.buffer as ArrayBuffer);
+  if (reply.spare) transfer.push(reply.spare);
+  port.postMessage(reply, transfer);
+});
