@@ -253,9 +253,15 @@ export const ortWebRuntime: Runtime = {
         });
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
+        // The one op our converter emits that WASM lacks: say what to do, not just what failed.
+        const hint =
+          options.backend === 'wasm' && /implementation for GatherBlockQuantized/.test(msg)
+            ? ' This model stores its embedding 4-bit (converted with --quantize-embedding), which only WebGPU ' +
+              'runs: open it in a browser with WebGPU, or convert the checkpoint again without --quantize-embedding.'
+            : '';
         throw new EngineError(
           'backend',
-          `onnxruntime could not load ${options.file} on ${options.backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${msg}`,
+          `onnxruntime could not load ${options.file} on ${options.backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${msg}${hint}`,
           {
             file: options.file,
             cause: e,

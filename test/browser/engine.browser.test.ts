@@ -18,7 +18,7 @@ import { parseModelSpec } from '../../src/core/spec.ts';
 import { tokenizerFromFiles } from '../../src/engine/tokenizer.ts';
 import { createOrtRunner } from '../../src/node/ort-node.ts';
 import { buildEngineSite, serveSite, startFakeHub, type FakeHub } from './fixtures/engine-site.ts';
-import { makeFixtureModels, type FixtureModels } from './fixtures/models.ts';
+import { makeFixtureModels, makeMatrixModels, MATRIX_CELLS, type FixtureModels } from './fixtures/models.ts';
 import { launchBrowser, type BrowserMode } from './harness.ts';
 
 const PROBLEM = 'Sue has 2 flamingos and 3 more flamingos. What is the total?';
@@ -34,36 +34,50 @@ let site: { url: string; close(): Promise<void> };
 let hub: FakeHub;
 /** Rewards from onnxruntime-node + the core pipeline, by dtype. */
 const reference: Record<'fp32' | 'q4', number[][]> = { fp32: [], q4: [] };
+/** The same for each converter-matrix model, by `<cell id> <dtype>`. */
+const matrixReference = new Map<string, number[][]>();
 
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'prm-engine-browser-'));
-  fx = await makeFixtureModels(join(tmp, 'models'));
-  await buildEngineSite(join(tmp, 'site'), {
-    'tiny-qwen': fx.qwen,
-    'no-spec': fx.bad.noSpec,
-    'bad-inputs': fx.bad.badInputs,
-    'truncated-data': fx.bad.truncatedData,
-  });
-  site = await serveSite(join(tmp, 'site'));
-  hub = await startFakeHub({ [REPO]: fx.qwen });
-  const spec = parseModelSpec(await readFile(join(fx.qwen, 'prm.json'), 'utf8'));
+/** Scores SOLUTIONS with one model folder's ONNX file on onnxruntime-node. */
+async function nodeRewards(dir: string, file: string): Promise<number[][]> {
+  const spec = parseModelSpec(await readFile(join(dir, 'prm.json'), 'utf8'));
   const tok = tokenizerFromFiles(
-    await readFile(join(fx.qwen, 'tokenizer.json'), 'utf8'),
-    await readFile(join(fx.qwen, 'tokenizer_config.json'), 'utf8'),
+    await readFile(join(dir, 'tokenizer.json'), 'utf8'),
+    await readFile(join(dir, 'tokenizer_config.json'), 'utf8'),
   );
-  for (const [dtype, file] of [
-    ['fp32', 'model.onnx'],
-    ['q4', 'model_q4.onnx'],
-  ] as const) {
-    const runner = await createOrtRunner(join(fx.qwen, 'onnx', file), { threads: 1 });
+  const runner = await createOrtRunner(join(dir, 'onnx', file), { threads: 1 });
+  try {
     const out = await scoreSolutions(
       spec,
       tok,
       runner,
       SOLUTIONS.map((steps) => ({ problem: PROBLEM, steps })),
     );
-    reference[dtype] = out.map((r) => r.scores!.rewards);
+    return out.map((r) => r.scores!.rewards);
+  } finally {
     await runner.dispose();
+  }
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'prm-engine-browser-'));
+  fx = await makeFixtureModels(join(tmp, 'models'));
+  const matrix = await makeMatrixModels(join(tmp, 'matrix'));
+  await buildEngineSite(join(tmp, 'site'), {
+    'tiny-qwen': fx.qwen,
+    'no-spec': fx.bad.noSpec,
+    'bad-inputs': fx.bad.badInputs,
+    'truncated-data': fx.bad.truncatedData,
+    ...matrix,
+  });
+  site = await serveSite(join(tmp, 'site'));
+  hub = await startFakeHub({ [REPO]: fx.qwen });
+  reference.fp32 = await nodeRewards(fx.qwen, 'model.onnx');
+  reference.q4 = await nodeRewards(fx.qwen, 'model_q4.onnx');
+  for (const c of MATRIX_CELLS) {
+    for (const dtype of c.dtypes) {
+      const file = dtype === 'fp32' ? 'model.onnx' : 'model_q4.onnx';
+      matrixReference.set(`${c.id} ${dtype}`, await nodeRewards(matrix[c.id], file));
+    }
   }
 }, 120_000);
 
@@ -210,6 +224,34 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('scoring engine in Chromium (%s)'
     expect(out.model!.label).toBe('tiny-qwen/');
     expect(maxDiff(out.rewards!, reference.q4)).toBeLessThan(1e-4);
   });
+
+  // Issue 3's browser half: every head and decoder the converter emits runs here like on Node.
+  it.each(
+    MATRIX_CELLS.filter((c) => mode === 'webgpu' || !c.quantizeEmbedding).flatMap((c) =>
+      c.dtypes.map((dtype) => ({ id: c.id, dtype })),
+    ),
+  )('converted $id ($dtype) scores like onnxruntime-node within 1e-4', async ({ id, dtype }) => {
+    const out = await loadAndScore(page, { kind: 'bundled', id }, { dtype });
+    expect(out.error).toBeUndefined();
+    expect(out.model!.backend).toMatchObject({ backend: mode, dtype });
+    const ref = matrixReference.get(`${id} ${dtype}`)!;
+    // Rewards that vary: a model that ignored its input would not pass by matching a constant.
+    expect(new Set(ref.flat().map((r) => r.toFixed(4))).size).toBeGreaterThan(1);
+    expect(maxDiff(out.rewards!, ref)).toBeLessThan(1e-4);
+  });
+
+  if (mode === 'wasm') {
+    it('a converted model with a 4-bit embedding fails on WASM with a backend error that says why', async () => {
+      const out = await loadAndScore(page, { kind: 'bundled', id: 'qwen2-qwen-prm-qe' }, { dtype: 'q4' });
+      expect(out.error?.code).toBe('backend');
+      expect(out.error!.message).toMatch(/GatherBlockQuantized/);
+      expect(out.error!.message).toMatch(/only WebGPU runs.*without --quantize-embedding/);
+      // Leave a working model loaded for the tests that follow.
+      expect(
+        (await loadAndScore(page, { kind: 'bundled', id: 'tiny-qwen' }, {}, false)).error,
+      ).toBeUndefined();
+    });
+  }
 
   it.each([
     { id: 'no-spec', code: 'bad-model', file: 'models/no-spec/prm.json', message: /prm\.json is missing/ },
