@@ -21,8 +21,17 @@ import { join, resolve, extname, relative } from 'node:path';
 const root = import.meta.dirname;
 const modelsDir = resolve(root, 'models');
 const ortDist = resolve(root, 'node_modules/onnxruntime-web/dist');
-/** The wasm build that `onnxruntime-web/webgpu` loads (see shared/reference/browser-runtime.md). */
-export const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+/**
+ * The wasm builds the engine loads (src/engine/ort-web.ts): `onnxruntime-web/jspi` where the
+ * browser has JSPI, else `onnxruntime-web/webgpu` (asyncify; see shared/reference/browser-runtime.md).
+ * Each browser fetches one pair.
+ */
+export const ORT_FILES = [
+  'ort-wasm-simd-threaded.jspi.mjs',
+  'ort-wasm-simd-threaded.jspi.wasm',
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+];
 
 export const SECURITY_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',

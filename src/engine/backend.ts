@@ -57,6 +57,26 @@ export interface Environment {
   hardwareConcurrency: number;
   /** navigator.deviceMemory in GB when the browser tells (Chromium rounds it, max 8). */
   deviceMemoryGb?: number;
+  /** Which onnxruntime-web build runs (`chooseOrtBuild`); said in the reason when known. */
+  ortBuild?: OrtBuild;
+}
+
+/** onnxruntime-web's JSPI build, or its asyncify build (the `onnxruntime-web/webgpu` default). */
+export type OrtBuild = 'jspi' | 'asyncify';
+
+/**
+ * The onnxruntime-web build to load: JSPI where the browser has WebAssembly JSPI (Chromium 137+),
+ * because it ran the bundled model's typical solution about 1.8x faster on WASM, loaded a third
+ * faster and used a third less memory than the asyncify build here (bench/README.md); asyncify
+ * elsewhere, or when the page asks for it (`?ort=asyncify`, passed in the worker's name).
+ *
+ * @example
+ * chooseOrtBuild(true, 'prm-engine'); // 'jspi'
+ * chooseOrtBuild(true, 'prm-engine ort=asyncify'); // 'asyncify'
+ */
+export function chooseOrtBuild(hasJspi: boolean, workerName = ''): OrtBuild {
+  if (/\bort=asyncify\b/.test(workerName)) return 'asyncify';
+  return hasJspi ? 'jspi' : 'asyncify';
 }
 
 export interface VariantChoice {
@@ -135,7 +155,15 @@ export function chooseVariant(
   const finish = (b: Backend, d: Dtype, tail: string): VariantChoice => ({
     backend: b,
     dtype: d,
-    reason: [...said, tail, b === 'webgpu' ? subNote : ''].filter(Boolean).join('. ') + '.',
+    reason:
+      [
+        ...said,
+        tail,
+        b === 'webgpu' ? subNote : '',
+        env.ortBuild ? `onnxruntime-web ${env.ortBuild === 'jspi' ? 'JSPI' : 'asyncify'} build` : '',
+      ]
+        .filter(Boolean)
+        .join('. ') + '.',
   });
 
   if (want.dtype && want.dtype !== 'auto') {

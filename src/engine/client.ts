@@ -90,16 +90,19 @@ export class EngineClient {
   }
 
   /**
-   * Starts the worker from this bundle.
+   * Starts the worker from this bundle. A page opened with `?ort=asyncify` makes the worker load
+   * onnxruntime-web's asyncify build even where JSPI is available (backend.ts `chooseOrtBuild`):
+   * a way around a browser whose JSPI misbehaves, and how the tests run that build.
    *
    * @example
    * const engine = EngineClient.start();
    * const info = await engine.probe();
    */
   static start(): EngineClient {
-    return new EngineClient(
-      new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'prm-engine' }),
-    );
+    const search = typeof location !== 'undefined' ? location.search : '';
+    const name =
+      new URLSearchParams(search).get('ort') === 'asyncify' ? 'prm-engine ort=asyncify' : 'prm-engine';
+    return new EngineClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name }));
   }
 
   private receive(r: WorkerReply): void {

@@ -1,28 +1,58 @@
 /**
- * The one module that imports onnxruntime-web (`onnxruntime-web/webgpu`, the native WebGPU EP
- * build). It configures ORT before anything else can (self-hosted wasm under `/ort/`, threads),
- * probes WebGPU, and creates and runs sessions through one queue, because WASM and WebGPU sessions
- * must not be entered concurrently.
+ * The one module that imports onnxruntime-web. It loads one of two builds of it on first use
+ * (`chooseOrtBuild`: `onnxruntime-web/jspi` where the browser has WebAssembly JSPI, else
+ * `onnxruntime-web/webgpu`, the asyncify build; both run WebGPU and WASM), configures it
+ * (self-hosted wasm under `/ort/`, threads), probes WebGPU, and creates and runs sessions through
+ * one queue, because WASM and WebGPU sessions must not be entered concurrently.
  *
  * Import it first in the worker: @huggingface/transformers points ORT at a public CDN on import
- * unless `env.wasm.wasmPaths` is already set (shared/reference/browser-runtime.md). It does not
- * choose backends or dtypes (backend.ts), read model files (sources/) or know about PRMs.
+ * unless an ORT is registered under `Symbol.for('onnxruntime')`; the registration below happens
+ * on import, before the build is chosen, so transformers.js (used here for tokenizers only) never
+ * configures a CDN. It does not choose backends or dtypes (backend.ts), read model files
+ * (sources/) or know about PRMs.
  */
-import * as ort from 'onnxruntime-web/webgpu';
-import type { AdapterFacts, Environment } from './backend.ts';
-import { MIN_SUBGROUP_SIZE, subgroupFreeDeviceRequest, wasmThreads } from './backend.ts';
+import type * as OrtTypes from 'onnxruntime-web/webgpu';
+import type { AdapterFacts, Environment, OrtBuild } from './backend.ts';
+import { chooseOrtBuild, MIN_SUBGROUP_SIZE, subgroupFreeDeviceRequest, wasmThreads } from './backend.ts';
 import { EngineError } from './errors.ts';
 import type { CreateOptions, Runtime, RuntimeSession } from './runtime.ts';
 
+type Ort = typeof OrtTypes;
+
 const origin = typeof self !== 'undefined' && self.location ? self.location.origin : 'http://127.0.0.1';
-/** Where the build puts ORT's wasm/mjs pair (vite.config.ts `ORT_FILES`). */
+/** Where the build puts ORT's wasm/mjs files (vite.config.ts `ORT_FILES`). */
 export const ORT_WASM_BASE = new URL(`${import.meta.env.BASE_URL}ort/`, `${origin}/`).href;
 
-ort.env.wasm.wasmPaths = ORT_WASM_BASE;
-ort.env.wasm.proxy = false;
-ort.env.logLevel = 'error';
-// Transformers.js adopts an ORT registered under this symbol instead of configuring its own import.
-(globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+const workerName = typeof self !== 'undefined' ? ((self as { name?: string }).name ?? '') : '';
+/** The build this worker loads (fixed for its lifetime: ORT's wasm starts once). */
+export const ORT_BUILD: OrtBuild = chooseOrtBuild(
+  typeof WebAssembly === 'object' && 'Suspending' in WebAssembly,
+  workerName,
+);
+
+// Until a build is loaded, transformers.js finds this stand-in: it only reads `env` on import.
+const pendingEnv = { wasm: { wasmPaths: ORT_WASM_BASE, proxy: false }, webgpu: {}, logLevel: 'error' };
+(globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = { env: pendingEnv };
+
+let ortLoading: Promise<Ort> | null = null;
+
+/** Loads and configures the chosen onnxruntime-web build (once; a separate chunk for each build). */
+function loadOrt(): Promise<Ort> {
+  ortLoading ??= (async () => {
+    const ort: Ort =
+      ORT_BUILD === 'jspi'
+        ? ((await import('onnxruntime-web/jspi')) as unknown as Ort)
+        : await import('onnxruntime-web/webgpu');
+    ort.env.wasm.wasmPaths = ORT_WASM_BASE;
+    ort.env.wasm.proxy = false;
+    ort.env.logLevel = 'error';
+    // Fixed once: ORT reads numThreads when its wasm module starts, on the first session.
+    ort.env.wasm.numThreads = configureThreads();
+    (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+    return ort;
+  })();
+  return ortLoading;
+}
 
 let configuredThreads: number | null = null;
 let probed: Promise<{ env: Environment; adapter: GPUAdapter | null }> | null = null;
@@ -31,8 +61,6 @@ function configureThreads(): number {
   if (configuredThreads === null) {
     const isolated = globalThis.crossOriginIsolated === true;
     configuredThreads = wasmThreads(isolated, navigator.hardwareConcurrency ?? 1);
-    // Fixed once: ORT reads numThreads when its wasm module starts, on the first session.
-    ort.env.wasm.numThreads = configuredThreads;
   }
   return configuredThreads;
 }
@@ -53,6 +81,7 @@ export function probeEnvironment(): Promise<Environment> {
       adapter: null,
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       hardwareConcurrency: nav.hardwareConcurrency ?? 1,
+      ortBuild: ORT_BUILD,
     };
     if (typeof nav.deviceMemory === 'number') env.deviceMemoryGb = nav.deviceMemory;
     let adapter: GPUAdapter | null = null;
@@ -114,6 +143,7 @@ let watchedDevice: unknown = null;
 
 async function watchDevice(): Promise<void> {
   try {
+    const ort = await loadOrt();
     const device = ownDevice ? await ownDevice : ((await ort.env.webgpu.device) as GPUDevice | undefined);
     if (!device || device === watchedDevice) return;
     watchedDevice = device;
@@ -143,7 +173,8 @@ function padBatch(batch: number[][]): { ids: BigInt64Array; mask: BigInt64Array;
 
 class OrtSession implements RuntimeSession {
   constructor(
-    private session: ort.InferenceSession | null,
+    private readonly ort: Ort,
+    private session: OrtTypes.InferenceSession | null,
     readonly backend: 'webgpu' | 'wasm',
     private readonly file: string,
   ) {}
@@ -166,8 +197,8 @@ class OrtSession implements RuntimeSession {
       const { ids, mask, maxLen } = padBatch(batch);
       const dims = [batch.length, maxLen];
       const feeds = {
-        input_ids: new ort.Tensor('int64', ids, dims),
-        attention_mask: new ort.Tensor('int64', mask, dims),
+        input_ids: new this.ort.Tensor('int64', ids, dims),
+        attention_mask: new this.ort.Tensor('int64', mask, dims),
       };
       const out = await session.run(feeds, ['logits']);
       const logits = out.logits;
@@ -221,8 +252,8 @@ class OrtSession implements RuntimeSession {
 export const ortWebRuntime: Runtime = {
   create(model: Uint8Array, options: CreateOptions): Promise<RuntimeSession> {
     return serial(async () => {
-      configureThreads();
-      let ep: ort.InferenceSession.ExecutionProviderConfig = options.backend;
+      const ort = await loadOrt();
+      let ep: OrtTypes.InferenceSession.ExecutionProviderConfig = options.backend;
       if (options.backend === 'webgpu') {
         const p = await probed;
         const narrow = (p?.env.adapter?.subgroupMinSize ?? MIN_SUBGROUP_SIZE) < MIN_SUBGROUP_SIZE;
@@ -243,7 +274,7 @@ export const ortWebRuntime: Runtime = {
           ort.env.webgpu.adapter = p.adapter;
         }
       }
-      let session: ort.InferenceSession;
+      let session: OrtTypes.InferenceSession;
       try {
         session = await ort.InferenceSession.create(model, {
           executionProviders: [ep],
@@ -269,7 +300,7 @@ export const ortWebRuntime: Runtime = {
         );
       }
       if (options.backend === 'webgpu') await watchDevice();
-      return new OrtSession(session, options.backend, options.file);
+      return new OrtSession(ort, session, options.backend, options.file);
     });
   },
   onDeviceLost(callback) {

@@ -210,6 +210,23 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('scoring engine in Chromium (%s)'
     expect(maxDiff(out.rewards!, reference.fp32)).toBeLessThan(1e-4);
   });
 
+  it(`loads onnxruntime-web's JSPI build here, and its asyncify build with ?ort=asyncify; both score alike on ${mode}`, async () => {
+    const jspi = await loadAndScore(page, { kind: 'bundled', id: 'tiny-qwen' }, { dtype: 'fp32' });
+    expect(jspi.model!.backend.reason).toMatch(/onnxruntime-web JSPI build\.$/);
+    const other = await context.newPage();
+    try {
+      await other.goto(`${site.url}/?ort=asyncify`);
+      await other.waitForFunction(() => Boolean((globalThis as { __prmEngine?: unknown }).__prmEngine));
+      const asyncify = await loadAndScore(other, { kind: 'bundled', id: 'tiny-qwen' }, { dtype: 'fp32' });
+      expect(asyncify.error).toBeUndefined();
+      expect(asyncify.model!.backend).toMatchObject({ backend: mode, dtype: 'fp32' });
+      expect(asyncify.model!.backend.reason).toMatch(/onnxruntime-web asyncify build\.$/);
+      expect(maxDiff(asyncify.rewards!, reference.fp32)).toBeLessThan(1e-4);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('load(local folder from <input webkitdirectory>) picks q4 and scores like onnxruntime-node', async () => {
     await page.setInputFiles('#folder', fx.qwen);
     const out = await loadAndScore(page, { kind: 'local' });

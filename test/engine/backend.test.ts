@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dtype } from '../../src/core/types.ts';
 import {
+  chooseOrtBuild,
   chooseVariant,
   memoryWarnings,
   wasmThreads,
@@ -34,6 +35,27 @@ describe('wasmThreads(crossOriginIsolated, hardwareConcurrency)', () => {
     [false, 16, 1],
   ])('wasmThreads(%s, %i) = %i', (iso, cores, expected) => {
     expect(wasmThreads(iso, cores)).toBe(expected);
+  });
+});
+
+describe('chooseOrtBuild(hasJspi, workerName)', () => {
+  it.each([
+    [true, 'prm-engine', 'jspi'],
+    [false, 'prm-engine', 'asyncify'],
+    [true, 'prm-engine ort=asyncify', 'asyncify'],
+    [false, 'prm-engine ort=asyncify', 'asyncify'],
+    [true, '', 'jspi'],
+  ] as const)('JSPI %s, worker %j -> %s', (hasJspi, name, build) => {
+    expect(chooseOrtBuild(hasJspi, name)).toBe(build);
+  });
+
+  it('says the build at the end of the reason', () => {
+    const env = { adapter: null, crossOriginIsolated: true, hardwareConcurrency: 2 };
+    expect(chooseVariant({ ...env, ortBuild: 'jspi' }, ['q4']).reason).toMatch(
+      /onnxruntime-web JSPI build\.$/,
+    );
+    expect(chooseVariant({ ...env, ortBuild: 'asyncify' }, ['q4']).reason).toMatch(/asyncify build\.$/);
+    expect(chooseVariant(env, ['q4']).reason).not.toMatch(/build/);
   });
 });
 
