@@ -280,10 +280,13 @@ export async function runBrowserBackend(job: BrowserJob): Promise<BackendRun> {
     const mem = await peakMemory(browser);
     const peak = mem.renderer === null ? null : mem.renderer + (mode === 'webgpu' ? (mem.gpu ?? 0) : 0);
     const { load, workerMedianMs, uaMemoryBytes, pageHeapBytes, ...measured } = r;
+    const buildName = { webgpu: 'asyncify', jspi: 'JSPI', wasm: 'plain wasm' }[
+      job.tweaks?.ortBuild ?? 'jspi'
+    ];
     const label =
       mode === 'webgpu'
-        ? `onnxruntime-web WebGPU (${load.adapter ? `${load.adapter.vendor} ${load.adapter.architecture}`.trim() || 'adapter' : 'adapter'}${job.tweaks?.ortBuild === 'jspi' ? ', jspi build' : ''})`
-        : `onnxruntime-web WASM (${threads} thread${threads > 1 ? 's' : ''}${load.crossOriginIsolated ? ', cross-origin isolated' : ''}${job.tweaks?.ortBuild && job.tweaks.ortBuild !== 'webgpu' ? `, ${job.tweaks.ortBuild} build` : ''})`;
+        ? `onnxruntime-web WebGPU (${load.adapter ? `${load.adapter.vendor} ${load.adapter.architecture}`.trim() || 'adapter' : 'adapter'}${job.tweaks?.ortBuild === 'wasm' ? '' : `, ${buildName} build`})`
+        : `onnxruntime-web WASM (${threads} thread${threads > 1 ? 's' : ''}${load.crossOriginIsolated ? ', cross-origin isolated' : ''}, ${buildName} build)`;
     return {
       backend: job.backend,
       label,

@@ -48,7 +48,8 @@ async function run(
 ): Promise<PageResult> {
   // Literal `new Worker(new URL(...))` forms, so Vite bundles every worker.
   // The plain wasm build has no WebGPU: a WebGPU run always uses a WebGPU-capable build.
-  const asked = job.tweaks?.ortBuild ?? 'webgpu';
+  // Default: the build the app loads in this Chromium (JSPI; src/engine/backend.ts chooseOrtBuild).
+  const asked = job.tweaks?.ortBuild ?? 'jspi';
   const build = job.backend === 'webgpu' && asked === 'wasm' ? 'webgpu' : asked;
   const worker =
     build === 'wasm'

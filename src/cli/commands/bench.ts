@@ -43,8 +43,9 @@ Options:
                      cold start to the first score on WASM
   --real-gpu         Chromium flags for a real GPU (--headless=new --use-angle=vulkan ...)
   --graph-opt LEVEL  browser session graphOptimizationLevel: disabled, basic, extended, all
-  --ort-build B      onnxruntime-web build for wasm1/wasmN/webgpu: webgpu (the app's asyncify
-                     build, default), wasm (the plain WASM-only build) or jspi (needs JSPI)
+  --ort-build B      onnxruntime-web build for wasm1/wasmN/webgpu: jspi (default: what the app
+                     loads where JSPI exists, as in Chromium), webgpu (the asyncify build the app
+                     loads elsewhere) or wasm (the plain WASM-only build)
   --timeout S        per-backend time limit in seconds (default 600)
   --json FILE        write the full results as JSON
   --md FILE          write the Markdown table
