@@ -18,7 +18,7 @@ import { convertCheckpoint } from '../src/convert/convert.ts';
 import type { Dtype } from '../src/core/types.ts';
 
 const USAGE = `Usage: npx tsx bench/convert-scale.ts --checkpoint DIR --out DIR [--dtype q4[,q4f16,...]]
-  [--quantize-embedding] [--block-size 32] [--keep]`;
+  [--quantize-embedding] [--block-size 32] [--threads N] [--keep]`;
 
 async function dirBytes(dir: string): Promise<number> {
   let total = 0;
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       dtype: { type: 'string', default: 'q4' },
       'quantize-embedding': { type: 'boolean', default: false },
       'block-size': { type: 'string', default: '32' },
+      threads: { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
       dtypes: values.dtype.split(',') as Dtype[],
       quantizeEmbedding: values['quantize-embedding'],
       blockSize: Number(values['block-size']),
+      threads: values.threads === undefined ? undefined : Number(values.threads),
       force: true,
       log: (line) => console.error(line),
       onProgress: (p) => {
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     const maxRssBytes = process.resourceUsage().maxRSS * 1024;
     const outBytes = await dirBytes(result.outDir);
     console.log(`checkpoint   ${values.checkpoint} (${(ckptBytes / GB).toFixed(2)} GB)`);
+    console.log(`threads      ${values.threads ?? 'default'}`);
     console.log(`dtypes       ${values.dtype}${values['quantize-embedding'] ? ' + 4-bit embedding' : ''}`);
     console.log(`wall time    ${seconds.toFixed(1)} s (${(ckptBytes / GB / seconds).toFixed(3)} GB/s read)`);
     console.log(`peak RSS     ${(maxRssBytes / GB).toFixed(2)} GB (sampled peak while at ${peakAt || '?'})`);
