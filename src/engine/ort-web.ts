@@ -39,10 +39,21 @@ let ortLoading: Promise<Ort> | null = null;
 /** Loads and configures the chosen onnxruntime-web build (once; a separate chunk for each build). */
 function loadOrt(): Promise<Ort> {
   ortLoading ??= (async () => {
-    const ort: Ort =
-      ORT_BUILD === 'jspi'
-        ? ((await import('onnxruntime-web/jspi')) as unknown as Ort)
-        : await import('onnxruntime-web/webgpu');
+    let ort: Ort;
+    try {
+      ort =
+        ORT_BUILD === 'jspi'
+          ? ((await import('onnxruntime-web/jspi')) as unknown as Ort)
+          : await import('onnxruntime-web/webgpu');
+    } catch (e) {
+      ortLoading = null; // a later load may try again (e.g. after a network hiccup)
+      throw new EngineError(
+        'backend',
+        `Could not load onnxruntime-web's ${ORT_BUILD} build (${(e as Error).message}). Reload the page` +
+          (ORT_BUILD === 'jspi' ? ', or open it with ?ort=asyncify to use the other build.' : '.'),
+        { cause: e },
+      );
+    }
     ort.env.wasm.wasmPaths = ORT_WASM_BASE;
     ort.env.wasm.proxy = false;
     ort.env.logLevel = 'error';

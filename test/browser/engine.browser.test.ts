@@ -227,6 +227,21 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('scoring engine in Chromium (%s)'
     }
   });
 
+  it('says what to do when the onnxruntime-web build cannot be fetched', async () => {
+    const ctx = await browser.newContext();
+    try {
+      await ctx.route(/ort\.jspi[^/]*\.js$/, (route) => route.abort());
+      const p = await ctx.newPage();
+      await p.goto(`${site.url}/`);
+      await p.waitForFunction(() => Boolean((globalThis as { __prmEngine?: unknown }).__prmEngine));
+      const out = await loadAndScore(p, { kind: 'bundled', id: 'tiny-qwen' }, { dtype: 'fp32' }, false);
+      expect(out.error?.code).toBe('backend');
+      expect(out.error!.message).toMatch(/Could not load onnxruntime-web's jspi build .*\?ort=asyncify/);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('load(local folder from <input webkitdirectory>) picks q4 and scores like onnxruntime-node', async () => {
     await page.setInputFiles('#folder', fx.qwen);
     const out = await loadAndScore(page, { kind: 'local' });
