@@ -280,12 +280,17 @@ export async function runBrowserBackend(job: BrowserJob): Promise<BackendRun> {
     const mem = await peakMemory(browser);
     const peak = mem.renderer === null ? null : mem.renderer + (mode === 'webgpu' ? (mem.gpu ?? 0) : 0);
     const { load, workerMedianMs, uaMemoryBytes, pageHeapBytes, ...measured } = r;
-    const buildName = { webgpu: 'asyncify', jspi: 'JSPI', wasm: 'plain wasm' }[
-      job.tweaks?.ortBuild ?? 'jspi'
-    ];
+    // The build the worker says it ran (a WebGPU run asked for the WASM-only build runs asyncify).
+    const ran = /\((onnxruntime-web\/\w+)\)$/.exec(load.ortVersion)?.[1] ?? '';
+    const buildName =
+      {
+        'onnxruntime-web/webgpu': 'asyncify',
+        'onnxruntime-web/jspi': 'JSPI',
+        'onnxruntime-web/wasm': 'plain wasm',
+      }[ran] ?? ran;
     const label =
       mode === 'webgpu'
-        ? `onnxruntime-web WebGPU (${load.adapter ? `${load.adapter.vendor} ${load.adapter.architecture}`.trim() || 'adapter' : 'adapter'}${job.tweaks?.ortBuild === 'wasm' ? '' : `, ${buildName} build`})`
+        ? `onnxruntime-web WebGPU (${load.adapter ? `${load.adapter.vendor} ${load.adapter.architecture}`.trim() || 'adapter' : 'adapter'}, ${buildName} build)`
         : `onnxruntime-web WASM (${threads} thread${threads > 1 ? 's' : ''}${load.crossOriginIsolated ? ', cross-origin isolated' : ''}, ${buildName} build)`;
     return {
       backend: job.backend,

@@ -55,6 +55,11 @@ export interface WeightJob {
   outs: WeightOut[];
 }
 
+/** The buffer holding a job's source, transferred to the worker and handed back for reuse. */
+export function sourceBuffer(job: WeightJob): ArrayBuffer {
+  return (job.src instanceof Float32Array ? job.src.buffer : job.src.bytes.buffer) as ArrayBuffer;
+}
+
 let f32Scratch = new Float32Array(0);
 let transposeScratch = new Float32Array(0);
 let packedScratch = new Uint8Array(0);

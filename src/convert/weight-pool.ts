@@ -11,7 +11,7 @@
  * descriptors (the caller closes them, after `close` has stopped every worker).
  */
 import { Worker } from 'node:worker_threads';
-import type { RawFloats, WeightJob } from './weight-jobs.ts';
+import { sourceBuffer, type WeightJob } from './weight-jobs.ts';
 
 interface Pending {
   resolve: (out: (Uint8Array | null)[]) => void;
@@ -24,7 +24,6 @@ interface Slot {
 }
 
 export class WeightPool {
-  readonly threads: number;
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly running = new Set<Promise<unknown>>();
@@ -45,12 +44,11 @@ export class WeightPool {
   constructor(threads: number, maxInFlight = threads * 2) {
     if (!Number.isInteger(threads) || threads < 1)
       throw new Error(`WeightPool: threads must be >= 1, got ${threads}`);
-    this.threads = threads;
     this.maxInFlight = Math.max(1, maxInFlight);
     for (let i = 0; i < threads; i++) {
       // A JavaScript entry that registers tsx, so the TypeScript worker loads under the CLI and vitest.
       const worker = new Worker(new URL('./weight-worker.js', import.meta.url));
-      worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
+      worker.on('message', (m: WorkerReply) => this.onReply(m));
       worker.on('error', (e: Error) => this.fail(new Error(`weight worker failed: ${e.message}`)));
       worker.on('exit', (code) => {
         if (code !== 0 && !this.closing) this.fail(new Error(`weight worker exited with code ${code}`));
@@ -78,23 +76,19 @@ export class WeightPool {
     if (this.failure) throw this.failure;
     const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
-    const transfer =
-      job.src instanceof Float32Array ? [job.src.buffer] : [(job.src as RawFloats).bytes.buffer];
     const done = new Promise<(Uint8Array | null)[]>((resolve, reject) =>
       this.pending.set(id, { resolve, reject }),
     );
     const tracked = done.then(onDone).finally(() => {
       this.running.delete(tracked);
       slot.busy--;
-      const w = this.waiters;
-      this.waiters = [];
-      for (const r of w) r();
+      this.wake();
     });
     // Failures surface through drain()/submit(); keep them from being unhandled here.
     tracked.catch(() => {});
     this.running.add(tracked);
     slot.busy++;
-    slot.worker.postMessage({ id, job }, transfer as ArrayBuffer[]);
+    slot.worker.postMessage({ id, job }, [sourceBuffer(job)]);
   }
 
   /** Waits for every queued job; throws the first failure. */
@@ -110,7 +104,7 @@ export class WeightPool {
     this.fail(new Error('weight pool closed'));
   }
 
-  private onReply(_slot: Slot, m: WorkerReply): void {
+  private onReply(m: WorkerReply): void {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
@@ -133,6 +127,11 @@ export class WeightPool {
     if (!this.failure) this.failure = e;
     for (const [, p] of this.pending) p.reject(this.failure);
     this.pending.clear();
+    this.wake();
+  }
+
+  /** Lets every `submit` waiting for room look again. */
+  private wake(): void {
     const w = this.waiters;
     this.waiters = [];
     for (const r of w) r();

@@ -4,18 +4,17 @@
  * next read.
  */
 import { parentPort } from 'node:worker_threads';
-import { runWeightJob, type WeightJob } from './weight-jobs.ts';
+import { runWeightJob, sourceBuffer, type WeightJob } from './weight-jobs.ts';
 import type { WorkerReply } from './weight-pool.ts';
 
 const port = parentPort;
 if (!port) throw new Error('weight-worker.ts runs as a worker thread of WeightPool');
 
 port.on('message', ({ id, job }: { id: number; job: WeightJob }) => {
-  const src = job.src instanceof Float32Array ? job.src.buffer : job.src.bytes.buffer;
   let reply: WorkerReply;
   try {
     const out = runWeightJob(job);
-    reply = { id, out, spare: src as ArrayBuffer };
+    reply = { id, out, spare: sourceBuffer(job) };
   } catch (e) {
     reply = { id, error: (e as Error).message };
   }

@@ -85,10 +85,27 @@ export function parsePositiveInt<F extends number | undefined>(
   value: string | undefined,
   fallback: F,
 ): number | F {
+  return parseWholeNumber(flag, value, fallback, 1);
+}
+
+/**
+ * A whole-number flag of at least `min` (and at most `max` when given), or `fallback` when absent.
+ *
+ * @example
+ * parseWholeNumber('--threads', '0', undefined, 0, 64); // 0
+ */
+export function parseWholeNumber<F extends number | undefined>(
+  flag: string,
+  value: string | undefined,
+  fallback: F,
+  min: number,
+  max?: number,
+): number | F {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`${flag} must be a whole number of at least 1, got ${value}.`);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+    const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${flag} must be a whole number ${range}, got ${value}.`);
   }
   return n;
 }

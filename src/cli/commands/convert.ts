@@ -9,7 +9,7 @@ import { UsageError, type CliIO, type Command } from '../command.ts';
 import { convertCheckpoint, DEFAULT_BAD_TOKEN, DEFAULT_GOOD_TOKEN } from '../../convert/convert.ts';
 import { DTYPES } from '../../core/spec.ts';
 import type { Dtype } from '../../core/types.ts';
-import { parseFlags, parsePositiveInt } from '../../node/cli-options.ts';
+import { parseFlags, parsePositiveInt, parseWholeNumber } from '../../node/cli-options.ts';
 
 const usage = `Usage:
   prm convert <checkpoint-dir> --out <model-dir> [options]
@@ -92,13 +92,6 @@ function parseId(flag: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function parseThreads(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\s*\d+\s*$/.test(value) || Number(value) > 64)
-    throw new UsageError(`--threads must be a whole number from 0 to 64, got ${value}.`);
-  return Number(value);
-}
-
 const MB = 1024 * 1024;
 
 async function run(argv: string[], io: CliIO): Promise<number> {
@@ -134,7 +127,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       stepSeparator: values['step-separator'],
       contextLength: parsePositiveInt('--context-length', values['context-length'], undefined),
       stripStepLabels: values['strip-step-labels'] ?? false,
-      threads: parseThreads(values.threads),
+      threads: parseWholeNumber('--threads', values.threads, undefined, 0, 64),
       force: values.force ?? false,
       signal: controller.signal,
       log: (line) => io.stderr(`${line}\n`),

@@ -41,7 +41,10 @@ export interface BuildProgress {
   name: string;
   /** How many checkpoint tensors have been read so far. */
   index: number;
-  /** External data bytes written so far, all variants together. */
+  /**
+   * External data bytes laid out so far, all variants together; with worker threads the last few
+   * tensors' bytes may still be on their way to disk.
+   */
   bytesWritten: number;
 }
 
@@ -292,14 +295,11 @@ export class GraphBuilder {
     for (let first = 0; first < vocab; first += sliceRows) {
       const count = Math.min(sliceRows, vocab - first);
       const planned = sinks.flatMap((s) => s.slice(first, count));
-      const rows = count === vocab ? undefined : { first, count };
-      await this.runJob(name, count, hidden, planned, rows, () =>
-        rows
-          ? this.source.readRowsF32(
-              name,
-              Array.from({ length: count }, (_, i) => first + i),
-            )
-          : this.source.readF32(name),
+      await this.runJob(name, count, hidden, planned, { first, count }, () =>
+        this.source.readRowsF32(
+          name,
+          Array.from({ length: count }, (_, i) => first + i),
+        ),
       );
     }
     this.progress(name);
