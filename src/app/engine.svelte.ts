@@ -127,6 +127,7 @@ export class EngineState {
   #client: EngineClientLike | null;
   #running: RunningRequest<unknown> | null = null;
   #loadingPromise: Promise<LoadedModel> | null = null;
+  #initialized: Promise<void> | null = null;
 
   /** `client` is null in a build or test without the worker: every call then says so. */
   constructor(client: EngineClientLike | null) {
@@ -150,8 +151,16 @@ export class EngineState {
     return this.#client;
   }
 
-  /** Asks the worker what the browser offers and which models are bundled. Never throws. */
-  async init(): Promise<void> {
+  /**
+   * Asks the worker what the browser offers and which models are bundled (once; later calls share
+   * the answer). Never throws. A load started meanwhile waits for it.
+   */
+  init(): Promise<void> {
+    this.#initialized ??= this.#init();
+    return this.#initialized;
+  }
+
+  async #init(): Promise<void> {
     const client = this.#client;
     if (!client) return;
     const [probe, bundled] = await Promise.allSettled([client.probe(), client.listBundled()]);
@@ -184,6 +193,8 @@ export class EngineState {
 
   async #load(dtype: Dtype | 'auto'): Promise<LoadedModel> {
     const client = this.#need();
+    // A Score pressed before the bundled list arrived would otherwise find no model chosen.
+    await this.#initialized;
     const source = this.source;
     if (!source) {
       throw new EngineFailure(

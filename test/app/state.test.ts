@@ -158,6 +158,25 @@ async function setup(script: Script = standard) {
   return { app, worker: { sent } };
 }
 
+describe('EngineState.load before init() has finished', () => {
+  it('waits for the bundled list instead of saying no model is chosen', async () => {
+    let releaseList: () => void = () => {};
+    const slowList: Script = (req, reply) => {
+      if (req.type === 'list-bundled') releaseList = () => standard(req, reply);
+      else standard(req, reply);
+    };
+    const { client, sent } = fakeClient(slowList);
+    const engine = new EngineState(client);
+    void engine.init();
+    const loading = engine.load();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sent.some((m) => m.type === 'load')).toBe(false);
+    releaseList();
+    await expect(loading).resolves.toMatchObject({ label: 'models/fixture/' });
+    expect(sent.find((m) => m.type === 'load')).toMatchObject({ source: { kind: 'bundled', id: 'fixture' } });
+  });
+});
+
 describe('AppState segmentation', () => {
   it('segments each solution live, and reports what auto picked', async () => {
     const { app } = await setup();
