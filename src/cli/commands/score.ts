@@ -50,8 +50,8 @@ Output:
   -h, --help            This help.
 
 Examples:
-  prm score --problem "Tom has 3 bags of 4 apples. How many apples?" \\
-            --solution $'3 x 4 = 12.\\n\\nThe answer is 12.'
+  prm score --problem "A bakery makes 24 muffins a day for 5 days. It sells 98. How many are left?" \\
+            --solution $'24 × 5 = 120 muffins.\\n\\n120 - 98 = 22 muffins.\\n\\nThe answer is 22.'
   prm score --input solutions.jsonl --on-error stop > scores.jsonl
 `;
 
