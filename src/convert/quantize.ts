@@ -18,6 +18,7 @@
  * rounding (GPTQ/AWQ); plain round-to-nearest is what browser q4 models ship with.
  */
 import { f16ToF32, f32ToF16 } from './safetensors.ts';
+import { quantizeQ4Simd } from './q4-kernel/q4-simd.ts';
 
 export interface Q4Weight {
   /** Rows (output features). */
@@ -78,9 +79,29 @@ export function q4Sizes(
 /**
  * `quantizeQ4` into caller-owned buffers (at least `q4Sizes(n, k, blockSize)` long), so a
  * converter can reuse one scratch buffer for every weight instead of allocating hundreds of MB per
- * tensor. Arguments are not checked here; `quantizeQ4` checks them.
+ * tensor. Arguments are not checked here; `quantizeQ4` checks them. Runs the WebAssembly SIMD
+ * kernel (q4-kernel/) when `k` is a multiple of the block size, the reference below otherwise;
+ * both give the same bytes.
  */
 export function quantizeQ4Into(
+  w: Float32Array,
+  n: number,
+  k: number,
+  blockSize: number,
+  scaleType: 'f32' | 'f16',
+  packed: Uint8Array,
+  scales: Float32Array,
+): void {
+  if (!quantizeQ4Simd(w, n, k, blockSize, scaleType, packed, scales)) {
+    quantizeQ4IntoJs(w, n, k, blockSize, scaleType, packed, scales);
+  }
+}
+
+/**
+ * The reference quantizer in plain JavaScript: the definition the SIMD kernel is tested against,
+ * and the path for rows whose length is not a multiple of the block size.
+ */
+export function quantizeQ4IntoJs(
   w: Float32Array,
   n: number,
   k: number,

@@ -14,6 +14,7 @@
 import { writeSync } from 'node:fs';
 import { decodeFloats, f32ToF16, type StDtype } from './safetensors.ts';
 import { q4Sizes, quantizeQ4Into, transposeInto } from './quantize.ts';
+import { q4SimdReads, quantizeQ4Simd } from './q4-kernel/q4-simd.ts';
 
 /** A byte range of an open external data file. */
 export interface FileTarget {
@@ -98,6 +99,15 @@ function encodeFloatsInto(dtype: 'F32' | 'F16', values: Float32Array, count: num
   return bytesOf(out, count);
 }
 
+/** Writes the packed bytes in the scratch buffers to the output's file; scales as `deliver`. */
+function writeQ4(out: Extract<WeightOut, { kind: 'q4' }>, packedBytes: number, scaleCount: number) {
+  writeAllAt(out.packed.fd, packedScratch.subarray(0, packedBytes), out.packed.position);
+  return deliver(
+    out.scales,
+    encodeFloatsInto(out.scaleType === 'f16' ? 'F16' : 'F32', scaleScratch, scaleCount),
+  );
+}
+
 /**
  * Runs one job; returns, per output, the bytes of `'return'` targets (the scales or float data of
  * an inline initializer) and null for outputs written to files.
@@ -109,6 +119,22 @@ function encodeFloatsInto(dtype: 'F32' | 'F16', values: Float32Array, count: num
 export function runWeightJob(job: WeightJob): (Uint8Array | null)[] {
   const { n, k } = job;
   const count = n * k;
+  // Only 4-bit outputs from checkpoint bytes: the SIMD kernel reads the bytes directly, window
+  // by window, and no float32 copy of the weight is made (when k is a whole number of blocks).
+  if (
+    !(job.src instanceof Float32Array) &&
+    job.outs.every((o) => o.kind === 'q4' && q4SimdReads(job.src, k, o.blockSize))
+  ) {
+    const raw = job.src;
+    return job.outs.map((out) => {
+      if (out.kind !== 'q4') throw new Error('unreachable');
+      const { packedBytes, scaleCount } = q4Sizes(n, k, out.blockSize);
+      packedScratch = grow(packedScratch, packedBytes, (c) => new Uint8Array(c));
+      scaleScratch = grow(scaleScratch, scaleCount, (c) => new Float32Array(c));
+      quantizeQ4Simd(raw, n, k, out.blockSize, out.scaleType, packedScratch, scaleScratch);
+      return writeQ4(out, packedBytes, scaleCount);
+    });
+  }
   let w: Float32Array;
   if (job.src instanceof Float32Array) {
     w = job.src;
@@ -124,11 +150,7 @@ export function runWeightJob(job: WeightJob): (Uint8Array | null)[] {
       packedScratch = grow(packedScratch, packedBytes, (c) => new Uint8Array(c));
       scaleScratch = grow(scaleScratch, scaleCount, (c) => new Float32Array(c));
       quantizeQ4Into(w, n, k, out.blockSize, out.scaleType, packedScratch, scaleScratch);
-      writeAllAt(out.packed.fd, packedScratch.subarray(0, packedBytes), out.packed.position);
-      return deliver(
-        out.scales,
-        encodeFloatsInto(out.scaleType === 'f16' ? 'F16' : 'F32', scaleScratch, scaleCount),
-      );
+      return writeQ4(out, packedBytes, scaleCount);
     }
     let values = w;
     if (out.transpose) {
