@@ -83,7 +83,14 @@ export function q4Sizes(
  * kernel (q4-kernel/) when `k` is a multiple of the block size, the reference below otherwise;
  * both give the same bytes.
  */
-export function quantizeQ4Into(
+export const quantizeQ4Into: QuantizeQ4Into = (w, n, k, blockSize, scaleType, packed, scales) => {
+  if (!quantizeQ4Simd(w, n, k, blockSize, scaleType, packed, scales)) {
+    quantizeQ4IntoJs(w, n, k, blockSize, scaleType, packed, scales);
+  }
+};
+
+/** Quantizes row-major `w [n, k]` into caller-owned `packed` and `scales` (see `quantizeQ4`). */
+export type QuantizeQ4Into = (
   w: Float32Array,
   n: number,
   k: number,
@@ -91,25 +98,13 @@ export function quantizeQ4Into(
   scaleType: 'f32' | 'f16',
   packed: Uint8Array,
   scales: Float32Array,
-): void {
-  if (!quantizeQ4Simd(w, n, k, blockSize, scaleType, packed, scales)) {
-    quantizeQ4IntoJs(w, n, k, blockSize, scaleType, packed, scales);
-  }
-}
+) => void;
 
 /**
  * The reference quantizer in plain JavaScript: the definition the SIMD kernel is tested against,
  * and the path for rows whose length is not a multiple of the block size.
  */
-export function quantizeQ4IntoJs(
-  w: Float32Array,
-  n: number,
-  k: number,
-  blockSize: number,
-  scaleType: 'f32' | 'f16',
-  packed: Uint8Array,
-  scales: Float32Array,
-): void {
+export const quantizeQ4IntoJs: QuantizeQ4Into = (w, n, k, blockSize, scaleType, packed, scales) => {
   const kBlocks = Math.ceil(k / blockSize);
   const blob = blockSize / 2;
   const f16 = scaleType === 'f16';
@@ -160,7 +155,7 @@ export function quantizeQ4IntoJs(
       }
     }
   }
-}
+};
 
 /**
  * The float weight MatMulNBits computes with: `(q - 8) * scale`, row-major `[n, k]` (padding dropped).
