@@ -81,7 +81,20 @@ export function tokenizerFromJSON(json: object, config: object, file = 'tokenize
   const adapter: HfTokenizer = {
     inner: tok,
     vocabSize,
-    encode: (text, options) => tok.encode(text, { add_special_tokens: options?.addSpecialTokens ?? false }),
+    encode: (text, options) => {
+      const ids = tok.encode(text, { add_special_tokens: options?.addSpecialTokens ?? false });
+      // A vocabulary without an unknown token (e.g. WordLevel with no unk_token) gives no id for
+      // a word it lacks; onnxruntime would fail later on the missing number.
+      const missing = ids.findIndex((id) => typeof id !== 'number');
+      if (missing >= 0) {
+        const piece = tok.tokenize(text)[missing];
+        throw new TokenizerFileError(
+          file,
+          `${file} has no id for ${piece === undefined ? 'part of the text' : JSON.stringify(piece)} and no unknown token to use instead, so this text cannot be scored. Reword it with words the model knows, or use the tokenizer.json the model was trained with.`,
+        );
+      }
+      return ids;
+    },
     tokenId: (token) => {
       const id = inner.token_to_id(token);
       return typeof id === 'number' ? id : undefined;

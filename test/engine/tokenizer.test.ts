@@ -39,6 +39,18 @@ describe('tokenizerFromFiles(tokenizerJson, tokenizerConfigJson, prefix)', () =>
     );
   });
 
+  it('encode() says which word has no id when the vocabulary has no unknown token', () => {
+    const j = JSON.parse(json);
+    j.model = { type: 'WordLevel', vocab: { two: 0, plus: 1 } };
+    delete j.model.unk_token;
+    const tok = tokenizerFromJSON(j, JSON.parse(config), 'm/tokenizer.json');
+    expect(tok.encode('two plus two')).toEqual([0, 1, 0]);
+    expect(() => tok.encode('two plus three')).toThrow(TokenizerFileError);
+    expect(() => tok.encode('two plus three')).toThrow(
+      /m\/tokenizer\.json has no id for "three" and no unknown token/,
+    );
+  });
+
   it('applyChatTemplate() renders ChatML without a generation prompt', () => {
     const tok = tokenizerFromFiles(json, config);
     expect(
