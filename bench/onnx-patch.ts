@@ -101,8 +101,8 @@ function intAttribute(name: string, value: number): Uint8Array {
 }
 
 /**
- * Returns a copy of the model with `name = value` added to every `opType` node of the main graph,
- * and how many nodes changed.
+ * Returns the model with `name = value` added to every `opType` node of the main graph (a new
+ * buffer; the input itself when no node matched), and how many nodes changed.
  *
  * @example
  * const { bytes, count } = setIntAttribute(readFileSync('model_q4.onnx'), 'MatMulNBits', 'accuracy_level', 4);
@@ -135,7 +135,8 @@ export function setIntAttribute(
     }
     parts.push(lengthField(7, concat(graphParts)));
   }
-  return { bytes: concat(parts), count };
+  // Untouched models come back as they were (re-encoding would shorten padded length varints).
+  return count === 0 ? { bytes: model, count } : { bytes: concat(parts), count };
 }
 
 async function main(): Promise<void> {

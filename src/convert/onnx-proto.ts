@@ -125,7 +125,7 @@ class MessageWriter {
     this.used = 0;
   }
 
-  private byte(b: number): void {
+  byte(b: number): void {
     if (this.used === this.scratch.length) {
       this.flushScratch();
       this.scratch = new Uint8Array(256);
@@ -134,7 +134,7 @@ class MessageWriter {
     this.length++;
   }
 
-  private rawVarint(value: number | bigint): void {
+  rawVarint(value: number | bigint): void {
     if (typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
       // Plain arithmetic: bit operators would truncate to 32 bits.
       let v = value;
@@ -154,7 +154,7 @@ class MessageWriter {
     this.byte(Number(v));
   }
 
-  private tag(field: number, wire: number): void {
+  tag(field: number, wire: number): void {
     this.rawVarint(field * 8 + wire);
   }
 
@@ -222,6 +222,84 @@ export function encodeTensor(t: TensorDef): Encoded {
     w.varint(14, 1); // data_location = EXTERNAL
   }
   return w.finish();
+}
+
+/** Bytes a varint of the non-negative integer `v` takes. */
+export function varintBytes(v: number): number {
+  let n = 1;
+  for (let x = v; x >= 0x80; x = Math.floor(x / 0x80)) n++;
+  return n;
+}
+
+/** Bytes of `paddedVarint`. */
+export const PADDED_VARINT_BYTES = 5;
+
+/**
+ * `v` (under 2^35) as a varint of exactly 5 bytes - unused high groups carry a continuation bit,
+ * a longer-than-needed encoding every protobuf parser reads - so a length can be written before
+ * the bytes it counts are known and patched in afterwards.
+ */
+export function paddedVarint(v: number): Uint8Array {
+  if (!(v >= 0 && v < 2 ** 35)) throw new Error(`onnx-proto: ${v} does not fit a 5-byte varint`);
+  const out = new Uint8Array(PADDED_VARINT_BYTES);
+  let x = v;
+  for (let i = 0; i < PADDED_VARINT_BYTES; i++) {
+    out[i] = (x % 0x80) | (i < PADDED_VARINT_BYTES - 1 ? 0x80 : 0);
+    x = Math.floor(x / 0x80);
+  }
+  return out;
+}
+
+/** The tag that opens ModelProto.graph (field 7, length-delimited). */
+export const GRAPH_TAG = 7 * 8 + WIRE_LEN;
+
+/**
+ * A GraphProto `initializer` field (5) up to the first byte of its `raw_data`, for a tensor of
+ * `byteLength` bytes written right after it in the same file: so a model file can be laid out
+ * while its weights are still being produced. The header ends at an offset that is a multiple of
+ * `align` when it starts at `start`: the gap is filled with a `doc_string` of spaces (the smallest
+ * that works), so weights stay page aligned as in external data.
+ *
+ * @example
+ * const h = initializerHeader({ name: 'w', dataType: DataType.FLOAT, dims: [2] }, 8, 6, 64);
+ * (6 + h.length) % 64 // 0; then 8 bytes of raw_data follow
+ */
+export function initializerHeader(
+  t: Pick<TensorDef, 'name' | 'dataType' | 'dims'>,
+  byteLength: number,
+  start: number,
+  align: number,
+): Uint8Array {
+  const w = new MessageWriter();
+  for (const d of t.dims) w.varint(1, d);
+  w.varint(2, t.dataType);
+  w.string(8, t.name);
+  const base = encodedToBytes(w.finish());
+  const raw = 1 + varintBytes(byteLength); // raw_data (field 9) tag + length
+  // pad -1: no filler; pad >= 0: doc_string (field 12) tag, length and `pad` spaces.
+  const fill = (pad: number) => (pad < 0 ? 0 : 1 + varintBytes(pad) + pad);
+  const headerBytes = (pad: number) => {
+    const tensorBytes = base.length + fill(pad) + raw + byteLength;
+    return 1 + varintBytes(tensorBytes) + base.length + fill(pad) + raw;
+  };
+  let pad = -1;
+  while ((start + headerBytes(pad)) % align !== 0) {
+    if (++pad > 2 * align + 32) throw new Error(`onnx-proto: cannot align ${t.name} to ${align} bytes`);
+  }
+  const h = new MessageWriter();
+  h.tag(5, WIRE_LEN);
+  h.rawVarint(base.length + fill(pad) + raw + byteLength);
+  for (const b of base) h.byte(b);
+  if (pad >= 0) {
+    h.tag(12, WIRE_LEN);
+    h.rawVarint(pad);
+    for (let i = 0; i < pad; i++) h.byte(0x20);
+  }
+  h.tag(9, WIRE_LEN);
+  h.rawVarint(byteLength);
+  const out = encodedToBytes(h.finish());
+  if (out.length !== headerBytes(pad)) throw new Error('onnx-proto: initializer header length mismatch');
+  return out;
 }
 
 const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
@@ -307,12 +385,21 @@ export function encodeGraph(g: GraphDef): Encoded {
  * writeFileSync('relu.onnx', encodedToBytes(enc));
  */
 export function encodeModel(m: ModelDef): Encoded {
+  return encodeModelFields(m, encodeGraph(m.graph));
+}
+
+/**
+ * The ModelProto fields other than `graph` (IR version, producer, doc string, opsets, metadata),
+ * to follow a graph already written in place (`ExternalDataWriter.writeInlineModel`); protobuf
+ * fields may come in any order.
+ */
+export function encodeModelFields(m: Omit<ModelDef, 'graph'>, graph?: Encoded): Encoded {
   const w = new MessageWriter();
   w.varint(1, m.irVersion);
   w.string(2, m.producerName);
   w.string(3, m.producerVersion);
   if (m.docString) w.string(6, m.docString);
-  w.message(7, encodeGraph(m.graph));
+  if (graph) w.message(7, graph);
   for (const o of m.opsets) {
     const op = new MessageWriter();
     if (o.domain) op.string(1, o.domain);
@@ -361,19 +448,34 @@ export function encodedToBytes(e: Encoded): Uint8Array {
  */
 export function writeEncoded(e: Encoded, path: string): number {
   const out = openSync(path, 'w');
+  try {
+    writeEncodedAt(e, out, 0);
+  } finally {
+    closeSync(out);
+  }
+  return e.length;
+}
+
+/** Writes an encoded message into the open file `out` from byte `position` on (see writeEncoded). */
+export function writeEncodedAt(e: Encoded, out: number, position: number): void {
   const fds = new Map<string, number>();
   const CHUNK = 16 * 1024 * 1024;
+  let at = position;
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
+  const put = (data: Uint8Array) => {
+    writeAll(out, data, at);
+    at += data.length;
+  };
   const flush = () => {
     if (pendingBytes === 0) return;
     const joined = new Uint8Array(pendingBytes);
-    let at = 0;
+    let o = 0;
     for (const p of pending) {
-      joined.set(p, at);
-      at += p.length;
+      joined.set(p, o);
+      o += p.length;
     }
-    writeAll(out, joined);
+    put(joined);
     pending = [];
     pendingBytes = 0;
   };
@@ -393,19 +495,17 @@ export function writeEncoded(e: Encoded, path: string): number {
         const n = Math.min(CHUNK, p.length - done);
         const view = buf.subarray(0, n);
         readSlice({ path: p.path, offset: p.offset + done, length: n }, view, fds);
-        writeAll(out, view);
+        put(view);
         done += n;
       }
     }
     flush();
   } finally {
     for (const fd of fds.values()) closeSync(fd);
-    closeSync(out);
   }
-  return e.length;
 }
 
-function writeAll(fd: number, data: Uint8Array): void {
+function writeAll(fd: number, data: Uint8Array, position: number): void {
   let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+  while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done);
 }

@@ -35,7 +35,8 @@ import { ropeCaches } from '../../src/convert/graph/decoder.ts';
 import { ExternalDataWriter } from '../../src/convert/graph/external-data.ts';
 import { writeAllAt } from '../../src/convert/weight-jobs.ts';
 import { WeightPool } from '../../src/convert/weight-pool.ts';
-import { DataType } from '../../src/convert/onnx-proto.ts';
+import { DataType, encodeGraph, encodeModelFields } from '../../src/convert/onnx-proto.ts';
+import { readOnnxInfo } from '../../src/engine/onnx-info.ts';
 import { makeRng, makeTinyCheckpoint, type TinyCheckpoint } from './tiny-checkpoint.ts';
 
 interface Case {
@@ -315,9 +316,9 @@ describe('ropeCaches(invFreq, positions)', () => {
 });
 
 describe('ExternalDataWriter(dir, modelFile, chunkBytes)', () => {
-  it('aligns tensors to 64 bytes, starts a new chunk before overflowing, names chunks _data, _data_1', async () => {
+  it('aligns tensors (64 bytes, 4096 from 1 MiB), starts a new chunk before overflowing, names chunks _data, _data_1', async () => {
     const dir = await mkdtemp(join(tmp, 'edw-'));
-    const w = new ExternalDataWriter(dir, 'm.onnx', 200);
+    const w = new ExternalDataWriter(dir, 'm.onnx', 300);
     const a = w.add('a', DataType.UINT8, [10], new Uint8Array(10).fill(1));
     const b = w.add('b', DataType.UINT8, [100], new Uint8Array(100).fill(2));
     // Reserved ranges are filled later, in any order, by positional writes.
@@ -327,21 +328,63 @@ describe('ExternalDataWriter(dir, modelFile, chunkBytes)', () => {
     writeAllAt(target.fd, new Uint8Array(40).fill(3), target.position + 60);
     writeAllAt(target.fd, new Uint8Array(60).fill(3), target.position);
     w.close();
+    // Chunk 0 leaves room before each tensor for its initializer header (see writeInlineModel).
     expect([a.external, b.external, c.external, d.external]).toEqual([
-      { location: 'm.onnx_data', offset: 0, length: 10 },
-      { location: 'm.onnx_data', offset: 64, length: 100 },
+      { location: 'm.onnx_data', offset: 64, length: 10 },
+      { location: 'm.onnx_data', offset: 128, length: 100 },
       { location: 'm.onnx_data_1', offset: 0, length: 100 },
       { location: 'm.onnx_data_1', offset: 128, length: 4 },
     ]);
     const first = new Uint8Array(await readFile(join(dir, 'm.onnx_data')));
-    expect(first.length).toBe(164);
-    expect([first[9], first[10], first[63], first[64], first[163]]).toEqual([1, 0, 0, 2, 2]);
+    expect(first.length).toBe(228);
+    expect([first[63], first[64], first[73], first[127], first[128], first[227]]).toEqual([0, 1, 1, 0, 2, 2]);
     const second = new Uint8Array(await readFile(join(dir, 'm.onnx_data_1')));
     expect([second[0], second[99], second[100], second[127], second[128], second[131]]).toEqual([
       3, 3, 0, 0, 4, 4,
     ]);
     expect(w.files).toEqual(['m.onnx_data', 'm.onnx_data_1']);
-    expect(w.totalBytes).toBe(296);
+    expect(w.totalBytes).toBe(360);
+  });
+
+  it('writeInlineModel turns the data file into the model in place: weights written once, still aligned', async () => {
+    const dir = await mkdtemp(join(tmp, 'edw-'));
+    const w = new ExternalDataWriter(dir, 'm.onnx');
+    const big = new Float32Array(1 << 18).map((_, i) => i % 7); // 1 MiB: page aligned
+    const { def: wDef, target } = w.reserve('w', DataType.FLOAT, [512, 512], big.byteLength);
+    w.add('bias', DataType.FLOAT, [3], new Uint8Array(new Float32Array([0.5, -1, 2]).buffer));
+    writeAllAt(target.fd, new Uint8Array(big.buffer), target.position);
+    w.close();
+    const offset = wDef.external!.offset;
+    expect(offset % 4096).toBe(0);
+    const fields = {
+      irVersion: 8,
+      opsets: [{ domain: '', version: 17 }],
+      producerName: 'test',
+      producerVersion: '1',
+    };
+    // y = x + bias; w is only read back (its bytes and its size in the header).
+    const graph = encodeGraph({
+      name: 'g',
+      nodes: [{ opType: 'Add', inputs: ['x', 'bias'], outputs: ['y'] }],
+      initializers: [],
+      inputs: [{ name: 'x', elemType: DataType.FLOAT, shape: [3] }],
+      outputs: [{ name: 'y', elemType: DataType.FLOAT, shape: [3] }],
+    });
+    const size = w.writeInlineModel(graph, encodeModelFields(fields));
+    expect(readdirSync(dir)).toEqual(['m.onnx']);
+    const bytes = new Uint8Array(await readFile(join(dir, 'm.onnx')));
+    expect(bytes.length).toBe(size);
+    expect(Array.from(new Float32Array(bytes.buffer, offset, 8))).toEqual([0, 1, 2, 3, 4, 5, 6, 0]);
+    const info = readOnnxInfo(bytes, 'm.onnx');
+    expect([info.initializerCount, info.initializerBytes, info.external]).toEqual([
+      2,
+      big.byteLength + 12,
+      [],
+    ]);
+    const session = await ort.InferenceSession.create(join(dir, 'm.onnx'));
+    const out = await session.run({ x: new ort.Tensor('float32', new Float32Array([1, 2, 3]), [3]) });
+    expect(Array.from(out.y.data as Float32Array)).toEqual([1.5, 1, 5]);
+    await session.release();
   });
 
   it('refuses to close over a reserved range that was never written', async () => {

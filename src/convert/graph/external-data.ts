@@ -4,15 +4,31 @@
  * `getExternalDataChunkNames` in @huggingface/transformers). A new chunk starts before a tensor
  * that would push the current one past `chunkBytes`, so each browser fetch stays under the ~2 GB
  * ArrayBuffer limit. Ranges are filled by positional writes, from worker threads too
- * (`../weight-pool.ts`), so tensors may be written in any order. At the end the caller either keeps the files as ONNX external data or, for a
- * model small enough to be one protobuf, inlines the bytes (`asInline`) and deletes them.
+ * (`../weight-pool.ts`), so tensors may be written in any order.
+ *
+ * The first chunk is laid out so it can also become the model file itself: it starts with room
+ * for the ModelProto `graph` tag and length, and each tensor's bytes are preceded by room for its
+ * GraphProto initializer header (`initializerHeader`). A model small enough to be one protobuf is
+ * finished in place by `writeInlineModel` (headers, the rest of the graph and the model fields
+ * written around the weights, then a rename), so its weights are written once, not written to a
+ * scratch file and copied. A larger model keeps the chunks as ONNX external data; the unused
+ * header room there is a few zero bytes per tensor.
  *
  * Deliberately does not: hold tensor data in memory, or split one tensor across chunks (ONNX
  * external data cannot). Node only.
  */
-import { closeSync, fstatSync, openSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataTypeCode, TensorDef } from '../onnx-proto.ts';
+import {
+  GRAPH_TAG,
+  PADDED_VARINT_BYTES,
+  initializerHeader,
+  paddedVarint,
+  writeEncodedAt,
+  type DataTypeCode,
+  type Encoded,
+  type TensorDef,
+} from '../onnx-proto.ts';
 import { writeAllAt, type FileTarget } from '../weight-jobs.ts';
 
 // onnxruntime memory-maps external data whose offset is page aligned; small tensors pack tightly.
@@ -26,19 +42,24 @@ interface Chunk {
   size: number;
 }
 
+/** Bytes before the first tensor of chunk 0: the graph tag and its 5-byte length. */
+const GRAPH_PREFIX = 1 + PADDED_VARINT_BYTES;
+
 export class ExternalDataWriter {
   readonly dir: string;
   readonly modelFile: string;
   readonly chunkBytes: number;
   private readonly chunks: Chunk[] = [];
   readonly tensors: TensorDef[] = [];
+  /** Initializer headers of chunk 0's tensors and where they go. */
+  private readonly headers: { at: number; bytes: Uint8Array }[] = [];
   private closed = false;
 
   /**
    * @example
    * const w = new ExternalDataWriter('/tmp/out/onnx', 'model_q4.onnx');
    * const def = w.add('model.norm.weight', DataType.FLOAT, [8], new Uint8Array(32));
-   * w.close(); // def.external = { location: 'model_q4.onnx_data', offset: 0, length: 32 }
+   * w.close(); // def.external = { location: 'model_q4.onnx_data', offset: 64, length: 32 }
    */
   constructor(dir: string, modelFile: string, chunkBytes = 2_000_000_000) {
     this.dir = dir;
@@ -75,16 +96,16 @@ export class ExternalDataWriter {
     byteLength: number,
   ): { def: TensorDef; target: FileTarget } {
     if (this.closed) throw new Error('ExternalDataWriter: already closed');
-    let chunk = this.chunks.at(-1);
     const align = byteLength >= BIG_TENSOR ? PAGE : SMALL_ALIGN;
-    let offset = chunk ? Math.ceil(chunk.size / align) * align : 0;
-    if (!chunk || (offset + byteLength > this.chunkBytes && chunk.size > 0)) {
-      const i = this.chunks.length;
-      const file = `${this.modelFile}_data${i === 0 ? '' : `_${i}`}`;
-      chunk = { file, fd: openSync(join(this.dir, file), 'w'), size: 0 };
-      this.chunks.push(chunk);
-      offset = 0;
+    let chunk = this.chunks.at(-1) ?? this.openChunk();
+    let place = this.place(chunk, name, dataType, dims, byteLength, align);
+    const empty = chunk.size === (chunk === this.chunks[0] ? GRAPH_PREFIX : 0);
+    if (place.offset + byteLength > this.chunkBytes && !empty) {
+      chunk = this.openChunk();
+      place = this.place(chunk, name, dataType, dims, byteLength, align);
     }
+    const offset = place.offset;
+    if (place.header) this.headers.push({ at: chunk.size, bytes: place.header });
     chunk.size = offset + byteLength;
     const def: TensorDef = {
       name,
@@ -94,6 +115,28 @@ export class ExternalDataWriter {
     };
     this.tensors.push(def);
     return { def, target: { fd: chunk.fd, position: offset } };
+  }
+
+  /** Where a tensor's bytes would start in `chunk`; in chunk 0, after its initializer header. */
+  private place(
+    chunk: Chunk,
+    name: string,
+    dataType: DataTypeCode,
+    dims: number[],
+    byteLength: number,
+    align: number,
+  ): { offset: number; header?: Uint8Array } {
+    if (chunk !== this.chunks[0]) return { offset: Math.ceil(chunk.size / align) * align };
+    const header = initializerHeader({ name, dataType, dims }, byteLength, chunk.size, align);
+    return { offset: chunk.size + header.length, header };
+  }
+
+  private openChunk(): Chunk {
+    const i = this.chunks.length;
+    const file = `${this.modelFile}_data${i === 0 ? '' : `_${i}`}`;
+    const chunk = { file, fd: openSync(join(this.dir, file), 'w'), size: i === 0 ? GRAPH_PREFIX : 0 };
+    this.chunks.push(chunk);
+    return chunk;
   }
 
   /**
@@ -114,18 +157,34 @@ export class ExternalDataWriter {
   }
 
   /**
-   * Rewrites every tensor description to inline `raw_data` read from the data files when the
-   * model is written (call after `close`; delete the files with `removeFiles` afterwards).
+   * Turns the single data chunk into the model file `modelFile` (call after `close`): writes each
+   * tensor's initializer header before its bytes, then `graphRest` (the GraphProto's other fields:
+   * nodes, name, small initializers, inputs, outputs) and `modelRest` (the ModelProto's other
+   * fields) after them, patches the graph length in at the start, and renames the file. Returns
+   * the model's size in bytes. For a model whose data fits one protobuf (under 2 GB).
    */
-  asInline(): void {
-    for (const t of this.tensors) {
-      const e = t.external!;
-      t.raw = { path: join(this.dir, e.location), offset: e.offset, length: e.length };
-      delete t.external;
+  writeInlineModel(graphRest: Encoded, modelRest: Encoded): number {
+    if (!this.closed) throw new Error('ExternalDataWriter: close before writeInlineModel');
+    if (this.chunks.length > 1)
+      throw new Error('ExternalDataWriter: an inline model needs a single data chunk');
+    if (this.chunks.length === 0) closeSync(this.openChunk().fd); // every tensor was inline
+    const chunk = this.chunks[0];
+    const path = join(this.dir, chunk.file);
+    const graphEnd = chunk.size + graphRest.length;
+    const fd = openSync(path, 'r+');
+    try {
+      for (const h of this.headers) writeAllAt(fd, h.bytes, h.at);
+      writeEncodedAt(graphRest, fd, chunk.size);
+      writeAllAt(fd, Uint8Array.of(GRAPH_TAG, ...paddedVarint(graphEnd - GRAPH_PREFIX)), 0);
+      writeEncodedAt(modelRest, fd, graphEnd);
+      if (fstatSync(fd).size !== graphEnd + modelRest.length) {
+        throw new Error(`ExternalDataWriter: ${chunk.file} is longer than the model written into it`);
+      }
+    } finally {
+      closeSync(fd);
     }
-  }
-
-  removeFiles(): void {
-    for (const c of this.chunks) rmSync(join(this.dir, c.file), { force: true });
+    renameSync(path, join(this.dir, this.modelFile));
+    this.chunks.length = 0;
+    return graphEnd + modelRest.length;
   }
 }

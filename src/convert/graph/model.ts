@@ -11,7 +11,14 @@
  */
 import type { Dtype } from '../../core/types.ts';
 import type { DecoderConfig } from '../hf-config.ts';
-import { DataType, encodeModel, writeEncoded, type ModelDef } from '../onnx-proto.ts';
+import {
+  DataType,
+  encodeGraph,
+  encodeModel,
+  encodeModelFields,
+  writeEncoded,
+  type GraphDef,
+} from '../onnx-proto.ts';
 import { GraphBuilder, type BuildProgress, type ParallelOptions, type WeightSource } from './builder.ts';
 import { emitDecoder } from './decoder.ts';
 import { emitHead, type HeadOptions } from './heads/index.ts';
@@ -94,23 +101,25 @@ export async function buildOnnxModels(
     for (const v of variants) {
       v.data.close();
       const inline = v.data.totalBytes <= (options.inlineLimit ?? DEFAULT_INLINE_LIMIT);
-      if (inline) v.data.asInline();
-      const model: ModelDef = {
+      const fields = {
         irVersion: IR_VERSION,
         opsets: OPSETS,
         producerName: 'prm-playground',
         producerVersion: options.producerVersion ?? '0.1.0',
         docString: `${cfg.architectureName} (${cfg.arch}, ${cfg.head} head) as ${v.dtype}: logits [batch, sequence, 2], class 1 = step correct`,
-        graph: {
-          name: `prm_${cfg.head}_${v.dtype}`,
-          nodes: v.finalNodes(),
-          initializers: [...v.inlineInitializers, ...v.data.tensors],
-          inputs: b.inputs,
-          outputs: b.outputs,
-        },
       };
-      const size = writeEncoded(encodeModel(model), join(options.dir, v.modelFile));
-      if (inline) v.data.removeFiles();
+      const graph: GraphDef = {
+        name: `prm_${cfg.head}_${v.dtype}`,
+        nodes: v.finalNodes(),
+        initializers: [...v.inlineInitializers, ...(inline ? [] : v.data.tensors)],
+        inputs: b.inputs,
+        outputs: b.outputs,
+      };
+      // Inline: the data file already holds the weights where the model needs them; the rest of
+      // the protobuf is written around them (no copy). Otherwise a model file that points to it.
+      const size = inline
+        ? v.data.writeInlineModel(encodeGraph(graph), encodeModelFields(fields))
+        : writeEncoded(encodeModel({ ...fields, graph }), join(options.dir, v.modelFile));
       built.push({
         dtype: v.dtype,
         file: v.modelFile,
