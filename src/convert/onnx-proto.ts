@@ -4,8 +4,10 @@
  * TensorProto (inline `raw_data` or external data), ValueInfoProto with symbolic dims.
  *
  * Encoding is bottom-up into a list of parts with known lengths, so a tensor's bytes can be a
- * `FileSlice` (bytes already written to a scratch file) that is copied into the output only when
- * the model file is written: a 2 GB model never has to sit in memory as one buffer.
+ * `FileSlice` (bytes already in a file) that is copied into the output only when the model file is
+ * written: a 2 GB model never has to sit in memory as one buffer. The converter itself writes no
+ * slices: a model under 2 GB is finished around its weights in place (`initializerHeader`,
+ * `paddedVarint`, `encodeModelFields`; see ExternalDataWriter.writeInlineModel).
  *
  * Deliberately does not: decode protobuf, validate graphs (onnxruntime does that when it loads the
  * model), or support sparse tensors, subgraphs, functions or training info. Field numbers follow
