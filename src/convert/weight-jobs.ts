@@ -12,9 +12,15 @@
  * Deliberately does not: decide which variant gets which output (variant.ts does) or open files.
  */
 import { writeSync } from 'node:fs';
-import { decodeFloats, f32ToF16, type StDtype } from './safetensors.ts';
-import { q4Sizes, quantizeQ4Into, transposeInto } from './quantize.ts';
-import { q4SimdReads, quantizeQ4Simd } from './q4-kernel/q4-simd.ts';
+import { decodeFloats, type StDtype } from './safetensors.ts';
+import { q4Sizes, quantizeQ4IntoJs, transposeInto } from './quantize.ts';
+import {
+  encodeF16Simd,
+  q4SimdReads,
+  quantizeQ4Simd,
+  transposeSimd,
+  transposeSimdReads,
+} from './q4-kernel/q4-simd.ts';
 
 /** A byte range of an open external data file. */
 export interface FileTarget {
@@ -94,9 +100,7 @@ function deliver(target: Target, bytes: Uint8Array): Uint8Array | null {
 function encodeFloatsInto(dtype: 'F32' | 'F16', values: Float32Array, count: number): Uint8Array {
   if (dtype === 'F32') return bytesOf(values, count);
   f16Scratch = grow(f16Scratch, count, (n) => new Uint16Array(n));
-  const out = f16Scratch;
-  for (let i = 0; i < count; i++) out[i] = f32ToF16(values[i]);
-  return bytesOf(out, count);
+  return bytesOf(encodeF16Simd(values, f16Scratch, count), count);
 }
 
 /** Writes the packed bytes in the scratch buffers to the output's file; scales as `deliver`. */
@@ -119,44 +123,40 @@ function writeQ4(out: Extract<WeightOut, { kind: 'q4' }>, packedBytes: number, s
 export function runWeightJob(job: WeightJob): (Uint8Array | null)[] {
   const { n, k } = job;
   const count = n * k;
-  // Only 4-bit outputs from checkpoint bytes: the SIMD kernel reads the bytes directly, window
-  // by window, and no float32 copy of the weight is made (when k is a whole number of blocks).
-  if (
-    !(job.src instanceof Float32Array) &&
-    job.outs.every((o) => o.kind === 'q4' && q4SimdReads(job.src, k, o.blockSize))
-  ) {
-    const raw = job.src;
-    return job.outs.map((out) => {
-      if (out.kind !== 'q4') throw new Error('unreachable');
-      const { packedBytes, scaleCount } = q4Sizes(n, k, out.blockSize);
-      packedScratch = grow(packedScratch, packedBytes, (c) => new Uint8Array(c));
-      scaleScratch = grow(scaleScratch, scaleCount, (c) => new Float32Array(c));
-      quantizeQ4Simd(raw, n, k, out.blockSize, out.scaleType, packedScratch, scaleScratch);
-      return writeQ4(out, packedBytes, scaleCount);
-    });
-  }
-  let w: Float32Array;
+  // Outputs the SIMD kernels produce straight from checkpoint bytes (4-bit blocks when k is a
+  // whole number of blocks, transposed floats when n and k are multiples of 4): no float32 copy
+  // of the weight is made. Anything else decodes the weight once and shares it.
+  const direct = (o: WeightOut, src: WeightJob['src']) =>
+    o.kind === 'q4' ? q4SimdReads(src, k, o.blockSize) : o.transpose && transposeSimdReads(src, n, k);
+  let w: Float32Array | null = null;
   if (job.src instanceof Float32Array) {
     w = job.src;
-  } else {
+  } else if (!job.outs.every((o) => direct(o, job.src))) {
     f32Scratch = grow(f32Scratch, count, (c) => new Float32Array(c));
     w = f32Scratch.subarray(0, count);
     decodeFloats(job.src.dtype, job.src.bytes, w);
   }
-  if (w.length !== count) throw new Error(`weight job: ${w.length} values do not form ${n} x ${k}`);
+  if (w && w.length !== count) throw new Error(`weight job: ${w.length} values do not form ${n} x ${k}`);
+  const src = w ?? job.src;
   return job.outs.map((out) => {
     if (out.kind === 'q4') {
       const { packedBytes, scaleCount } = q4Sizes(n, k, out.blockSize);
       packedScratch = grow(packedScratch, packedBytes, (c) => new Uint8Array(c));
       scaleScratch = grow(scaleScratch, scaleCount, (c) => new Float32Array(c));
-      quantizeQ4Into(w, n, k, out.blockSize, out.scaleType, packedScratch, scaleScratch);
+      if (!quantizeQ4Simd(src, n, k, out.blockSize, out.scaleType, packedScratch, scaleScratch)) {
+        quantizeQ4IntoJs(w!, n, k, out.blockSize, out.scaleType, packedScratch, scaleScratch);
+      }
       return writeQ4(out, packedBytes, scaleCount);
     }
-    let values = w;
     if (out.transpose) {
+      const bytes = transposeSimd(src, n, k, out.dtype);
+      if (bytes) return deliver(out.target, bytes);
       transposeScratch = grow(transposeScratch, count, (c) => new Float32Array(c));
-      values = transposeInto(w, n, k, transposeScratch);
+      return deliver(
+        out.target,
+        encodeFloatsInto(out.dtype, transposeInto(w!, n, k, transposeScratch), count),
+      );
     }
-    return deliver(out.target, encodeFloatsInto(out.dtype, values, count));
+    return deliver(out.target, encodeFloatsInto(out.dtype, w!, count));
   });
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { committed, generate } from '../../src/convert/q4-kernel/build.ts';
-import { q4SimdReads, quantizeQ4Simd, type Q4Source } from '../../src/convert/q4-kernel/q4-simd.ts';
-import { q4Sizes, quantizeQ4Into, quantizeQ4IntoJs } from '../../src/convert/quantize.ts';
+import {
+  encodeF16Simd,
+  q4SimdReads,
+  transposeSimd,
+  transposeSimdReads,
+  quantizeQ4Simd,
+  type Q4Source,
+} from '../../src/convert/q4-kernel/q4-simd.ts';
+import { q4Sizes, quantizeQ4Into, quantizeQ4IntoJs, transpose } from '../../src/convert/quantize.ts';
 import { f32ToF16 } from '../../src/convert/safetensors.ts';
 
 // The SIMD kernel must give exactly the reference's bytes: same packed nibbles, same scales
@@ -177,3 +184,88 @@ describe('q4 SIMD kernel', () => {
     expectSame({ packed, scales }, reference(w, n, k, bs, 'f16'));
   });
 });
+
+describe('float16 SIMD encoder', () => {
+  /** Bits -> float32 values. */
+  const floats = (bits: number[]) => new Float32Array(new Uint32Array(bits).buffer);
+
+  function expectAsReference(values: Float32Array): void {
+    const got = encodeF16Simd(values, new Uint16Array(values.length).fill(0xdead));
+    const bad = got.findIndex((h, i) => h !== f32ToF16(values[i]));
+    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    expect(bad, bad < 0 ? '' : `float32 0x${bits[bad].toString(16)}: 0x${got[bad].toString(16)}`).toBe(-1);
+  }
+
+  it('rounds every float16 boundary as f32ToF16 does (each half value, the midpoints to the next, one float32 step either side)', () => {
+    const bits: number[] = [];
+    const u32 = new Uint32Array(1);
+    const f32 = new Float32Array(u32.buffer);
+    for (let h = 0; h < 0x7c00; h++) {
+      // h and the midpoint between h and h + 1, as float32 bits, with neighbours
+      const lo = f16Value(h);
+      const hi = f16Value(h + 1);
+      for (const v of [lo, (lo + hi) / 2]) {
+        f32[0] = v;
+        for (const d of [-1, 0, 1]) {
+          for (const sign of [0, 0x80000000]) bits.push(((u32[0] + d) | sign) >>> 0);
+        }
+      }
+    }
+    expectAsReference(floats(bits));
+  });
+
+  it('matches f32ToF16 on random bit patterns (NaNs with payloads, infinities, float32 subnormals) and any count', () => {
+    const r = lcg(77);
+    const bits = Array.from({ length: 1 << 18 }, () => Math.floor(r() * 2 ** 32));
+    bits.push(
+      0x7f800000,
+      0xff800000,
+      0x7fc00000,
+      0x7f800001,
+      0xffffffff,
+      0x00000001,
+      0x80000000,
+      0x477ff000,
+      0x477fefff,
+    );
+    for (const n of [bits.length, 3, 5, 70001]) expectAsReference(floats(bits.slice(0, n)));
+  });
+});
+
+describe('transpose SIMD kernel', () => {
+  function expected(w: Float32Array, n: number, k: number, dtype: 'F32' | 'F16'): Uint8Array {
+    const t = transpose(w, n, k);
+    if (dtype === 'F32') return new Uint8Array(t.buffer);
+    return new Uint8Array(Uint16Array.from(t, (v) => f32ToF16(v)).buffer);
+  }
+
+  for (const [n, k] of [
+    [48, 36],
+    [20, 8],
+    [4, 4],
+    [64, 1536],
+  ] as const) {
+    for (const dtype of ['F32', 'F16'] as const) {
+      it(`gives transposeInto's bytes (${dtype}) for ${n} x ${k} from float32 values and from BF16/F16/F32 bytes`, () => {
+        const w = weights(n, k, 4, n + k);
+        expect(Buffer.compare(transposeSimd(w, n, k, dtype)!, expected(w, n, k, dtype))).toBe(0);
+        for (const src of ['BF16', 'F16', 'F32'] as const) {
+          const got = transposeSimd({ dtype: src, bytes: bytesOf(w, src) }, n, k, dtype)!.slice();
+          expect(Buffer.compare(got, expected(roundTrip(w, src), n, k, dtype)), src).toBe(0);
+        }
+      });
+    }
+  }
+
+  it('declines shapes that are not multiples of 4 and dtypes it does not read', () => {
+    expect(transposeSimdReads(new Float32Array(6), 2, 3)).toBe(false);
+    expect(transposeSimd(new Float32Array(24), 6, 4, 'F32')).toBeNull();
+    expect(transposeSimdReads({ dtype: 'F64', bytes: new Uint8Array(128) }, 4, 4)).toBe(false);
+  });
+});
+
+function f16Value(h: number): number {
+  const e = (h >>> 10) & 31;
+  const m = h & 1023;
+  return e === 0 ? m * 2 ** -24 : (1 + m / 1024) * 2 ** (e - 15);
+}

@@ -1,6 +1,8 @@
-;; 4-bit block quantization kernels in WebAssembly SIMD, for `prm convert` (q4-simd.ts drives
-;; them; build.ts assembles this file into q4-wasm.ts). They compute exactly what the JavaScript
-;; reference `quantizeQ4IntoJs` in ../quantize.ts computes, byte for byte:
+;; The converter's WebAssembly SIMD kernels (q4-simd.ts drives them; build.ts assembles this file
+;; into q4-wasm.ts): 4-bit block quantization, float32 -> float16 (f32_to_f16) and the transpose
+;; of a Linear weight for MatMul (transpose_f32), the last two at the end.
+;; The 4-bit kernels compute exactly what the JavaScript reference `quantizeQ4IntoJs` in
+;; ../quantize.ts computes, byte for byte:
 ;;
 ;;   vmax  = the block value of largest magnitude, keeping its sign; on a tie |min| == max the
 ;;           first of the two in the block (scalar scan, rare)
@@ -210,4 +212,138 @@
           (br_if $values (i32.lt_u (local.get $src) (local.get $end))))
         (local.set $scales (i32.add (local.get $scales) (i32.const 4)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $block)))))
+        (br $block))))
+  ;; float32 -> IEEE float16 bits, round to nearest even, exactly as `f32ToF16` in
+  ;; ../safetensors.ts (overflow to infinity, NaN kept quiet with its top payload bits, float16
+  ;; subnormals rounded by one float32 add - F. Giesen's float_to_half_fast3_rtne). `count` values,
+  ;; 4 at a time (a multiple of 4).
+  (func (export "f32_to_f16") (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32)
+    (local $f v128)
+    (local $sign v128)
+    (local $norm v128)
+    (local $sub v128)
+    (local $special v128)
+    (local $o v128)
+    (local $kSign v128)
+    (local $kRebias v128)
+    (local $kOne v128)
+    (local $kHalf v128)
+    (local $kNaN v128)
+    (local $kMant v128)
+    (local $kInf v128)
+    (local $kInfBits v128)
+    (local $kMinNormal v128)
+    (local $kOverflow v128)
+    ;; constants held in locals (V8 would rebuild each v128.const in the loop)
+    (local.set $kSign (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
+    (local.set $kRebias (v128.const i32x4 0xC8000FFF 0xC8000FFF 0xC8000FFF 0xC8000FFF))
+    (local.set $kOne (v128.const i32x4 1 1 1 1))
+    (local.set $kHalf (v128.const i32x4 0x3F000000 0x3F000000 0x3F000000 0x3F000000))
+    (local.set $kNaN (v128.const i32x4 0x7e00 0x7e00 0x7e00 0x7e00))
+    (local.set $kMant (v128.const i32x4 0x7fffff 0x7fffff 0x7fffff 0x7fffff))
+    (local.set $kInf (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00))
+    (local.set $kInfBits (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+    (local.set $kMinNormal (v128.const i32x4 0x38800000 0x38800000 0x38800000 0x38800000))
+    (local.set $kOverflow (v128.const i32x4 0x47800000 0x47800000 0x47800000 0x47800000))
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (local.set $f (v128.load (local.get $src)))
+        (local.set $sign (v128.and (local.get $f) (local.get $kSign)))
+        (local.set $f (v128.xor (local.get $f) (local.get $sign)))
+        ;; normal: rebias the exponent (127 -> 15), add 0xfff plus the kept mantissa's low bit, shift
+        (local.set $norm
+          (i32x4.shr_u
+            (i32x4.add
+              (i32x4.add (local.get $f) (local.get $kRebias))
+              (v128.and (i32x4.shr_u (local.get $f) (i32.const 13)) (local.get $kOne)))
+            (i32.const 13)))
+        ;; below 2^-14: add 0.5 so the float32 adder rounds to float16's subnormal step
+        (local.set $sub
+          (i32x4.sub
+            (f32x4.add (local.get $f) (local.get $kHalf))
+            (local.get $kHalf)))
+        ;; 65536 and up: infinity, or NaN (0x7e00 | top mantissa bits). With the sign cleared the
+        ;; bits compare as signed integers in float order.
+        (local.set $special
+          (v128.bitselect
+            (v128.or
+              (local.get $kNaN)
+              (i32x4.shr_u (v128.and (local.get $f) (local.get $kMant)) (i32.const 13)))
+            (local.get $kInf)
+            (i32x4.gt_s (local.get $f) (local.get $kInfBits))))
+        (local.set $o
+          (v128.bitselect
+            (local.get $special)
+            (v128.bitselect
+              (local.get $sub)
+              (local.get $norm)
+              (i32x4.lt_s (local.get $f) (local.get $kMinNormal)))
+            (i32x4.ge_s (local.get $f) (local.get $kOverflow))))
+        (local.set $o (v128.or (local.get $o) (i32x4.shr_u (local.get $sign) (i32.const 16))))
+        (v128.store64_lane 0 (local.get $dst)
+          (i8x16.shuffle 0 1 4 5 8 9 12 13 0 1 4 5 8 9 12 13 (local.get $o) (local.get $o)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br $next))))
+
+  ;; Writes `rows` (a multiple of 4) rows of `cols` (a multiple of 4) float32 values at `src` as
+  ;; columns `col0` ... of the row-major [cols, n] float32 matrix at `dst`: one block of rows of a
+  ;; PyTorch Linear weight [n, k] into its ONNX MatMul B [k, n]. 4 x 4 blocks, transposed in
+  ;; registers; the row loop is inner so each output row gets `rows` contiguous values.
+  (func (export "transpose_f32") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $n i32) (param $col0 i32)
+    (local $c i32)
+    (local $r i32)
+    (local $p i32)
+    (local $q i32)
+    (local $rowBytes i32)
+    (local $outRowBytes i32)
+    (local $a0 v128)
+    (local $a1 v128)
+    (local $a2 v128)
+    (local $a3 v128)
+    (local $t0 v128)
+    (local $t1 v128)
+    (local $t2 v128)
+    (local $t3 v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $outRowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (block $doneC
+      (loop $nextC
+        (br_if $doneC (i32.ge_u (local.get $c) (local.get $cols)))
+        (local.set $r (i32.const 0))
+        (block $doneR
+          (loop $nextR
+            (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
+            ;; p: src[r][c]; q: dst[c][col0 + r]
+            (local.set $p
+              (i32.add (local.get $src)
+                (i32.add (i32.mul (local.get $r) (local.get $rowBytes)) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $a0 (v128.load (local.get $p)))
+            (local.set $a1 (v128.load (i32.add (local.get $p) (local.get $rowBytes))))
+            (local.set $a2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+            (local.set $a3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+            ;; t0 = a0[0] a1[0] a0[1] a1[1], t1 = a0[2] a1[2] a0[3] a1[3], t2/t3 the same of a2, a3
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3)))
+            (local.set $q
+              (i32.add (local.get $dst)
+                (i32.add (i32.mul (local.get $c) (local.get $outRowBytes))
+                         (i32.shl (i32.add (local.get $col0) (local.get $r)) (i32.const 2)))))
+            (v128.store (local.get $q)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $q) (local.get $outRowBytes))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $q) (i32.shl (local.get $outRowBytes) (i32.const 1)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store (i32.add (local.get $q) (i32.mul (local.get $outRowBytes) (i32.const 3)))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $r (i32.add (local.get $r) (i32.const 4)))
+            (br $nextR)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $nextC))))
+)
