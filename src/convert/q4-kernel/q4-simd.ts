@@ -1,15 +1,20 @@
 /**
- * 4-bit block quantization on WebAssembly SIMD (q4.wat): the same bytes as the JavaScript
- * reference `quantizeQ4IntoJs` (../quantize.ts), about 5x faster, so a 7B conversion is no longer
- * bound by this loop. The weight streams through a small window of WebAssembly memory (32 Ki values
- * at a time: decoded float32, raw source bytes, scales, packed bytes - about 220 KB, so it stays in
- * the CPU's cache), reading BF16/F16/F32 checkpoint bytes directly, so no float32 copy of the whole
- * weight is made.
+ * The converter's per-value work on WebAssembly SIMD (q4.wat), each giving exactly the bytes of its
+ * JavaScript reference, several times faster, so a 7B conversion is bound by the disk:
+ * - `quantizeQ4Simd`: 4-bit blocks as `quantizeQ4IntoJs` (../quantize.ts). The weight streams
+ *   through a small window of WebAssembly memory (32 Ki values at a time: decoded float32, raw
+ *   source bytes, scales, packed bytes - about 220 KB, so it stays in the CPU's cache), reading
+ *   BF16/F16/F32 checkpoint bytes directly, so no float32 copy of the whole weight is made.
+ * - `transposeSimd`: a Linear weight as a MatMul B in float32 or float16, as `transposeInto` then
+ *   `f32ToF16`, also from checkpoint bytes.
+ * - `encodeF16Simd`: float32 -> float16 bits, as `f32ToF16`.
  *
- * One instance per thread (module state), created on first use.
+ * One instance per thread (module state), created on first use; its memory grows to the largest
+ * transposed weight and stays.
  *
- * Deliberately does not: handle a row length `k` that is not a multiple of the block size (the
- * padded last block of each row): `quantizeQ4Simd` returns false and the caller uses the reference.
+ * Deliberately does not: handle shapes the kernels do not (a row length that is not a whole number
+ * of 4-bit blocks; transposes of shapes that are not multiples of 4): the functions say no and
+ * the caller uses the reference.
  */
 import { decodeFloats, f16ToF32, f32ToF16 } from '../safetensors.ts';
 import { Q4_WASM_BASE64 } from './q4-wasm.ts';
