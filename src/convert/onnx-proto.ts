@@ -466,7 +466,7 @@ export function writeEncodedAt(e: Encoded, out: number, position: number): void 
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const put = (data: Uint8Array) => {
-    writeAll(out, data, at);
+    writeAllAt(out, data, at);
     at += data.length;
   };
   const flush = () => {
@@ -507,7 +507,8 @@ export function writeEncodedAt(e: Encoded, out: number, position: number): void 
   }
 }
 
-function writeAll(fd: number, data: Uint8Array, position: number): void {
+/** Writes all of `bytes` at `position` of `fd` (writeSync may write less than asked). */
+export function writeAllAt(fd: number, bytes: Uint8Array, position: number): void {
   let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done);
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
 }

@@ -11,7 +11,7 @@
  *
  * Deliberately does not: decide which variant gets which output (variant.ts does) or open files.
  */
-import { writeSync } from 'node:fs';
+import { writeAllAt } from './onnx-proto.ts';
 import { decodeFloats, type StDtype } from './safetensors.ts';
 import { q4Sizes, quantizeQ4IntoJs, transposeInto } from './quantize.ts';
 import {
@@ -83,12 +83,6 @@ function grow<T extends Float32Array | Uint8Array | Uint16Array>(
 
 function bytesOf(a: Float32Array | Uint16Array | Uint8Array, count: number): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, count * a.BYTES_PER_ELEMENT);
-}
-
-/** Writes all of `bytes` at `position` of `fd` (writeSync may write less than asked). */
-export function writeAllAt(fd: number, bytes: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
 }
 
 function deliver(target: Target, bytes: Uint8Array): Uint8Array | null {

@@ -33,9 +33,8 @@ import type { Dtype } from '../../src/core/types.ts';
 import { main } from '../../src/cli/main.ts';
 import { ropeCaches } from '../../src/convert/graph/decoder.ts';
 import { ExternalDataWriter } from '../../src/convert/graph/external-data.ts';
-import { writeAllAt } from '../../src/convert/weight-jobs.ts';
 import { WeightPool } from '../../src/convert/weight-pool.ts';
-import { DataType, encodeGraph, encodeModelFields } from '../../src/convert/onnx-proto.ts';
+import { DataType, encodeGraph, encodeModelFields, writeAllAt } from '../../src/convert/onnx-proto.ts';
 import { readOnnxInfo } from '../../src/engine/onnx-info.ts';
 import { makeRng, makeTinyCheckpoint, type TinyCheckpoint } from './tiny-checkpoint.ts';
 

@@ -24,12 +24,13 @@ import {
   PADDED_VARINT_BYTES,
   initializerHeader,
   paddedVarint,
+  writeAllAt,
   writeEncodedAt,
   type DataTypeCode,
   type Encoded,
   type TensorDef,
 } from '../onnx-proto.ts';
-import { writeAllAt, type FileTarget } from '../weight-jobs.ts';
+import type { FileTarget } from '../weight-jobs.ts';
 
 // onnxruntime memory-maps external data whose offset is page aligned; small tensors pack tightly.
 const BIG_TENSOR = 1 << 20;
