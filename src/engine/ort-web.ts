@@ -30,9 +30,14 @@ export const ORT_BUILD: OrtBuild = chooseOrtBuild(
   workerName,
 );
 
+/** Our settings of `ort.env`: the stand-in below carries them, and the loaded build gets them. */
+const WASM_ENV = { wasmPaths: ORT_WASM_BASE, proxy: false };
+const LOG_LEVEL = 'error';
+
 // Until a build is loaded, transformers.js finds this stand-in: it only reads `env` on import.
-const pendingEnv = { wasm: { wasmPaths: ORT_WASM_BASE, proxy: false }, webgpu: {}, logLevel: 'error' };
-(globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = { env: pendingEnv };
+(globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = {
+  env: { wasm: { ...WASM_ENV }, webgpu: {}, logLevel: LOG_LEVEL },
+};
 
 let ortLoading: Promise<Ort> | null = null;
 
@@ -54,9 +59,8 @@ function loadOrt(): Promise<Ort> {
         { cause: e },
       );
     }
-    ort.env.wasm.wasmPaths = ORT_WASM_BASE;
-    ort.env.wasm.proxy = false;
-    ort.env.logLevel = 'error';
+    Object.assign(ort.env.wasm, WASM_ENV);
+    ort.env.logLevel = LOG_LEVEL;
     // Fixed once: ORT reads numThreads when its wasm module starts, on the first session.
     ort.env.wasm.numThreads = configureThreads();
     (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
