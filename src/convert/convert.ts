@@ -225,6 +225,9 @@ async function tokenizerConfigFor(dir: string, cfg: DecoderConfig): Promise<Reco
   );
 }
 
+/** The most worker threads `threads` may ask for. */
+export const MAX_THREADS = 64;
+
 function parseOptions(o: ConvertOptions): { dtypes: Dtype[]; blockSize: number; threads: number } {
   const dtypes = o.dtypes ?? ['q4', 'q4f16'];
   if (dtypes.length === 0) throw new ConvertError(`no dtype requested; choose from ${DTYPES.join(', ')}`);
@@ -241,8 +244,8 @@ function parseOptions(o: ConvertOptions): { dtypes: Dtype[]; blockSize: number; 
     throw new ConvertError(`--block-size: ${(e as Error).message}`);
   }
   const threads = o.threads ?? Math.min(4, availableParallelism());
-  if (!Number.isInteger(threads) || threads < 0 || threads > 64) {
-    throw new ConvertError(`--threads must be a whole number from 0 to 64, got ${o.threads}`);
+  if (!Number.isInteger(threads) || threads < 0 || threads > MAX_THREADS) {
+    throw new ConvertError(`--threads must be a whole number from 0 to ${MAX_THREADS}, got ${o.threads}`);
   }
   return { dtypes, blockSize, threads };
 }

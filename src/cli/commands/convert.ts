@@ -6,7 +6,12 @@
  * into a clean abort (the temporary folder is removed). It does not download checkpoints.
  */
 import { UsageError, type CliIO, type Command } from '../command.ts';
-import { convertCheckpoint, DEFAULT_BAD_TOKEN, DEFAULT_GOOD_TOKEN } from '../../convert/convert.ts';
+import {
+  convertCheckpoint,
+  DEFAULT_BAD_TOKEN,
+  DEFAULT_GOOD_TOKEN,
+  MAX_THREADS,
+} from '../../convert/convert.ts';
 import { DTYPES } from '../../core/spec.ts';
 import type { Dtype } from '../../core/types.ts';
 import { parseFlags, parsePositiveInt, parseWholeNumber } from '../../node/cli-options.ts';
@@ -127,7 +132,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       stepSeparator: values['step-separator'],
       contextLength: parsePositiveInt('--context-length', values['context-length'], undefined),
       stripStepLabels: values['strip-step-labels'] ?? false,
-      threads: parseWholeNumber('--threads', values.threads, undefined, 0, 64),
+      threads: parseWholeNumber('--threads', values.threads, undefined, 0, MAX_THREADS),
       force: values.force ?? false,
       signal: controller.signal,
       log: (line) => io.stderr(`${line}\n`),
