@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charTokenizer } from '../../bench/big-model.ts';
+import { KERNELS, kernelGraph, writeKernelModel } from '../../bench/kernel-model.ts';
 import { setIntAttribute } from '../../bench/onnx-patch.ts';
 import { agreement, markdown, maxAbsDiff } from '../../bench/report.ts';
 import { measure, quantile } from '../../bench/measure.ts';
@@ -141,6 +142,36 @@ describe('setIntAttribute(model, op, name, value)', () => {
     const { bytes, count } = setIntAttribute(original, 'NoSuchOp', 'x', 1);
     expect(count).toBe(0);
     expect(Buffer.compare(Buffer.from(bytes), original)).toBe(0);
+  });
+});
+
+describe('kernel-isolation models (bench/kernel-model.ts)', () => {
+  it.each([
+    ['matmul-fp32', 'MatMul', 17],
+    ['matmul-q4', 'MatMulNBits', 16],
+    ['matmul-q4acc4', 'MatMulNBits', 16],
+    ['matmul-int8', 'DynamicQuantizeMatMul', 16],
+    ['attention', 'GroupQueryAttention', 4],
+  ] as const)('%s is %s x%d between the embedding and the 2-logit head', (kernel, op, count) => {
+    const { nodes } = kernelGraph(kernel, 340);
+    expect(nodes.filter((n) => n.opType === op)).toHaveLength(count);
+    expect(nodes[0].opType).toBe('Gather');
+    expect(nodes.at(-1)?.outputs).toEqual(['logits']);
+    const acc = nodes.filter((n) => n.attributes?.accuracy_level);
+    expect(acc).toHaveLength(kernel === 'matmul-q4acc4' ? 16 : 0);
+  });
+
+  it.each(KERNELS)('%s: onnxruntime-node scores it through the benchmark runner contract', async (kernel) => {
+    const dir = path.join(m.root, `kernel-${kernel}`);
+    writeKernelModel(kernel, dir);
+    expect(readModelSpec(dir).name).toBe(`kernel-${kernel}`);
+    const runner = await createOrtRunner(path.join(dir, 'onnx', 'model.onnx'), { threads: 1 });
+    const [out] = await runner.run([[3, 17, 42, 99, 5, 8]]);
+    await runner.dispose();
+    expect(out.logits).toHaveLength(12);
+    expect([...out.logits].every(Number.isFinite)).toBe(true);
+    // Different tokens give different logits: data flows through every layer.
+    expect(new Set([...out.logits].map((v) => v.toFixed(6))).size).toBeGreaterThan(2);
   });
 });
 
