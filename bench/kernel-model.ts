@@ -37,6 +37,7 @@ import {
   type NodeDef,
   type TensorDef,
 } from '../src/convert/onnx-proto.ts';
+import { mulberry32 } from '../src/core/synth/rng.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const BUNDLED = join(root, 'models/arith-prm-mini');
@@ -53,18 +54,6 @@ const HEAD_DIM = 32;
 const ATTN_LAYERS = 4;
 const BLOCK = 32;
 
-/** Deterministic uniform [0, 1) numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function floats(values: Float32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
@@ -76,7 +65,7 @@ function floats(values: Float32Array): Uint8Array {
  * const g = kernelGraph('matmul-q4', 340); // 16 MatMulNBits between a Gather and a 2-logit MatMul
  */
 export function kernelGraph(kernel: Kernel, vocab: number): { nodes: NodeDef[]; initializers: TensorDef[] } {
-  const rnd = random(20261122);
+  const rnd = mulberry32(20261122).next;
   const uniform = (n: number, scale: number) =>
     Float32Array.from({ length: n }, () => (rnd() * 2 - 1) * scale);
   const nodes: NodeDef[] = [];
