@@ -72,6 +72,13 @@ export function kernelGraph(kernel: Kernel, vocab: number): { nodes: NodeDef[]; 
   const initializers: TensorDef[] = [];
   const floatInit = (name: string, dims: number[], values: Float32Array) =>
     initializers.push({ name, dataType: DataType.FLOAT, dims, raw: floats(values) });
+  const int64Init = (name: string, dims: number[], value: number) =>
+    initializers.push({
+      name,
+      dataType: DataType.INT64,
+      dims,
+      raw: new Uint8Array(BigInt64Array.of(BigInt(value)).buffer),
+    });
 
   floatInit('embedding', [vocab, H], uniform(vocab * H, 1));
   nodes.push({ opType: 'Gather', inputs: ['embedding', 'input_ids'], outputs: ['x0'] });
@@ -79,38 +86,11 @@ export function kernelGraph(kernel: Kernel, vocab: number): { nodes: NodeDef[]; 
 
   if (kernel === 'attention') {
     // GQA's sequence inputs from the mask, as src/convert/graph/decoder.ts builds them.
-    initializers.push(
-      {
-        name: 'one',
-        dataType: DataType.INT64,
-        dims: [],
-        raw: new Uint8Array(new BigInt64Array([1n]).buffer),
-      },
-      {
-        name: 'axis1',
-        dataType: DataType.INT64,
-        dims: [1],
-        raw: new Uint8Array(new BigInt64Array([1n]).buffer),
-      },
-      {
-        name: 'kv_start',
-        dataType: DataType.INT64,
-        dims: [1],
-        raw: new Uint8Array(new BigInt64Array([0n]).buffer),
-      },
-      {
-        name: 'kv_end',
-        dataType: DataType.INT64,
-        dims: [1],
-        raw: new Uint8Array(new BigInt64Array([BigInt(KV_HEADS * HEAD_DIM)]).buffer),
-      },
-      {
-        name: 'last_axis',
-        dataType: DataType.INT64,
-        dims: [1],
-        raw: new Uint8Array(new BigInt64Array([-1n]).buffer),
-      },
-    );
+    int64Init('one', [], 1);
+    int64Init('axis1', [1], 1);
+    int64Init('kv_start', [1], 0);
+    int64Init('kv_end', [1], KV_HEADS * HEAD_DIM);
+    int64Init('last_axis', [1], -1);
     nodes.push(
       {
         opType: 'ReduceSum',
