@@ -6,7 +6,9 @@
  * Safety: everything is checked (config, every tensor's presence, shape and dtype, tokenizer files,
  * chat template, token-pair ids) before anything is written; the folder is built in a temporary
  * sibling and renamed into place at the end, so a failure or an abort leaves no half-written
- * model folder. An existing output folder is an error unless `force`.
+ * model folder. An existing output folder is an error unless `force`, and even then only an empty
+ * folder or one this converter wrote is replaced (./out-folder.ts); an output that is, or holds,
+ * the checkpoint or one of its files (symlinks resolved) is refused.
  *
  * Deliberately does not: download checkpoints, read PyTorch pickles (safetensors.ts explains how
  * to get safetensors), or run the converted model (tests and `prm score` do).
@@ -15,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { checkOutputPath, OutputPathError } from '../node/paths.ts';
 import { defaultSpecFor, DTYPES, parseModelSpec } from '../core/spec.ts';
 import type { Dtype, ModelSpec } from '../core/types.ts';
 import {
@@ -28,6 +31,14 @@ import { buildOnnxModels, type BuiltModel } from './graph/model.ts';
 import type { BuildProgress } from './graph/builder.ts';
 import { checkBlockSize } from './quantize.ts';
 import { Checkpoint } from './safetensors.ts';
+import {
+  checkpointInputs,
+  CONVERTED_MARK,
+  existingOutProblem,
+  oldFolderName,
+  removeStaleTemporaries,
+  tmpFolderName,
+} from './out-folder.ts';
 
 export interface ConvertOptions {
   checkpointDir: string;
@@ -87,6 +98,12 @@ export class ConvertError extends Error {
 export const DEFAULT_GOOD_TOKEN = '+';
 export const DEFAULT_BAD_TOKEN = '-';
 const MAX_DEFAULT_CONTEXT = 32768;
+/**
+ * The longest --context-length: 128K, the longest context of the supported decoders' released
+ * checkpoints (Qwen2.5 / Llama 3.1 with rope scaling). Every ONNX file stores rotary caches of
+ * context x head_dim floats, so the bound also keeps those (and the conversion's memory) finite.
+ */
+export const MAX_CONTEXT_LENGTH = 131072;
 const GIB = 1024 ** 3;
 
 interface TokenizerJson {
@@ -250,6 +267,22 @@ function parseOptions(o: ConvertOptions): { dtypes: Dtype[]; blockSize: number; 
   return { dtypes, blockSize, threads };
 }
 
+/** Creates the folder `out` goes in, with a message naming the path in the way. */
+async function makeParent(out: string): Promise<void> {
+  try {
+    await mkdir(dirname(out), { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    let blocker = dirname(out);
+    while (!existsSync(blocker) && dirname(blocker) !== blocker) blocker = dirname(blocker);
+    throw new ConvertError(
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? `cannot create ${dirname(out)} for --out: ${blocker} is a file. Choose an --out whose folders are folders.`
+        : `cannot create ${dirname(out)} for --out (${code}); check the path and its permissions.`,
+    );
+  }
+}
+
 /**
  * Converts a checkpoint folder into a model folder.
  *
@@ -262,9 +295,22 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
   const { dtypes, blockSize, threads } = parseOptions(options);
   const src = resolve(options.checkpointDir);
   const out = resolve(options.outDir);
-  if (out === src) throw new ConvertError('--out must differ from the checkpoint folder');
-  if (existsSync(out) && !options.force) {
-    throw new ConvertError(`${out} already exists. Choose another --out, or pass --force to replace it.`);
+  try {
+    checkOutputPath('--out', out, checkpointInputs(src));
+  } catch (e) {
+    if (e instanceof OutputPathError) throw new ConvertError(e.message);
+    throw e;
+  }
+  if (existsSync(out)) {
+    const problem = existingOutProblem(out);
+    if (problem) {
+      throw new ConvertError(
+        options.force ? problem : `${out} already exists. Choose another --out. (${problem})`,
+      );
+    }
+    if (!options.force) {
+      throw new ConvertError(`${out} already exists. Choose another --out, or pass --force to replace it.`);
+    }
   }
 
   const ckpt = await Checkpoint.open(src);
@@ -284,8 +330,10 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
       );
     }
     const contextLength = options.contextLength ?? Math.min(cfg.maxPositions, MAX_DEFAULT_CONTEXT);
-    if (!Number.isInteger(contextLength) || contextLength < 1) {
-      throw new ConvertError(`--context-length must be a positive integer, got ${contextLength}`);
+    if (!Number.isInteger(contextLength) || contextLength < 1 || contextLength > MAX_CONTEXT_LENGTH) {
+      throw new ConvertError(
+        `--context-length must be a whole number from 1 to ${MAX_CONTEXT_LENGTH}, got ${contextLength}`,
+      );
     }
     if (contextLength > cfg.maxPositions) {
       log(
@@ -319,7 +367,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
           ? ckpt.config._name_or_path
           : basename(src),
       description:
-        `${cfg.architectureName} converted by prm convert (${dtypes.join(', ')}; 4-bit block ${blockSize}` +
+        `${cfg.architectureName} ${CONVERTED_MARK} (${dtypes.join(', ')}; 4-bit block ${blockSize}` +
         `${options.quantizeEmbedding ? ', 4-bit embedding' : ''})` +
         (pair ? `; token pair good=${pair.goodTokenId} bad=${pair.badTokenId}` : ''),
     });
@@ -343,8 +391,11 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
       expectedTensorNames(cfg).length +
       optionalTensorNames(cfg).filter((n) => ckpt.has(n)).length +
       (cfg.head === 'token-pair' && cfg.tieWordEmbeddings ? 1 : 0);
-    const tmp = `${out}.tmp-${process.pid}-${Date.now().toString(36)}`;
-    await mkdir(dirname(out), { recursive: true });
+    await makeParent(out);
+    for (const stale of await removeStaleTemporaries(out)) {
+      log(`note: removed ${stale} left by an interrupted conversion.`);
+    }
+    const tmp = tmpFolderName(out);
     await mkdir(join(tmp, 'onnx'), { recursive: true });
     try {
       const models = await buildOnnxModels(ckpt, cfg, {
@@ -379,7 +430,10 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
       if (options.signal?.aborted) throw new ConvertError('conversion aborted');
 
       if (existsSync(out)) {
-        const old = `${out}.old-${process.pid}-${Date.now().toString(36)}`;
+        // The conversion took a while: look again, the folder may have gained files since.
+        const problem = existingOutProblem(out);
+        if (problem) throw new ConvertError(problem);
+        const old = oldFolderName(out);
         await rename(out, old);
         await rename(tmp, out);
         await rm(old, { recursive: true, force: true });

@@ -174,6 +174,77 @@ export function decodeFloats(dtype: StDtype, bytes: Uint8Array, out: Float32Arra
   }
 }
 
+/**
+ * Index of the first NaN or infinity in float values (a Float32Array, or raw little-endian bytes
+ * of `dtype` aligned as for `decodeFloats`), or -1. Tests the exponent bits on the raw words, so
+ * it costs one pass of integer compares and no decoding.
+ *
+ * @example
+ * firstNonFinite(new Float32Array([1, NaN])); // 1
+ * firstNonFinite({ dtype: 'BF16', bytes: new Uint8Array([0x80, 0x3f]) }); // -1 (1.0)
+ */
+export function firstNonFinite(src: Float32Array | { dtype: StDtype; bytes: Uint8Array }): number {
+  if (src instanceof Float32Array) {
+    return firstExponentAllOnes(new Uint32Array(src.buffer, src.byteOffset, src.length), 0x7f800000);
+  }
+  const { dtype, bytes } = src;
+  switch (dtype) {
+    case 'F32':
+      return firstExponentAllOnes(
+        new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4),
+        0x7f800000,
+      );
+    case 'F16':
+      return firstExponentAllOnes(
+        new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2),
+        0x7c00,
+      );
+    case 'BF16':
+      return firstExponentAllOnes(
+        new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2),
+        0x7f80,
+      );
+    case 'F64': {
+      const v = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return i;
+      return -1;
+    }
+    default:
+      throw new CheckpointError(`cannot check dtype ${dtype} as float`);
+  }
+}
+
+/**
+ * Throws `CheckpointError` naming tensor `name` when its values hold a NaN or infinity: such a
+ * weight converts into a model that returns plausible but wrong rewards.
+ */
+export function checkFinite(name: string, src: Float32Array | { dtype: StDtype; bytes: Uint8Array }): void {
+  const i = firstNonFinite(src);
+  if (i < 0) return;
+  let value: number;
+  let count: number;
+  if (src instanceof Float32Array) {
+    value = src[i];
+    count = src.length;
+  } else {
+    const width = src.dtype === 'F64' ? 8 : src.dtype === 'F32' ? 4 : 2;
+    const one = new Float32Array(1);
+    decodeFloats(src.dtype, src.bytes.slice(i * width, (i + 1) * width), one);
+    value = one[0];
+    count = src.bytes.byteLength / width;
+  }
+  throw new CheckpointError(
+    `tensor "${name}" holds ${Number.isNaN(value) ? 'NaN' : 'Inf'} (value ${i} of ${count}), so the converted model ` +
+      'would give wrong rewards. The checkpoint is damaged or was saved from a diverged run: download it again, ' +
+      'or convert another revision.',
+  );
+}
+
+function firstExponentAllOnes(words: Uint32Array | Uint16Array, mask: number): number {
+  for (let i = 0; i < words.length; i++) if ((words[i] & mask) === mask) return i;
+  return -1;
+}
+
 // bfloat16 is the top half of a float32: widen by shifting. Two values per 32-bit load when the
 // source is 4-byte aligned (about twice as fast on a 1 GB embedding).
 function decodeBf16(bytes: Uint8Array, dst: Uint32Array): void {
@@ -320,11 +391,15 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
 // ---------------------------------------------------------------------------------------------
 // Checkpoint folder
 
+// Never suggest trust_remote_code=True or torch.load without weights_only=True: both run code
+// from the checkpoint, which is what the reader just refused to do.
 const BIN_HELP =
-  'Convert it to safetensors first, e.g. in Python: ' +
-  'AutoModel.from_pretrained(dir, trust_remote_code=True).save_pretrained(out, safe_serialization=True) ' +
-  '(copy config.json and the tokenizer files along), or look on the Hub for a safetensors revision ' +
-  '(the "refs/pr/N" branch opened by the safetensors conversion bot).';
+  'Use the safetensors files of the model instead: look on the Hub for its safetensors revision ' +
+  '(the "refs/pr/N" branch opened by the safetensors conversion bot), or ask its authors for one. ' +
+  'Do not load this file in Python with trust_remote_code=True or torch.load(..., weights_only=False): ' +
+  'that runs whatever code the pickle holds. If you must convert it yourself, do it in a throwaway sandbox ' +
+  'with no credentials or network, with torch.load(f, weights_only=True) (which refuses code) and ' +
+  'safetensors.torch.save_file(state_dict, "model.safetensors").';
 
 export class Checkpoint {
   readonly dir: string;

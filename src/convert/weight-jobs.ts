@@ -12,7 +12,7 @@
  * Deliberately does not: decide which variant gets which output (variant.ts does) or open files.
  */
 import { writeAllAt } from './onnx-proto.ts';
-import { decodeFloats, type StDtype } from './safetensors.ts';
+import { checkFinite, decodeFloats, type StDtype } from './safetensors.ts';
 import { q4Sizes, quantizeQ4IntoJs, transposeInto } from './quantize.ts';
 import {
   encodeF16Simd,
@@ -55,6 +55,8 @@ export interface RawFloats {
 }
 
 export interface WeightJob {
+  /** Checkpoint tensor name, for the message when a value is NaN or infinite. */
+  name: string;
   /** The weight, row-major `[n, k]`. */
   src: Float32Array | RawFloats;
   n: number;
@@ -117,6 +119,7 @@ function writeQ4(out: Extract<WeightOut, { kind: 'q4' }>, packedBytes: number, s
 export function runWeightJob(job: WeightJob): (Uint8Array | null)[] {
   const { n, k } = job;
   const count = n * k;
+  checkFinite(job.name, job.src);
   // Outputs the SIMD kernels produce straight from checkpoint bytes (4-bit blocks when k is a
   // whole number of blocks, transposed floats when n and k are multiples of 4): no float32 copy
   // of the weight is made. Anything else decodes the weight once and shares it.

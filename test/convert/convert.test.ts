@@ -506,6 +506,7 @@ describe('WeightPool', () => {
     const pool = new WeightPool(1);
     try {
       const job = {
+        name: 'w',
         src: new Float32Array(32).fill(1),
         n: 1,
         k: 32,
@@ -631,14 +632,19 @@ describe('convertCheckpoint(options) refuses bad input and leaves no half-writte
     noLeftovers(join(tmp, 'bad-out'), name);
   });
 
-  it('an existing output folder, unless force', async () => {
+  it('an existing output folder, unless force; force replaces only a folder it wrote', async () => {
     const { t, out } = await fresh('exists');
     await mkdir(out);
     await writeFile(join(out, 'keep.txt'), 'mine');
     await expect(convertCheckpoint({ checkpointDir: t.dir, outDir: out, dtypes: ['q4'] })).rejects.toThrow(
       /already exists.*--force/,
     );
+    await expect(
+      convertCheckpoint({ checkpointDir: t.dir, outDir: out, dtypes: ['q4'], force: true }),
+    ).rejects.toThrow(/--force only replaces an empty folder.*keep\.txt/);
     expect(readdirSync(out)).toEqual(['keep.txt']);
+    await rm(join(out, 'keep.txt'));
+    await convertCheckpoint({ checkpointDir: t.dir, outDir: out, dtypes: ['fp32'], force: true });
     await convertCheckpoint({ checkpointDir: t.dir, outDir: out, dtypes: ['q4'], force: true });
     expect(readdirSync(out).sort()).toEqual([
       'config.json',
@@ -647,6 +653,7 @@ describe('convertCheckpoint(options) refuses bad input and leaves no half-writte
       'tokenizer.json',
       'tokenizer_config.json',
     ]);
+    expect(readdirSync(join(out, 'onnx'))).toEqual(['model_q4.onnx']);
     expect(readdirSync(join(tmp, 'bad-out')).filter((f) => f.startsWith('exists'))).toEqual(['exists']);
   });
 

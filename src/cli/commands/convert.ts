@@ -10,6 +10,7 @@ import {
   convertCheckpoint,
   DEFAULT_BAD_TOKEN,
   DEFAULT_GOOD_TOKEN,
+  MAX_CONTEXT_LENGTH,
   MAX_THREADS,
 } from '../../convert/convert.ts';
 import { DTYPES } from '../../core/spec.ts';
@@ -46,12 +47,13 @@ Options:
   --step-token TEXT     prm.json step_token (default: the family's, e.g. <extra_0>, ки, \\n).
   --step-separator TEXT prm.json step_separator (default: the family's).
   --context-length N    Longest input the model accepts (default: max_position_embeddings,
-                        at most 32768).
+                        at most 32768; at most ${MAX_CONTEXT_LENGTH} when given).
   --strip-step-labels   prm.json strip_step_labels: drop "Step 2:" / "2." labels from steps
                         before scoring (for models trained on unlabelled steps).
   --threads N           Worker threads that decode, quantize and write weights while the next
                         tensor is read (default: the number of cores, at most 4; 0 = none).
-  --force               Replace an existing --out folder.
+  --force               Replace an existing --out folder, only when it is empty or a model
+                        folder prm convert wrote (never one that holds the checkpoint).
   -h, --help            This help.
 
 Examples:
@@ -130,7 +132,13 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       badId: parseId('--bad-id', values['bad-id']),
       stepToken: values['step-token'],
       stepSeparator: values['step-separator'],
-      contextLength: parsePositiveInt('--context-length', values['context-length'], undefined),
+      contextLength: parseWholeNumber(
+        '--context-length',
+        values['context-length'],
+        undefined,
+        1,
+        MAX_CONTEXT_LENGTH,
+      ),
       stripStepLabels: values['strip-step-labels'] ?? false,
       threads: parseWholeNumber('--threads', values.threads, undefined, 0, MAX_THREADS),
       force: values.force ?? false,

@@ -14,7 +14,7 @@ import { attr, DataType, type AttributeDef, type DataTypeCode, type ValueInfoDef
 import type { PlannedOut, VariantGraph } from './variant.ts';
 import { runWeightJob, type RawFloats } from '../weight-jobs.ts';
 import { WeightPool } from '../weight-pool.ts';
-import { DTYPE_BYTES } from '../safetensors.ts';
+import { checkFinite, DTYPE_BYTES } from '../safetensors.ts';
 
 /** What the builder needs from a checkpoint (`Checkpoint` in ../safetensors.ts fits). */
 export interface WeightSource {
@@ -94,10 +94,12 @@ export class GraphBuilder {
   /**
    * Runs one weight job, on a worker thread when the weight is big enough and the source can hand
    * over raw bytes of checkpoint tensor `name`, else here. `readF32` supplies float32 values for
-   * the main-thread path (and is all there is for data not read from the checkpoint: `name` null).
+   * the main-thread path (and is all there is for data not read from the checkpoint: `name` null,
+   * `label` names it in messages).
    */
   private async runJob(
     name: string | null,
+    label: string,
     n: number,
     k: number,
     planned: PlannedOut[],
@@ -114,9 +116,9 @@ export class GraphBuilder {
       this.pool ??= new WeightPool(threads);
       const bytes = n * k * (DTYPE_BYTES[this.source.info(name).dtype] ?? 4);
       const src = await this.source.readRaw(name, rows, this.pool.takeSpare(bytes));
-      await this.pool.submit({ src, n, k, outs }, receive);
+      await this.pool.submit({ name: label, src, n, k, outs }, receive);
     } else {
-      receive(runWeightJob({ src: await readF32(), n, k, outs }));
+      receive(runWeightJob({ name: label, src: await readF32(), n, k, outs }));
     }
   }
 
@@ -207,6 +209,7 @@ export class GraphBuilder {
   async read(name: string, shape: number[]): Promise<Float32Array> {
     this.checkShape(name, shape);
     const data = await this.source.readF32(name);
+    checkFinite(name, data);
     this.progress(name);
     return data;
   }
@@ -215,6 +218,7 @@ export class GraphBuilder {
   async readRows(name: string, shape: [number, number], rows: number[]): Promise<Float32Array> {
     this.checkShape(name, shape);
     const data = await this.source.readRowsF32(name, rows);
+    checkFinite(name, data);
     this.progress(name);
     return data;
   }
@@ -241,9 +245,9 @@ export class GraphBuilder {
     }
     if (spec.weight) {
       const w = spec.weight;
-      await this.runJob(null, spec.n, spec.k, planned, undefined, async () => w);
+      await this.runJob(null, weightName, spec.n, spec.k, planned, undefined, async () => w);
     } else {
-      await this.runJob(weightName, spec.n, spec.k, planned, undefined, () =>
+      await this.runJob(weightName, weightName, spec.n, spec.k, planned, undefined, () =>
         this.source.readF32(weightName),
       );
       this.progress(weightName);
@@ -295,7 +299,7 @@ export class GraphBuilder {
     for (let first = 0; first < vocab; first += sliceRows) {
       const count = Math.min(sliceRows, vocab - first);
       const planned = sinks.flatMap((s) => s.slice(first, count));
-      await this.runJob(name, count, hidden, planned, { first, count }, () =>
+      await this.runJob(name, name, count, hidden, planned, { first, count }, () =>
         this.source.readRowsF32(
           name,
           Array.from({ length: count }, (_, i) => first + i),

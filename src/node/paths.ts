@@ -1,0 +1,76 @@
+/**
+ * The one place the CLI decides whether a path it is about to write may touch files the user
+ * owns: paths are compared after resolving symlinks (`fs.realpath`), also for an output that does
+ * not exist yet (through its nearest existing ancestor), so `--out ../` or a symlinked folder
+ * cannot reach an input. It throws `OutputPathError` naming both paths and what to do; callers
+ * decide which inputs to protect. It does not create, replace or delete anything.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** An output path that would overwrite or contain an input; the message names both. */
+export class OutputPathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputPathError';
+  }
+}
+
+/**
+ * The real path of `p`: symlinks resolved, and for a path that does not exist yet, the real path
+ * of its nearest existing ancestor with the missing tail appended.
+ *
+ * @example
+ * realPathNearest('/tmp/link-to-ckpt/new/out'); // '/data/ckpt/new/out'
+ */
+export function realPathNearest(p: string): string {
+  let head = path.resolve(p);
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(head), ...tail.reverse());
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const parent = path.dirname(head);
+      // ENOTDIR: a component is a file; the caller's own write reports that with its own message.
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === head) return path.join(head, ...tail);
+      tail.push(path.basename(head));
+      head = parent;
+    }
+  }
+}
+
+/** True when `inner` is `outer` or lies inside it (both already resolved). */
+export function isSameOrInside(inner: string, outer: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+export interface ProtectedInput {
+  /** What the path is, for the message: e.g. 'the checkpoint folder', '--data file'. */
+  what: string;
+  path: string;
+}
+
+/**
+ * Throws unless `out` (named `flag` in messages) is neither one of `inputs` nor a folder holding
+ * one, after resolving symlinks on both sides.
+ *
+ * @example
+ * checkOutputPath('--out', '..', [{ what: 'the checkpoint folder', path: 'ckpt' }]);
+ * // OutputPathError: --out /data contains the checkpoint folder /data/ckpt; ...
+ */
+export function checkOutputPath(flag: string, out: string, inputs: ProtectedInput[]): void {
+  const outReal = realPathNearest(out);
+  for (const input of inputs) {
+    const inReal = realPathNearest(input.path);
+    if (!isSameOrInside(inReal, outReal)) continue;
+    const shown = inReal === path.resolve(input.path) ? inReal : `${path.resolve(input.path)} (${inReal})`;
+    const how = outReal === path.resolve(out) ? '' : ` (${path.resolve(out)} resolves to ${outReal})`;
+    throw new OutputPathError(
+      inReal === outReal
+        ? `${flag} ${path.resolve(out)} is ${input.what} ${shown}${how}; writing there would destroy it. Choose an ${flag} outside it.`
+        : `${flag} ${path.resolve(out)} contains ${input.what} ${shown}${how}; replacing it would delete that. Choose an ${flag} that holds none of the inputs.`,
+    );
+  }
+}
