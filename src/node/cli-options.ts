@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../cli/command.ts';
+import { JUDGES, type JudgeName } from '../core/judge/index.ts';
 import { DTYPES } from '../core/spec.ts';
 import type { Dtype } from '../core/types.ts';
 
@@ -108,4 +109,18 @@ export function parseWholeNumber<F extends number | undefined>(
     throw new UsageError(`${flag} must be a whole number ${range}, got ${value}.`);
   }
   return n;
+}
+
+/**
+ * `--judge`: a second judge beside the PRM, or undefined when absent.
+ *
+ * @example
+ * parseJudge('arithmetic'); // 'arithmetic'
+ */
+export function parseJudge(value: string | undefined): JudgeName | undefined {
+  if (value === undefined) return undefined;
+  if (!JUDGES.includes(value as JudgeName)) {
+    throw new UsageError(`--judge must be one of ${JUDGES.join(', ')}, got ${value}.`);
+  }
+  return value as JudgeName;
 }

@@ -64,9 +64,11 @@ export interface EvalSummary {
   /** Items that could not be scored at all, with the reason; left out of the metrics. */
   unscorable: { key: string; reason: string }[];
   interrupted: boolean;
+  /** Step rewards of every evaluated item by `subset/id` (for a second judge beside the PRM). */
+  rewards: Map<string, number[]>;
 }
 
-const keyOf = (subset: string, id: string) => `${subset}/${id}`;
+export const keyOf = (subset: string, id: string) => `${subset}/${id}`;
 
 /** Reads every data file, keeps the first `limit` items of each, and refuses repeated ids. */
 export function loadEvalData(
@@ -265,5 +267,6 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
     truncated,
     unscorable,
     interrupted,
+    rewards: new Map([...done].map(([k, d]) => [k, d.rewards])),
   };
 }

@@ -11,9 +11,16 @@ import { UsageError, type CliIO, type Command } from '../command.ts';
 import { evaluate, type Evaluation } from '../../core/metrics.ts';
 import { parsePredictions } from '../../core/processbench.ts';
 import { firstError } from '../../core/rewards.ts';
-import { parseDtype, parseFlags, parsePositiveInt, parseThreshold } from '../../node/cli-options.ts';
+import {
+  parseDtype,
+  parseFlags,
+  parseJudge,
+  parsePositiveInt,
+  parseThreshold,
+} from '../../node/cli-options.ts';
+import { judgeItems, judgeJson, judgeTable } from './eval-judge.ts';
 import { DEFAULT_BATCH } from '../../node/batch-score.ts';
-import { runEval } from '../../node/eval-run.ts';
+import { keyOf, loadEvalData, runEval } from '../../node/eval-run.ts';
 import { readTextFile } from '../../node/files.ts';
 
 const usage = `Usage:
@@ -40,6 +47,12 @@ Predictions:
   --preds FILE          Recompute the metrics from such a file, without a model. With --threshold,
                         predictions are re-derived from the stored rewards (threshold sweep).
 
+Second judge:
+  --judge arithmetic    Also run the exact arithmetic checker on every item and report the checker
+                        alone, the PRM alone, the first error of either, and the first step both
+                        call wrong (Acc_error, Acc_correct, F1 each), the step agreement matrix
+                        and the steps where the two disagree. --json adds a "judge" object.
+
 Output:
   --json                {"subsets": {NAME: {n, acc_error, acc_correct, f1}}, "average_f1",
                         "threshold", "model"} with fractions in 0..1 (null where undefined).
@@ -61,6 +74,7 @@ const flags = {
   batch: { type: 'string' },
   out: { type: 'string' },
   preds: { type: 'string' },
+  judge: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -168,9 +182,10 @@ export const evalCommand: Command = {
     const limit = parsePositiveInt('--limit', v.limit, undefined);
     const batch = parsePositiveInt('--batch', v.batch, DEFAULT_BATCH);
     const dataFiles = [...(v.data ?? []), ...positionals];
+    const judge = parseJudge(v.judge);
 
     if (v.preds !== undefined) {
-      const extra = (['data', 'model', 'dtype', 'limit', 'batch', 'out'] as const).filter(
+      const extra = (['data', 'model', 'dtype', 'limit', 'batch', 'out', 'judge'] as const).filter(
         (k) => v[k] !== undefined,
       );
       if (extra.length > 0 || positionals.length > 0) {
@@ -228,11 +243,21 @@ export const evalCommand: Command = {
       );
       return 130;
     }
+    const judged = judge
+      ? judgeItems(
+          loadEvalData(dataFiles, limit).selected,
+          summary.rewards,
+          (it) => keyOf(it.subset as string, it.id),
+          summary.threshold,
+        )
+      : undefined;
     if (v.json) {
-      io.stdout(JSON.stringify(evalJson(summary.evaluation, summary.threshold, summary.model)) + '\n');
+      const out = evalJson(summary.evaluation, summary.threshold, summary.model);
+      io.stdout(JSON.stringify(judged ? { ...out, judge: judgeJson(judged) } : out) + '\n');
     } else {
       io.stdout(evalTable(summary.evaluation));
       io.stdout(`threshold ${summary.threshold}, model ${summary.model} (${summary.dtype})\n`);
+      if (judged) io.stdout(judgeTable(judged));
     }
     if (summary.unscorable.length > 0) {
       io.stderr(

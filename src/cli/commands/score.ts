@@ -13,7 +13,14 @@ import { aggregate, firstError } from '../../core/rewards.ts';
 import { SEGMENT_STRATEGIES, segment } from '../../core/segment.ts';
 import type { SegmentStrategy } from '../../core/types.ts';
 import { DEFAULT_BATCH, planInput, scorePlanned, type PlannedInput } from '../../node/batch-score.ts';
-import { parseDtype, parseFlags, parsePositiveInt, parseThreshold } from '../../node/cli-options.ts';
+import { describeClaim, judgeArithmetic, type Judgement } from '../../core/judge/index.ts';
+import {
+  parseDtype,
+  parseFlags,
+  parseJudge,
+  parsePositiveInt,
+  parseThreshold,
+} from '../../node/cli-options.ts';
 import { readStdin, readTextFile } from '../../node/files.ts';
 import { defaultModelDir, loadModelDir, type LoadedModel } from '../../node/model.ts';
 
@@ -45,6 +52,12 @@ Model:
                         refusing an input that is too long.
   --batch N             With --input: solutions per model run (default ${DEFAULT_BATCH}).
 
+Second judge:
+  --judge arithmetic    Also check every computation a step states with exact arithmetic. JSON
+                        output gains "judge": {name, first_error, steps: [{verdict, claims:
+                        [{text, stated, computed, verdict}]}]}; a step is "wrong" if any claim is
+                        wrong, "right" if it has checked claims and none is wrong, else "none".
+
 Output:
   --json                One JSON object instead of the table (--input always prints JSON lines).
   -h, --help            This help.
@@ -67,6 +80,7 @@ const flags = {
   threshold: { type: 'string' },
   truncate: { type: 'boolean' },
   batch: { type: 'string' },
+  judge: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -93,6 +107,24 @@ function overflowMessage(e: ContextLengthError): string {
       ? `the first ${e.fittingSteps} of ${e.totalSteps} steps fit; pass --truncate to score only those, or shorten the solution.`
       : `not even the first of ${e.totalSteps} steps fits; shorten the problem or the first step.`;
   return `the input is ${e.tokenCount} tokens but the model accepts at most ${e.limit}: ${fit}`;
+}
+
+const CHECK_CELL = { right: 'right', wrong: 'WRONG', none: '-' } as const;
+
+function runJudge(v: Values, steps: string[]): Judgement | undefined {
+  return parseJudge(v.judge) === 'arithmetic' ? judgeArithmetic(steps) : undefined;
+}
+
+/** The checker's first error and each wrong claim ("step 2: 7 × 9 = 63, not 65"). */
+function judgeLines(j: Judgement): string[] {
+  const wrong = j.steps.flatMap((s, i) =>
+    s.claims.filter((c) => c.verdict === 'wrong').map((c) => `  step ${i + 1}: ${describeClaim(c)}`),
+  );
+  const checked = j.steps.filter((s) => s.verdict !== 'none').length;
+  return [
+    `arithmetic:  ${j.first_error === -1 ? 'no wrong computation' : `first error step ${j.first_error + 1}`} (${checked} of ${j.steps.length} steps checked)`,
+    ...wrong,
+  ];
 }
 
 async function openModel(v: Values): Promise<LoadedModel> {
@@ -138,6 +170,7 @@ async function scoreOne(v: Values, io: CliIO, stdin: () => Promise<string>): Pro
   const steps = segment(solution, strategy).map((s) => s.text);
   if (steps.length === 0) throw new Error('the solution is empty; give at least one step of text.');
 
+  const judgement = runJudge(v, steps);
   const model = await openModel(v);
   try {
     let scored;
@@ -165,21 +198,24 @@ async function scoreOne(v: Values, io: CliIO, stdin: () => Promise<string>): Pro
         tokens: scored.tokenCount,
       };
       if (truncated) out.truncated = true;
+      if (judgement) out.judge = judgement;
       io.stdout(JSON.stringify(out) + '\n');
       return 0;
     }
     const lines = [
       `model ${model.spec.name} (${model.dtype}), threshold ${scored.threshold}, ${scored.tokenCount} tokens`,
       '',
-      'step  reward  verdict   text',
+      `step  reward  verdict   ${judgement ? 'check  ' : ''}text`,
       ...steps.map((text, i) => {
         const r = rewards[i];
         const cell = (r === undefined ? '-' : r.toFixed(3)).padStart(7);
         const verdict = r === undefined ? 'unscored' : r <= scored.threshold ? 'WRONG' : 'ok';
-        return `${String(i + 1).padStart(4)} ${cell}  ${verdict.padEnd(8)}  ${short(text, 60)}`;
+        const check = judgement ? CHECK_CELL[judgement.steps[i].verdict].padEnd(7) : '';
+        return `${String(i + 1).padStart(4)} ${cell}  ${verdict.padEnd(8)}  ${check}${short(text, 60)}`;
       }),
       '',
       `first error: ${scored.firstError === -1 ? 'none (every scored step is above the threshold)' : `step ${scored.firstError + 1}`}`,
+      ...(judgement ? judgeLines(judgement) : []),
       `aggregates:  min ${agg.min.toFixed(3)}  product ${agg.product.toFixed(3)}  last ${agg.last.toFixed(3)}  mean ${agg.mean.toFixed(3)}`,
     ];
     if (truncated) {
@@ -246,6 +282,8 @@ async function scoreFile(v: Values, io: CliIO): Promise<number> {
           aggregate: aggregates(r),
         };
         if (p.plan.truncated) out.truncated = true;
+        const judgement = runJudge(v, p.steps);
+        if (judgement) out.judge = judgement;
         io.stdout(JSON.stringify(out) + '\n');
         printed++;
       });
@@ -308,6 +346,7 @@ export function createScoreCommand(stdin: () => Promise<string> = () => readStdi
       const { values } = parseFlags(argv, flags);
       parseDtype(values.dtype);
       parseThreshold(values.threshold);
+      parseJudge(values.judge);
       if (values.input !== undefined) return scoreFile(values, io);
       return scoreOne(values, io, stdin);
     },

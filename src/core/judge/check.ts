@@ -70,7 +70,8 @@ function judgePair(
   const e = evaluate(expr.toks, USUAL);
   const s = evaluate(stated.toks, USUAL);
   if (!e || !s) return null;
-  const quote = (x: Side): string => text.slice(x.start, x.end).replace(/\s+/g, ' ').trim();
+  const quote = (x: Side): string =>
+    text.slice(x.start, x.end).replace(/\s+/g, ' ').replace(/⁄/g, '/').trim();
   const claim = (verdict: Verdict): Claim => ({
     text: quote({ ...expr, start: Math.min(expr.start, stated.start), end: Math.max(expr.end, stated.end) }),
     stated: quote(stated).replace(/^\$\s*/, ''),

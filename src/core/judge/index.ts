@@ -25,3 +25,7 @@ export function judgeArithmetic(steps: readonly string[]): Judgement {
   const checked = steps.map(checkStep);
   return { name: 'arithmetic', first_error: checked.findIndex((s) => s.verdict === 'wrong'), steps: checked };
 }
+
+/** The judges `--judge` accepts besides the PRM. */
+export const JUDGES = ['arithmetic'] as const;
+export type JudgeName = (typeof JUDGES)[number];
