@@ -19,12 +19,8 @@ import { mkdir, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { expectedTensorNames, expectedTensorShape, parseDecoderConfig } from '../src/convert/hf-config.ts';
-import {
-  f32ToBf16,
-  safetensorsIndex,
-  writeSafetensors,
-  type TensorSpec,
-} from '../src/convert/safetensors.ts';
+import { f32ToBf16 } from '../src/convert/safetensors.ts';
+import { safetensorsIndex, writeSafetensors, type TensorSpec } from '../src/node/safetensors-write.ts';
 
 const CONFIGS: Record<string, Record<string, unknown>> = {
   qwen7b: {

@@ -10,13 +10,15 @@
  * folder or one this converter wrote is replaced (./out-folder.ts); an output that is, or holds,
  * the checkpoint or one of its files (symlinks resolved) is refused.
  *
- * Deliberately does not: download checkpoints, read PyTorch pickles (safetensors.ts explains how
- * to get safetensors), or run the converted model (tests and `prm score` do).
+ * The checkpoint is read through `CheckpointFiles` (byte-source.ts): a local folder, or a Hub repo
+ * by HTTP range requests (hub-files.ts), never downloaded whole.
+ *
+ * Deliberately does not: run the converted model (tests and `prm score` do).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { checkOutputPath, OutputPathError } from '../node/paths.ts';
 import { defaultSpecFor, DTYPES, parseModelSpec } from '../core/spec.ts';
 import type { Dtype, ModelSpec } from '../core/types.ts';
@@ -39,9 +41,12 @@ import {
   removeStaleTemporaries,
   tmpFolderName,
 } from './out-folder.ts';
+import type { CheckpointFiles } from './byte-source.ts';
+import { localCheckpointFiles } from '../node/local-files.ts';
 
 export interface ConvertOptions {
-  checkpointDir: string;
+  /** A checkpoint folder, or its files from elsewhere (a Hub repo: hub-files.ts). */
+  checkpointDir: string | CheckpointFiles;
   outDir: string;
   /** ONNX variants to write (default q4 and q4f16). */
   dtypes?: Dtype[];
@@ -169,17 +174,27 @@ export function resolveTokenPair(
   return { goodTokenId: good.id, badTokenId: bad.id, note: `token pair: good ${good.how}, bad ${bad.how}` };
 }
 
-async function readJson(path: string, what: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new ConvertError(`${path}: missing. ${what}`);
-  }
+async function readJson(
+  files: CheckpointFiles,
+  file: string,
+  what: string,
+): Promise<Record<string, unknown>> {
+  return (await readJsonText(files, file, what)).value;
+}
+
+/** A JSON object file, parsed, and its text. */
+async function readJsonText(
+  files: CheckpointFiles,
+  file: string,
+  what: string,
+): Promise<{ value: Record<string, unknown>; text: string }> {
+  const path = files.path(file);
+  const text = await files.readText(file);
+  if (text === null) throw new ConvertError(`${path}: missing. ${what}`);
   try {
     const v = JSON.parse(text) as unknown;
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
-    return v as Record<string, unknown>;
+    return { value: v as Record<string, unknown>, text };
   } catch (e) {
     throw new ConvertError(`${path}: invalid JSON (${(e as Error).message})`);
   }
@@ -220,23 +235,26 @@ function checkTensors(ckpt: Checkpoint, cfg: DecoderConfig, tokenPairTied: boole
 }
 
 /** tokenizer_config.json with a chat template: from the file itself, or merged from chat_template.{jinja,json}. */
-async function tokenizerConfigFor(dir: string, cfg: DecoderConfig): Promise<Record<string, unknown>> {
+async function tokenizerConfigFor(
+  files: CheckpointFiles,
+  cfg: DecoderConfig,
+): Promise<Record<string, unknown>> {
   const tc = await readJson(
-    join(dir, 'tokenizer_config.json'),
+    files,
+    'tokenizer_config.json',
     'transformers.js needs tokenizer_config.json next to tokenizer.json: copy it from the model repository.',
   );
   if (cfg.head !== 'qwen-prm' || typeof tc.chat_template === 'string' || Array.isArray(tc.chat_template))
     return tc;
   // Newer transformers save the template beside tokenizer_config.json; transformers.js reads it only from inside.
-  if (existsSync(join(dir, 'chat_template.jinja'))) {
-    return { ...tc, chat_template: await readFile(join(dir, 'chat_template.jinja'), 'utf8') };
-  }
-  if (existsSync(join(dir, 'chat_template.json'))) {
-    const ct = await readJson(join(dir, 'chat_template.json'), '');
+  const jinja = await files.readText('chat_template.jinja');
+  if (jinja !== null) return { ...tc, chat_template: jinja };
+  if ((await files.list()).includes('chat_template.json')) {
+    const ct = await readJson(files, 'chat_template.json', '');
     if (typeof ct.chat_template === 'string') return { ...tc, chat_template: ct.chat_template };
   }
   throw new ConvertError(
-    `${join(dir, 'tokenizer_config.json')} has no "chat_template", and there is no chat_template.jinja. A qwen-prm ` +
+    `${files.path('tokenizer_config.json')} has no "chat_template", and there is no chat_template.jinja. A qwen-prm ` +
       "model scores a ChatML conversation, which the playground renders with the tokenizer's chat template. " +
       'Copy tokenizer_config.json from the model repository (Qwen2.5-Math-PRM ships the template in it).',
   );
@@ -293,10 +311,15 @@ async function makeParent(out: string): Promise<void> {
 export async function convertCheckpoint(options: ConvertOptions): Promise<ConvertResult> {
   const log = options.log ?? (() => {});
   const { dtypes, blockSize, threads } = parseOptions(options);
-  const src = resolve(options.checkpointDir);
+  const files =
+    typeof options.checkpointDir === 'string'
+      ? localCheckpointFiles(options.checkpointDir)
+      : options.checkpointDir;
+  const src = files.label;
   const out = resolve(options.outDir);
   try {
-    checkOutputPath('--out', out, checkpointInputs(src));
+    // A Hub checkpoint has no local files the output could overwrite.
+    checkOutputPath('--out', out, files.remote ? [] : checkpointInputs(src));
   } catch (e) {
     if (e instanceof OutputPathError) throw new ConvertError(e.message);
     throw e;
@@ -313,14 +336,14 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
     }
   }
 
-  const ckpt = await Checkpoint.open(src);
+  const ckpt = await Checkpoint.open(files);
   try {
     let cfg: DecoderConfig;
     try {
       cfg = parseDecoderConfig(ckpt.config);
     } catch (e) {
       throw new ConvertError(
-        `${join(src, 'config.json')}: ${(e as Error).message.replace(/^config\.json: /, '')}`,
+        `${files.path('config.json')}: ${(e as Error).message.replace(/^config\.json: /, '')}`,
       );
     }
     if (cfg.headDim % 16 !== 0) {
@@ -341,17 +364,18 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
           'scores past the trained length are unreliable.',
       );
     }
-    const tokenizer = await readJson(
-      join(src, 'tokenizer.json'),
+    const { value: tokenizer, text: tokenizerText } = await readJsonText(
+      files,
+      'tokenizer.json',
       'The model folder needs the fast tokenizer file: copy tokenizer.json from the model repository.',
     );
-    const tokenizerConfig = await tokenizerConfigFor(src, cfg);
+    const tokenizerConfig = await tokenizerConfigFor(files, cfg);
     const pair = cfg.head === 'token-pair' ? resolveTokenPair(tokenizer, options, cfg.vocabSize) : undefined;
     if (pair) log(pair.note);
     checkTensors(ckpt, cfg, cfg.head === 'token-pair' && cfg.tieWordEmbeddings);
 
     const defaults = defaultSpecFor(cfg.head);
-    const name = options.name ?? basename(src);
+    const name = options.name ?? files.name;
     const spec = parseModelSpec({
       ...defaults,
       format: 'prm-playground/1',
@@ -365,7 +389,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
       source:
         typeof ckpt.config._name_or_path === 'string' && ckpt.config._name_or_path
           ? ckpt.config._name_or_path
-          : basename(src),
+          : files.name,
       description:
         `${cfg.architectureName} ${CONVERTED_MARK} (${dtypes.join(', ')}; 4-bit block ${blockSize}` +
         `${options.quantizeEmbedding ? ', 4-bit embedding' : ''})` +
@@ -424,7 +448,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
         };
       }
       await writeFile(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-      await writeFile(join(tmp, 'tokenizer.json'), await readFile(join(src, 'tokenizer.json')));
+      await writeFile(join(tmp, 'tokenizer.json'), tokenizerText);
       await writeFile(join(tmp, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2) + '\n');
       await writeFile(join(tmp, 'prm.json'), JSON.stringify(spec, null, 2) + '\n');
       if (options.signal?.aborted) throw new ConvertError('conversion aborted');

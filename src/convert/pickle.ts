@@ -15,7 +15,7 @@
  * builtins.eval, ...) or opcode is refused with an error, never called. Legacy (pre-1.6,
  * non-zip) files, compressed entries and non-contiguous tensors are refused too.
  */
-import { open as fsOpen, type FileHandle } from 'node:fs/promises';
+import type { ByteSource } from './byte-source.ts';
 import { CheckpointError, type TensorInfo } from './safetensors.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -28,109 +28,125 @@ export interface ZipEntry {
   size: number;
 }
 
-async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
+/** Little-endian reads of a byte range (`Uint8Array`s from a ByteSource, no Node Buffer). */
+class Bytes {
+  readonly length: number;
+  private readonly dv: DataView;
+  readonly bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.length = bytes.length;
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  return done === length ? buf : buf.subarray(0, done);
+  u16 = (at: number) => this.dv.getUint16(at, true);
+  u32 = (at: number) => this.dv.getUint32(at, true);
+  u64 = (at: number) => {
+    const v = this.dv.getBigUint64(at, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('64-bit zip field too large');
+    return Number(v);
+  };
+  text = (from: number, to: number) => new TextDecoder().decode(this.bytes.subarray(from, to));
 }
 
-const u64 = (b: Buffer, at: number) => {
-  const v = b.readBigUInt64LE(at);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('64-bit zip field too large');
-  return Number(v);
-};
+// Reads up to `length` bytes at `position` (fewer at the end of the file).
+async function readAt(src: ByteSource, position: number, length: number): Promise<Bytes> {
+  const n = Math.max(0, Math.min(length, src.size - position));
+  return new Bytes(position < 0 ? new Uint8Array(0) : await src.read(position, n));
+}
+
+const LOCAL_HEADER_READS = 16;
 
 /**
  * Lists the entries of a zip file that are stored uncompressed (torch.save never compresses).
  *
  * @example
- * const entries = await readZipEntries('pytorch_model.bin'); // [{ name: 'pytorch_model/data.pkl', ... }]
+ * const entries = await readZipEntries(await openLocalFile('pytorch_model.bin')); // [{ name: 'pytorch_model/data.pkl', ... }]
  */
-export async function readZipEntries(file: string): Promise<ZipEntry[]> {
-  const fh = await fsOpen(file, 'r');
-  try {
-    const size = (await fh.stat()).size;
-    const bad = (msg: string): never => {
-      throw new CheckpointError(`${file}: ${msg}`);
-    };
-    const tailLen = Math.min(size, 22 + 65535);
-    const tail = await readAt(fh, size - tailLen, tailLen);
-    let eocd = -1;
-    for (let i = tail.length - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === 0x06054b50) {
-        eocd = i;
-        break;
-      }
+export async function readZipEntries(src: ByteSource): Promise<ZipEntry[]> {
+  const file = src.name;
+  const size = src.size;
+  const bad = (msg: string): never => {
+    throw new CheckpointError(`${file}: ${msg}`);
+  };
+  const tailLen = Math.min(size, 22 + 65535);
+  const tail = await readAt(src, size - tailLen, tailLen);
+  let eocd = -1;
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail.u32(i) === 0x06054b50) {
+      eocd = i;
+      break;
     }
-    if (eocd < 0)
-      bad(
-        'not a zip archive (no end-of-central-directory record); the file is incomplete or not a torch.save file',
-      );
-    let count = tail.readUInt16LE(eocd + 10);
-    let cdSize = tail.readUInt32LE(eocd + 12);
-    let cdOffset = tail.readUInt32LE(eocd + 16);
-    const eocdAbs = size - tailLen + eocd;
-    if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-      const loc = await readAt(fh, eocdAbs - 20, 20);
-      if (loc.length < 20 || loc.readUInt32LE(0) !== 0x07064b50) bad('ZIP64 locator missing');
-      const rec = await readAt(fh, u64(loc, 8), 56);
-      if (rec.length < 56 || rec.readUInt32LE(0) !== 0x06064b50) bad('ZIP64 end record missing');
-      count = u64(rec, 32);
-      cdSize = u64(rec, 40);
-      cdOffset = u64(rec, 48);
-    }
-    if (cdOffset + cdSize > size)
-      bad('central directory lies past the end of the file (truncated download?)');
-    const cd = await readAt(fh, cdOffset, cdSize);
-    const entries: ZipEntry[] = [];
-    let p = 0;
-    for (let i = 0; i < count; i++) {
-      if (p + 46 > cd.length || cd.readUInt32LE(p) !== 0x02014b50) bad('corrupt central directory');
-      const method = cd.readUInt16LE(p + 10);
-      let compSize = cd.readUInt32LE(p + 20);
-      let rawSize = cd.readUInt32LE(p + 24);
-      const nameLen = cd.readUInt16LE(p + 28);
-      const extraLen = cd.readUInt16LE(p + 30);
-      const commentLen = cd.readUInt16LE(p + 32);
-      let localOffset = cd.readUInt32LE(p + 42);
-      const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
-      // ZIP64 extended information: 64-bit values for the fields saturated at 0xffffffff, in order.
-      for (let e = p + 46 + nameLen; e + 4 <= p + 46 + nameLen + extraLen;) {
-        const id = cd.readUInt16LE(e);
-        const len = cd.readUInt16LE(e + 2);
-        if (id === 0x0001) {
-          let q = e + 4;
-          if (rawSize === 0xffffffff) {
-            rawSize = u64(cd, q);
-            q += 8;
-          }
-          if (compSize === 0xffffffff) {
-            compSize = u64(cd, q);
-            q += 8;
-          }
-          if (localOffset === 0xffffffff) localOffset = u64(cd, q);
-        }
-        e += 4 + len;
-      }
-      p += 46 + nameLen + extraLen + commentLen;
-      if (method !== 0)
-        bad(`entry ${name} is compressed (method ${method}); torch.save files store entries uncompressed`);
-      const local = await readAt(fh, localOffset, 30);
-      if (local.length < 30 || local.readUInt32LE(0) !== 0x04034b50) bad(`corrupt local header for ${name}`);
-      const dataOffset = localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-      if (dataOffset + compSize > size)
-        bad(`entry ${name} ends past the end of the file (truncated download?)`);
-      entries.push({ name, dataOffset, size: compSize });
-    }
-    return entries;
-  } finally {
-    await fh.close();
   }
+  if (eocd < 0)
+    bad(
+      'not a zip archive (no end-of-central-directory record); the file is incomplete or not a torch.save file',
+    );
+  let count = tail.u16(eocd + 10);
+  let cdSize = tail.u32(eocd + 12);
+  let cdOffset = tail.u32(eocd + 16);
+  const eocdAbs = size - tailLen + eocd;
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    const loc = await readAt(src, eocdAbs - 20, 20);
+    if (loc.length < 20 || loc.u32(0) !== 0x07064b50) bad('ZIP64 locator missing');
+    const rec = await readAt(src, loc.u64(8), 56);
+    if (rec.length < 56 || rec.u32(0) !== 0x06064b50) bad('ZIP64 end record missing');
+    count = rec.u64(32);
+    cdSize = rec.u64(40);
+    cdOffset = rec.u64(48);
+  }
+  if (cdOffset + cdSize > size) bad('central directory lies past the end of the file (truncated download?)');
+  const cd = await readAt(src, cdOffset, cdSize);
+  const records: { name: string; localOffset: number; size: number }[] = [];
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > cd.length || cd.u32(p) !== 0x02014b50) bad('corrupt central directory');
+    const method = cd.u16(p + 10);
+    let compSize = cd.u32(p + 20);
+    let rawSize = cd.u32(p + 24);
+    const nameLen = cd.u16(p + 28);
+    const extraLen = cd.u16(p + 30);
+    const commentLen = cd.u16(p + 32);
+    let localOffset = cd.u32(p + 42);
+    const name = cd.text(p + 46, p + 46 + nameLen);
+    // ZIP64 extended information: 64-bit values for the fields saturated at 0xffffffff, in order.
+    for (let e = p + 46 + nameLen; e + 4 <= p + 46 + nameLen + extraLen;) {
+      const id = cd.u16(e);
+      const len = cd.u16(e + 2);
+      if (id === 0x0001) {
+        let q = e + 4;
+        if (rawSize === 0xffffffff) {
+          rawSize = cd.u64(q);
+          q += 8;
+        }
+        if (compSize === 0xffffffff) {
+          compSize = cd.u64(q);
+          q += 8;
+        }
+        if (localOffset === 0xffffffff) localOffset = cd.u64(q);
+      }
+      e += 4 + len;
+    }
+    p += 46 + nameLen + extraLen + commentLen;
+    if (method !== 0)
+      bad(`entry ${name} is compressed (method ${method}); torch.save files store entries uncompressed`);
+    records.push({ name, localOffset, size: compSize });
+  }
+  // Each entry's data starts after its local header, whose extra field (alignment padding) differs
+  // from the central one: one small read per entry, a few at a time (range requests when remote).
+  const entries: ZipEntry[] = [];
+  for (let i = 0; i < records.length; i += LOCAL_HEADER_READS) {
+    const batch = records.slice(i, i + LOCAL_HEADER_READS);
+    const locals = await Promise.all(batch.map((r) => readAt(src, r.localOffset, 30)));
+    batch.forEach((r, j) => {
+      const local = locals[j];
+      if (local.length < 30 || local.u32(0) !== 0x04034b50) bad(`corrupt local header for ${r.name}`);
+      const dataOffset = r.localOffset + 30 + local.u16(26) + local.u16(28);
+      if (dataOffset + r.size > size)
+        bad(`entry ${r.name} ends past the end of the file (truncated download?)`);
+      entries.push({ name: r.name, dataOffset, size: r.size });
+    });
+  }
+  return entries;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,39 +539,27 @@ const DTYPE_SIZE: Record<string, number> = {
  * that share a storage (tied embeddings) point at the same bytes.
  *
  * @example
- * const infos = await readTorchCheckpoint('Skywork-o1-Open-PRM-Qwen-2.5-1.5B/pytorch_model.bin');
+ * const infos = await readTorchCheckpoint(await openLocalFile('Skywork-o1-Open-PRM-Qwen-2.5-1.5B/pytorch_model.bin'));
  * infos.find((t) => t.name === 'v_head.summary.weight') // { dtype: 'BF16', shape: [1, 1536], ... }
  */
-export async function readTorchCheckpoint(file: string): Promise<TensorInfo[]> {
-  const head = await fsOpen(file, 'r').then(async (fh) => {
-    try {
-      return await readAt(fh, 0, 4);
-    } finally {
-      await fh.close();
-    }
-  });
-  if (head.length < 4 || head.readUInt32LE(0) !== 0x04034b50) {
+export async function readTorchCheckpoint(src: ByteSource): Promise<TensorInfo[]> {
+  const file = src.name;
+  const head = await readAt(src, 0, 4);
+  if (head.length < 4 || head.u32(0) !== 0x04034b50) {
     throw new CheckpointError(
       `${file}: not a zip-format torch.save file (legacy pre-1.6 pickle or not a checkpoint). ` +
         'Re-save it with a current PyTorch.',
     );
   }
-  const entries = await readZipEntries(file);
+  const entries = await readZipEntries(src);
   const pkl = entries.find((e) => e.name.endsWith('/data.pkl') || e.name === 'data.pkl');
   if (!pkl) throw new CheckpointError(`${file}: zip has no data.pkl; not a torch.save checkpoint`);
   const prefix = pkl.name.slice(0, pkl.name.length - 'data.pkl'.length);
   const byName = new Map(entries.map((e) => [e.name, e]));
 
-  const fh = await fsOpen(file, 'r');
-  let root: unknown;
-  let byteorder = 'little';
-  try {
-    root = unpickle(await readAt(fh, pkl.dataOffset, pkl.size), `${file} (${pkl.name})`);
-    const bo = byName.get(`${prefix}byteorder`);
-    if (bo) byteorder = (await readAt(fh, bo.dataOffset, bo.size)).toString('utf8').trim();
-  } finally {
-    await fh.close();
-  }
+  const root = unpickle((await readAt(src, pkl.dataOffset, pkl.size)).bytes, `${file} (${pkl.name})`);
+  const bo = byName.get(`${prefix}byteorder`);
+  const byteorder = bo ? (await readAt(src, bo.dataOffset, bo.size)).text(0, bo.size).trim() : 'little';
   if (byteorder !== 'little') throw new CheckpointError(`${file}: big-endian checkpoints are not supported`);
   if (!(root instanceof PyDict))
     throw new CheckpointError(`${file}: the pickle is not a state dict (name -> tensor)`);

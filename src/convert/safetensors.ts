@@ -11,11 +11,13 @@
  * Folders with only PyTorch `.bin` weights are read through `pickle.ts` (a restricted torch.save
  * reader that never executes pickle code); the tensors then read exactly like safetensors ones.
  *
- * Deliberately does not: memory-map, or convert integer tensors to float. Node only (node:fs).
+ * Files are read through `CheckpointFiles` / `ByteSource` (byte-source.ts): a local folder
+ * (src/node/local-files.ts) or a Hub repo by HTTP range requests (hub-files.ts), so this module
+ * has no fs and runs in a page too. Writing safetensors lives in src/node/safetensors-write.ts.
+ *
+ * Deliberately does not: memory-map, or convert integer tensors to float.
  */
-import { open as fsOpen, readFile, readdir, stat, type FileHandle } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
-import { join, resolve, basename } from 'node:path';
+import { coalesceReads, type ByteSource, type CheckpointFiles } from './byte-source.ts';
 import { readTorchCheckpoint } from './pickle.ts';
 
 export type StDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'U8' | 'I8' | 'BOOL' | string;
@@ -299,93 +301,85 @@ export interface SafetensorsHeader {
  * consistent with dtype x shape, inside the file, and not overlapping.
  *
  * @example
- * const h = await readSafetensorsHeader('/models/x/model.safetensors'); // h.tensors[0].offset ...
+ * const h = await readSafetensorsHeader(await openLocalFile('/models/x/model.safetensors')); // h.tensors[0].offset ...
  */
-export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
-  const fh = await fsOpen(file, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new CheckpointError(`${file}: cannot open (${err.code ?? err.message})`);
-  });
+export async function readSafetensorsHeader(source: ByteSource): Promise<SafetensorsHeader> {
+  const file = source.name;
+  const size = source.size;
+  const bad = (msg: string): never => {
+    throw new CheckpointError(`${file}: ${msg}. The file is corrupt or incomplete: download it again.`);
+  };
+  if (size < 8) bad(`only ${size} bytes, too short for a safetensors header`);
+  const lenBuf = await source.read(0, 8);
+  const headerLen = Number(new DataView(lenBuf.buffer, lenBuf.byteOffset, 8).getBigUint64(0, true));
+  if (headerLen > MAX_HEADER_BYTES) bad(`header length ${headerLen} exceeds the 100 MB limit`);
+  if (8 + headerLen > size)
+    bad(`header claims ${headerLen} bytes but the file has only ${size - 8} after the length`);
+  const hb = await source.read(8, headerLen);
+  let json: unknown;
   try {
-    const size = (await fh.stat()).size;
-    const bad = (msg: string): never => {
-      throw new CheckpointError(`${file}: ${msg}. The file is corrupt or incomplete: download it again.`);
-    };
-    if (size < 8) bad(`only ${size} bytes, too short for a safetensors header`);
-    const lenBuf = Buffer.alloc(8);
-    await fh.read(lenBuf, 0, 8, 0);
-    const headerLen = Number(lenBuf.readBigUInt64LE(0));
-    if (headerLen > MAX_HEADER_BYTES) bad(`header length ${headerLen} exceeds the 100 MB limit`);
-    if (8 + headerLen > size)
-      bad(`header claims ${headerLen} bytes but the file has only ${size - 8} after the length`);
-    const hb = Buffer.alloc(headerLen);
-    await fh.read(hb, 0, headerLen, 8);
-    let json: unknown;
-    try {
-      json = JSON.parse(hb.toString('utf8'));
-    } catch (err) {
-      bad(`header is not valid JSON (${(err as Error).message})`);
-    }
-    if (!json || typeof json !== 'object' || Array.isArray(json)) bad('header is not a JSON object');
-    const dataStart = 8 + headerLen;
-    const dataSize = size - dataStart;
-    const tensors: TensorInfo[] = [];
-    let metadata: Record<string, string> = {};
-    for (const [name, entry] of Object.entries(json as Record<string, unknown>)) {
-      if (name === '__metadata__') {
-        metadata = (entry ?? {}) as Record<string, string>;
-        continue;
-      }
-      const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
-      if (!e || typeof e !== 'object') bad(`tensor "${name}": header entry is not an object`);
-      const { dtype, shape, data_offsets: offs } = e!;
-      if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
-        bad(`tensor "${name}": unknown dtype ${JSON.stringify(dtype)}`);
-      }
-      if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-        bad(`tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
-      }
-      if (
-        !Array.isArray(offs) ||
-        offs.length !== 2 ||
-        !offs.every((d) => Number.isSafeInteger(d) && d >= 0) ||
-        offs[1] < offs[0]
-      ) {
-        bad(`tensor "${name}": data_offsets ${JSON.stringify(offs)} is not [begin, end] with begin <= end`);
-      }
-      const [begin, end] = offs as number[];
-      const numel = (shape as number[]).reduce((a, b) => a * b, 1);
-      const expected = numel * DTYPE_BYTES[dtype as string];
-      if (end - begin !== expected) {
-        bad(
-          `tensor "${name}": data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype} ` +
-            `${JSON.stringify(shape)} needs ${expected}`,
-        );
-      }
-      if (end > dataSize) {
-        bad(
-          `tensor "${name}" ends at data byte ${end} but the file holds only ${dataSize} data bytes (truncated)`,
-        );
-      }
-      tensors.push({
-        name,
-        dtype: dtype as string,
-        shape: shape as number[],
-        file,
-        offset: dataStart + begin,
-        byteLength: expected,
-      });
-    }
-    const sorted = [...tensors].sort((a, b) => a.offset - b.offset);
-    for (let i = 1; i < sorted.length; i++) {
-      const prev = sorted[i - 1];
-      if (sorted[i].offset < prev.offset + prev.byteLength) {
-        bad(`tensors "${prev.name}" and "${sorted[i].name}" overlap`);
-      }
-    }
-    return { file, dataStart, tensors, metadata };
-  } finally {
-    await fh.close();
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(hb));
+  } catch (err) {
+    bad(`header is not valid JSON (${(err as Error).message})`);
   }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) bad('header is not a JSON object');
+  const dataStart = 8 + headerLen;
+  const dataSize = size - dataStart;
+  const tensors: TensorInfo[] = [];
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(json as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      metadata = (entry ?? {}) as Record<string, string>;
+      continue;
+    }
+    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    if (!e || typeof e !== 'object') bad(`tensor "${name}": header entry is not an object`);
+    const { dtype, shape, data_offsets: offs } = e!;
+    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
+      bad(`tensor "${name}": unknown dtype ${JSON.stringify(dtype)}`);
+    }
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      bad(`tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    }
+    if (
+      !Array.isArray(offs) ||
+      offs.length !== 2 ||
+      !offs.every((d) => Number.isSafeInteger(d) && d >= 0) ||
+      offs[1] < offs[0]
+    ) {
+      bad(`tensor "${name}": data_offsets ${JSON.stringify(offs)} is not [begin, end] with begin <= end`);
+    }
+    const [begin, end] = offs as number[];
+    const numel = (shape as number[]).reduce((a, b) => a * b, 1);
+    const expected = numel * DTYPE_BYTES[dtype as string];
+    if (end - begin !== expected) {
+      bad(
+        `tensor "${name}": data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype} ` +
+          `${JSON.stringify(shape)} needs ${expected}`,
+      );
+    }
+    if (end > dataSize) {
+      bad(
+        `tensor "${name}" ends at data byte ${end} but the file holds only ${dataSize} data bytes (truncated)`,
+      );
+    }
+    tensors.push({
+      name,
+      dtype: dtype as string,
+      shape: shape as number[],
+      file,
+      offset: dataStart + begin,
+      byteLength: expected,
+    });
+  }
+  const sorted = [...tensors].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1];
+    if (sorted[i].offset < prev.offset + prev.byteLength) {
+      bad(`tensors "${prev.name}" and "${sorted[i].name}" overlap`);
+    }
+  }
+  return { file, dataStart, tensors, metadata };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,107 +396,129 @@ const BIN_HELP =
   'safetensors.torch.save_file(state_dict, "model.safetensors").';
 
 export class Checkpoint {
+  /** The folder or repo as shown in messages. */
   readonly dir: string;
+  /** Where the files are read from. */
+  readonly files: CheckpointFiles;
   readonly config: Record<string, unknown>;
   private readonly tensors: Map<string, TensorInfo>;
-  private readonly handles = new Map<string, Promise<FileHandle>>();
+  /** Open sources by `TensorInfo.file`. */
+  private readonly sources: Map<string, ByteSource>;
   /** Where the weights came from: safetensors, or PyTorch pickle .bin files read by pickle.ts. */
   readonly format: 'safetensors' | 'pytorch';
 
   private constructor(
-    dir: string,
+    files: CheckpointFiles,
     config: Record<string, unknown>,
     tensors: Map<string, TensorInfo>,
+    sources: Map<string, ByteSource>,
     format: 'safetensors' | 'pytorch',
   ) {
-    this.dir = dir;
+    this.dir = files.label;
+    this.files = files;
     this.config = config;
     this.tensors = tensors;
     this.format = format;
+    this.sources = sources;
+    if (files.remote) {
+      // Neighbouring small tensors (norms, biases) are fetched together: one range request each group.
+      for (const [file, src] of sources) {
+        const extents = [...tensors.values()]
+          .filter((t) => t.file === file)
+          .map((t) => ({ offset: t.offset, length: t.byteLength }));
+        sources.set(file, coalesceReads(src, extents));
+      }
+    }
   }
 
   /**
-   * Opens a Hugging Face checkpoint folder: config.json plus model.safetensors, or shards listed
-   * in model.safetensors.index.json, or (without an index) every *.safetensors file in it; failing
+   * Opens a Hugging Face checkpoint: config.json plus model.safetensors, or shards listed in
+   * model.safetensors.index.json, or (without an index) every *.safetensors file in it; failing
    * those, pytorch_model.bin (or the shards of pytorch_model.bin.index.json) via pickle.ts.
    * Validates every header before returning.
    *
    * @example
-   * const ckpt = await Checkpoint.open('models/Qwen2.5-Math-PRM-7B');
+   * const ckpt = await Checkpoint.open(localCheckpointFiles('models/Qwen2.5-Math-PRM-7B'));
    * const norm = await ckpt.readF32('model.norm.weight'); // Float32Array(3584)
    * await ckpt.close();
    */
-  static async open(dir: string): Promise<Checkpoint> {
-    const abs = resolve(dir);
-    let entries: string[];
-    try {
-      entries = await readdir(abs);
-    } catch (err) {
-      throw new CheckpointError(
-        `${abs}: cannot read the checkpoint folder (${(err as NodeJS.ErrnoException).code})`,
-      );
-    }
-    const config = await readConfig(abs, entries);
+  static async open(files: CheckpointFiles): Promise<Checkpoint> {
+    const abs = files.label;
+    const entries = await files.list();
+    const config = await readConfig(files, entries);
     const tensors = new Map<string, TensorInfo>();
+    const sources = new Map<string, ByteSource>();
+    const openSource = async (f: string) => {
+      const src = await files.open(f);
+      sources.set(src.name, src);
+      return src;
+    };
     const add = (t: TensorInfo) => {
       const prev = tensors.get(t.name);
       if (prev) {
         throw new CheckpointError(
-          `tensor "${t.name}" appears in both ${basename(prev.file)} and ${basename(t.file)}`,
+          `tensor "${t.name}" appears in both ${baseName(prev.file)} and ${baseName(t.file)}`,
         );
       }
       tensors.set(t.name, t);
     };
-
-    if (entries.includes('model.safetensors.index.json')) {
-      const weightMap = await readIndex(join(abs, 'model.safetensors.index.json'));
-      const files = [...new Set(Object.values(weightMap))].sort();
-      const byFile = new Map<string, Map<string, TensorInfo>>();
-      for (const f of files) {
-        if (!entries.includes(f)) {
-          throw new CheckpointError(
-            `${abs}: model.safetensors.index.json lists shard "${f}" but the file is missing. Download it too.`,
-          );
-        }
-        const h = await readSafetensorsHeader(join(abs, f));
-        byFile.set(f, new Map(h.tensors.map((t) => [t.name, t])));
-      }
-      for (const [name, f] of Object.entries(weightMap)) {
-        const t = byFile.get(f)!.get(name);
-        if (!t) {
-          throw new CheckpointError(
-            `tensor "${name}": the index says it is in ${f}, but that file's header lacks it`,
-          );
-        }
-        add(t);
-      }
-      return new Checkpoint(abs, config, tensors, 'safetensors');
-    }
-
-    const stFiles = entries.filter((e) => e.endsWith('.safetensors')).sort();
-    if (stFiles.length > 0) {
-      for (const f of stFiles) for (const t of (await readSafetensorsHeader(join(abs, f))).tensors) add(t);
-      return new Checkpoint(abs, config, tensors, 'safetensors');
-    }
-
-    const binFiles = await torchWeightFiles(abs, entries);
-    if (binFiles.length > 0) {
-      for (const f of binFiles) {
-        let infos: TensorInfo[];
-        try {
-          infos = await readTorchCheckpoint(join(abs, f));
-        } catch (err) {
-          if (err instanceof CheckpointError) {
+    const done = (format: 'safetensors' | 'pytorch') =>
+      new Checkpoint(files, config, tensors, sources, format);
+    try {
+      if (entries.includes('model.safetensors.index.json')) {
+        const weightMap = await readIndex(files, 'model.safetensors.index.json');
+        const shardFiles = [...new Set(Object.values(weightMap))].sort();
+        const byFile = new Map<string, Map<string, TensorInfo>>();
+        for (const f of shardFiles) {
+          if (!entries.includes(f)) {
             throw new CheckpointError(
-              `${abs}: has only PyTorch pickle weights (${binFiles.join(', ')}), and ${f} could not be read: ` +
-                `${err.message} ${BIN_HELP}`,
+              `${abs}: model.safetensors.index.json lists shard "${f}" but the file is missing. Download it too.`,
             );
           }
-          throw err;
+          const h = await readSafetensorsHeader(await openSource(f));
+          byFile.set(f, new Map(h.tensors.map((t) => [t.name, t])));
         }
-        for (const t of infos) add(t);
+        for (const [name, f] of Object.entries(weightMap)) {
+          const t = byFile.get(f)!.get(name);
+          if (!t) {
+            throw new CheckpointError(
+              `tensor "${name}": the index says it is in ${f}, but that file's header lacks it`,
+            );
+          }
+          add(t);
+        }
+        return done('safetensors');
       }
-      return new Checkpoint(abs, config, tensors, 'pytorch');
+
+      const stFiles = entries.filter((e) => e.endsWith('.safetensors')).sort();
+      if (stFiles.length > 0) {
+        for (const f of stFiles)
+          for (const t of (await readSafetensorsHeader(await openSource(f))).tensors) add(t);
+        return done('safetensors');
+      }
+
+      const binFiles = await torchWeightFiles(files, entries);
+      if (binFiles.length > 0) {
+        for (const f of binFiles) {
+          let infos: TensorInfo[];
+          try {
+            infos = await readTorchCheckpoint(await openSource(f));
+          } catch (err) {
+            if (err instanceof CheckpointError) {
+              throw new CheckpointError(
+                `${abs}: has only PyTorch pickle weights (${binFiles.join(', ')}), and ${f} could not be read: ` +
+                  `${err.message} ${BIN_HELP}`,
+              );
+            }
+            throw err;
+          }
+          for (const t of infos) add(t);
+        }
+        return done('pytorch');
+      }
+    } catch (err) {
+      await Promise.all([...sources.values()].map((s) => s.close().catch(() => undefined)));
+      throw err;
     }
     throw new CheckpointError(
       `${abs}: no weights found (expected model.safetensors or model-0000x-of-0000y.safetensors with ` +
@@ -620,9 +636,9 @@ export class Checkpoint {
   }
 
   async close(): Promise<void> {
-    const hs = [...this.handles.values()];
-    this.handles.clear();
-    for (const h of hs) await (await h).close();
+    const all = [...this.sources.values()];
+    this.sources.clear();
+    for (const src of all) await src.close();
   }
 
   private floatSize(t: TensorInfo): number {
@@ -634,67 +650,49 @@ export class Checkpoint {
     return DTYPE_BYTES[t.dtype];
   }
 
-  private handle(file: string): Promise<FileHandle> {
-    let h = this.handles.get(file);
-    if (!h) {
-      h = fsOpen(file, 'r');
-      this.handles.set(file, h);
-    }
-    return h;
-  }
-
   private async readRange(
     t: TensorInfo,
     start: number,
     length: number,
     into?: ArrayBuffer,
   ): Promise<Uint8Array> {
-    // A whole ArrayBuffer of our own (not Node's pooled Buffer) keeps typed-array views aligned.
-    const out = new Uint8Array(into && into.byteLength >= length ? into : new ArrayBuffer(length), 0, length);
-    const fh = await this.handle(t.file);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await fh.read(
-        out,
-        done,
-        Math.min(length - done, 1 << 30),
-        t.offset + start + done,
-      );
-      if (bytesRead === 0) {
-        throw new CheckpointError(
-          `${t.file}: unexpected end of file reading tensor "${t.name}" (file changed?)`,
-        );
-      }
-      done += bytesRead;
-    }
-    return out;
+    const src = this.sources.get(t.file);
+    if (!src) throw new CheckpointError(`${t.file}: the checkpoint is closed`);
+    return src.read(t.offset + start, length, into);
   }
 }
 
-async function readConfig(dir: string, entries: string[]): Promise<Record<string, unknown>> {
-  if (!entries.includes('config.json')) {
-    throw new CheckpointError(
-      `${dir}: no config.json. A Hugging Face checkpoint folder needs it next to the weights.`,
-    );
-  }
-  const text = await readFile(join(dir, 'config.json'), 'utf8');
+/** The last path part of a file as shown in messages. */
+function baseName(file: string): string {
+  return file.split(/[\\/]/).pop() ?? file;
+}
+
+async function readJsonObject(files: CheckpointFiles, file: string): Promise<Record<string, unknown> | null> {
+  const text = await files.readText(file);
+  if (text === null) return null;
   try {
     const c = JSON.parse(text) as unknown;
     if (!c || typeof c !== 'object' || Array.isArray(c)) throw new Error('not a JSON object');
     return c as Record<string, unknown>;
   } catch (err) {
-    throw new CheckpointError(`${join(dir, 'config.json')}: invalid JSON (${(err as Error).message})`);
+    throw new CheckpointError(`${files.path(file)}: invalid JSON (${(err as Error).message})`);
   }
 }
 
-async function readIndex(file: string): Promise<Record<string, string>> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new CheckpointError(`${file}: invalid JSON (${(err as Error).message})`);
+async function readConfig(files: CheckpointFiles, entries: string[]): Promise<Record<string, unknown>> {
+  const config = entries.includes('config.json') ? await readJsonObject(files, 'config.json') : null;
+  if (!config) {
+    throw new CheckpointError(
+      `${files.label}: no config.json. A Hugging Face checkpoint folder needs it next to the weights.`,
+    );
   }
-  const wm = (parsed as { weight_map?: unknown } | null)?.weight_map;
+  return config;
+}
+
+async function readIndex(files: CheckpointFiles, name: string): Promise<Record<string, string>> {
+  const file = files.path(name);
+  const parsed = await readJsonObject(files, name);
+  const wm = parsed?.weight_map;
   if (!wm || typeof wm !== 'object' || Array.isArray(wm)) {
     throw new CheckpointError(`${file}: missing "weight_map" object`);
   }
@@ -710,122 +708,19 @@ async function readIndex(file: string): Promise<Record<string, string>> {
 
 // pytorch_model.bin, or the shards named by pytorch_model.bin.index.json; never training_args.bin
 // and other non-weight pickles that sit in the same folder.
-async function torchWeightFiles(dir: string, entries: string[]): Promise<string[]> {
+async function torchWeightFiles(files: CheckpointFiles, entries: string[]): Promise<string[]> {
+  const dir = files.label;
   if (entries.includes('pytorch_model.bin.index.json')) {
-    const weightMap = await readIndex(join(dir, 'pytorch_model.bin.index.json'));
-    const files = [...new Set(Object.values(weightMap))].sort();
-    for (const f of files) {
+    const weightMap = await readIndex(files, 'pytorch_model.bin.index.json');
+    const names = [...new Set(Object.values(weightMap))].sort();
+    for (const f of names) {
       if (!entries.includes(f)) {
         throw new CheckpointError(
           `${dir}: pytorch_model.bin.index.json lists "${f}" but the file is missing. Download it too.`,
         );
       }
     }
-    return files;
+    return names;
   }
   return entries.filter((e) => /^(pytorch_model|model)(-\d+-of-\d+)?\.bin$/.test(e)).sort();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writing
-
-export interface TensorToWrite {
-  name: string;
-  dtype: 'F32' | 'F16' | 'BF16';
-  shape: number[];
-  data: Float32Array;
-}
-
-/** A tensor whose data is produced only when it is written (for streaming huge checkpoints). */
-export interface TensorSpec {
-  name: string;
-  dtype: 'F32' | 'F16' | 'BF16';
-  shape: number[];
-}
-
-/**
- * Lazy tensors: the header is built from `specs`, then `data(spec, i)` is called once per tensor,
- * in order, and its result written and dropped. It may return float32 values (encoded to
- * `spec.dtype`) or the already-encoded little-endian bytes.
- */
-export interface LazyTensors {
-  specs: TensorSpec[];
-  data(spec: TensorSpec, index: number): Float32Array | Uint8Array | Promise<Float32Array | Uint8Array>;
-}
-
-/**
- * Writes a safetensors file. Tensors are laid out in the order given; the header is padded with
- * spaces to a multiple of 8 bytes (allowed by the spec) so data stays aligned. Pass `LazyTensors`
- * to stream files far larger than memory: only one tensor is held at a time.
- *
- * @example
- * await writeSafetensors('model.safetensors', [
- *   { name: 'model.norm.weight', dtype: 'BF16', shape: [4], data: new Float32Array([1, 1, 1, 1]) },
- * ]);
- */
-export async function writeSafetensors(
-  path: string,
-  tensors: TensorToWrite[] | LazyTensors,
-  metadata?: Record<string, string>,
-): Promise<void> {
-  const lazy: LazyTensors = Array.isArray(tensors)
-    ? { specs: tensors, data: (_s, i) => (tensors as TensorToWrite[])[i].data }
-    : tensors;
-  const header: Record<string, unknown> = {};
-  if (metadata) header.__metadata__ = metadata;
-  let pos = 0;
-  const sizes: number[] = [];
-  for (const s of lazy.specs) {
-    if (!(s.dtype in DTYPE_BYTES))
-      throw new CheckpointError(`tensor "${s.name}": cannot write dtype ${s.dtype}`);
-    if (s.name in header) throw new CheckpointError(`tensor "${s.name}" is listed twice`);
-    const bytes = s.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[s.dtype];
-    header[s.name] = { dtype: s.dtype, shape: s.shape, data_offsets: [pos, pos + bytes] };
-    sizes.push(bytes);
-    pos += bytes;
-  }
-  let json = JSON.stringify(header);
-  const jsonBytes = Buffer.byteLength(json, 'utf8');
-  json += ' '.repeat((8 - ((8 + jsonBytes) % 8)) % 8);
-  const headerBuf = Buffer.from(json, 'utf8');
-  const lenBuf = Buffer.alloc(8);
-  lenBuf.writeBigUInt64LE(BigInt(headerBuf.length));
-
-  const stream = createWriteStream(path);
-  const failed = new Promise<never>((_, reject) => stream.once('error', reject));
-  failed.catch(() => {});
-  const write = async (chunk: Uint8Array) => {
-    if (!stream.write(chunk)) {
-      await Promise.race([new Promise<void>((r) => stream.once('drain', () => r())), failed]);
-    }
-  };
-  try {
-    await write(lenBuf);
-    await write(headerBuf);
-    for (let i = 0; i < lazy.specs.length; i++) {
-      const s = lazy.specs[i];
-      const d = await lazy.data(s, i);
-      const bytes = d instanceof Float32Array ? encodeFloats(s.dtype, d) : d;
-      if (bytes.byteLength !== sizes[i]) {
-        throw new CheckpointError(
-          `tensor "${s.name}": got ${bytes.byteLength} bytes of data, shape ${JSON.stringify(s.shape)} ${s.dtype} needs ${sizes[i]}`,
-        );
-      }
-      await write(bytes);
-    }
-  } catch (err) {
-    stream.destroy();
-    throw err;
-  }
-  await Promise.race([new Promise<void>((r) => stream.end(() => r())), failed]);
-}
-
-/** Writes `model.safetensors.index.json` for shards: `weight_map` name -> file, `metadata.total_size`. */
-export function safetensorsIndex(weightMap: Record<string, string>, totalSize: number): string {
-  return JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2) + '\n';
-}
-
-/** File size helper for callers reporting progress. */
-export async function fileSize(path: string): Promise<number> {
-  return (await stat(path)).size;
 }

@@ -3,7 +3,10 @@ import { mkdtemp, rm, writeFile, mkdir, copyFile, readFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTorchCheckpoint, readZipEntries, unpickle } from '../../src/convert/pickle.ts';
-import { Checkpoint, CheckpointError } from '../../src/convert/safetensors.ts';
+import { CheckpointError } from '../../src/convert/safetensors.ts';
+import { openLocalCheckpoint, withLocalFile } from '../../src/node/local-files.ts';
+import { convertCheckpoint } from '../../src/convert/convert.ts';
+import { makeTinyCheckpoint } from './tiny-checkpoint.ts';
 
 // Real torch.save output (PyTorch 1.13); see fixtures/torch/README.md for the code that wrote it.
 const FIX = join(import.meta.dirname, 'fixtures', 'torch');
@@ -80,7 +83,7 @@ const pkl = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 
 describe('readTorchCheckpoint(file) on real torch.save output', () => {
   it('lists every tensor with dtype, shape and its byte range inside the .bin', async () => {
-    const infos = await readTorchCheckpoint(join(FIX, 'tiny', 'pytorch_model.bin'));
+    const infos = await withLocalFile(join(FIX, 'tiny', 'pytorch_model.bin'), readTorchCheckpoint);
     expect(infos.map((t) => [t.name, t.dtype, t.shape, t.byteLength])).toEqual([
       ['embed.weight', 'F32', [4, 3], 48],
       ['lin.weight', 'F32', [2, 3], 24],
@@ -106,16 +109,16 @@ describe('readTorchCheckpoint(file) on real torch.save output', () => {
     ],
     ['legacy.bin', 'the legacy non-zip format', /not a zip-format torch\.save file/],
   ])('refuses %s (%s)', async (file, _what, message) => {
-    const err = await readTorchCheckpoint(join(FIX, file)).catch((e: unknown) => e);
+    const err = await withLocalFile(join(FIX, file), readTorchCheckpoint).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).toContain(file);
   });
 });
 
-describe('Checkpoint.open(dir) with only pytorch_model.bin', () => {
+describe('Checkpoint.open(files) with only pytorch_model.bin', () => {
   it('reads F32, F16, BF16, tied, offset-view and Parameter tensors as float32', async () => {
-    const ck = await Checkpoint.open(join(FIX, 'tiny'));
+    const ck = await openLocalCheckpoint(join(FIX, 'tiny'));
     expect(ck.format).toBe('pytorch');
     expect(Array.from(await ck.readF32('embed.weight'))).toEqual(
       Array.from({ length: 12 }, (_, i) => i / 4 - 1),
@@ -146,7 +149,7 @@ describe('Checkpoint.open(dir) with only pytorch_model.bin', () => {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'config.json'), '{}');
     await copyFile(join(FIX, 'evil.bin'), join(dir, 'pytorch_model.bin'));
-    await expect(Checkpoint.open(dir)).rejects.toThrow(
+    await expect(openLocalCheckpoint(dir)).rejects.toThrow(
       /posix\.system.*safetensors revision.*weights_only=True/s,
     );
   });
@@ -161,13 +164,13 @@ describe('Checkpoint.open(dir) with only pytorch_model.bin', () => {
       join(dir, 'pytorch_model.bin.index.json'),
       JSON.stringify({ weight_map: { 'embed.weight': 'pytorch_model-00001-of-00001.bin' } }),
     );
-    const ck = await Checkpoint.open(dir);
+    const ck = await openLocalCheckpoint(dir);
     expect(ck.has('lin.bias')).toBe(true);
     await ck.close();
   });
 });
 
-describe('readZipEntries(file)', () => {
+describe('readZipEntries(source)', () => {
   it.each([false, true])('finds stored entries and their data offsets (zip64: %s)', async (zip64) => {
     const file = join(tmp, `a-${zip64}.zip`);
     const data: [string, Uint8Array][] = [
@@ -175,7 +178,7 @@ describe('readZipEntries(file)', () => {
       ['x/data/0', new Uint8Array([1, 2, 3, 4])],
     ];
     await writeFile(file, storedZip(data, 0, zip64));
-    const entries = await readZipEntries(file);
+    const entries = await withLocalFile(file, readZipEntries);
     const bytes = await readFile(file);
     expect(entries.map((e) => [e.name, e.size])).toEqual([
       ['x/data.pkl', 3],
@@ -194,7 +197,7 @@ describe('readZipEntries(file)', () => {
   ])('rejects %s', async (_name, mutate, message) => {
     const file = join(tmp, `bad-${_name.replace(/\W+/g, '-')}.zip`);
     await writeFile(file, mutate(storedZip([['x/data.pkl', pkl('abc')]])));
-    await expect(readZipEntries(file)).rejects.toThrow(message);
+    await expect(withLocalFile(file, readZipEntries)).rejects.toThrow(message);
   });
 });
 
@@ -228,5 +231,34 @@ describe('unpickle(data, where) refuses anything but a tensor state dict', () =>
     ) as { map: Map<string, unknown> };
     expect(out.map.get('a')).toEqual({ items: [1, -2, 3.5] });
     expect(out.map.get('b')).toEqual([true, null]);
+  });
+});
+
+describe('a tiny checkpoint saved as pytorch_model.bin (test/support/torch-save.ts)', () => {
+  it('converts to the same model folder as its safetensors twin', async () => {
+    const common = {
+      arch: 'qwen2',
+      head: 'value-head',
+      dtype: 'BF16',
+      hidden: 64,
+      heads: 4,
+      seed: 5,
+    } as const;
+    const st = await makeTinyCheckpoint({ ...common, dir: join(tmp, 'twin-st') });
+    const bin = await makeTinyCheckpoint({ ...common, dir: join(tmp, 'twin-bin'), format: 'bin' });
+    const ck = await openLocalCheckpoint(bin.dir);
+    expect(ck.format).toBe('pytorch');
+    // Tied lm_head and embedding share one storage, as torch.save writes them.
+    expect(ck.info('lm_head.weight').offset).toBe(ck.info('model.embed_tokens.weight').offset);
+    await ck.close();
+    const o = { dtypes: ['q4' as const], name: 'twin' };
+    await convertCheckpoint({ checkpointDir: st.dir, outDir: join(tmp, 'twin-out-st'), ...o });
+    await convertCheckpoint({ checkpointDir: bin.dir, outDir: join(tmp, 'twin-out-bin'), ...o });
+    // (prm.json differs only in its "source", the folder name.)
+    for (const f of ['onnx/model_q4.onnx', 'config.json', 'tokenizer.json']) {
+      const a = await readFile(join(tmp, 'twin-out-st', f));
+      const b = await readFile(join(tmp, 'twin-out-bin', f));
+      expect(b.equals(a), f).toBe(true);
+    }
   });
 });

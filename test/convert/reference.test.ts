@@ -9,7 +9,7 @@ import {
   type DecoderConfig,
   type HeadKind,
 } from '../../src/convert/hf-config.ts';
-import { Checkpoint } from '../../src/convert/safetensors.ts';
+import { openLocalCheckpoint } from '../../src/node/local-files.ts';
 import { makeTinyCheckpoint, type TinyCheckpointOptions } from './tiny-checkpoint.ts';
 
 let tmp: string;
@@ -303,7 +303,7 @@ describe('referenceForward properties', () => {
 describe('referenceForward on weights read back from a BF16 sharded checkpoint', () => {
   it('matches the in-memory weights exactly (the checkpoint stores what makeTinyCheckpoint returns)', async () => {
     const t = await tiny({ arch: 'qwen2', head: 'qwen-prm', dtype: 'BF16', shards: 2, seed: 21 });
-    const ck = await Checkpoint.open(t.dir);
+    const ck = await openLocalCheckpoint(t.dir);
     const cfg = parseDecoderConfig(ck.config);
     const read: Record<string, Float32Array> = {};
     for (const name of ck.names()) read[name] = await ck.readF32(name);

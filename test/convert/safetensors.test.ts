@@ -3,15 +3,15 @@ import { mkdtemp, rm, writeFile, readFile, truncate, mkdir, stat } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Checkpoint,
   CheckpointError,
   bf16ToF32,
   f16ToF32,
   f32ToBf16,
   f32ToF16,
   readSafetensorsHeader,
-  writeSafetensors,
 } from '../../src/convert/safetensors.ts';
+import { openLocalCheckpoint, withLocalFile } from '../../src/node/local-files.ts';
+import { writeSafetensors } from '../../src/node/safetensors-write.ts';
 import { makeTinyCheckpoint } from './tiny-checkpoint.ts';
 
 let tmp: string;
@@ -150,7 +150,7 @@ async function folder(name: string, files: Record<string, Uint8Array | string> =
   return dir;
 }
 
-describe('writeSafetensors(path, tensors) + Checkpoint.open(dir).readF32(name)', () => {
+describe('writeSafetensors(path, tensors) + Checkpoint.open(files).readF32(name)', () => {
   const values = new Float32Array([1, -2.5, 65504, 2 ** -24, 0.1, -0, 3.14159, 1e-3]);
 
   it.each(['F32', 'F16', 'BF16'] as const)('round-trips %s values with the dtype rounding', async (dtype) => {
@@ -159,7 +159,7 @@ describe('writeSafetensors(path, tensors) + Checkpoint.open(dir).readF32(name)',
       { name: 'a', dtype, shape: [2, 4], data: values },
       { name: 'b', dtype, shape: [3], data: new Float32Array([7, 8, 9]) },
     ]);
-    const ck = await Checkpoint.open(dir);
+    const ck = await openLocalCheckpoint(dir);
     expect(ck.names().sort()).toEqual(['a', 'b']);
     expect(ck.info('a')).toMatchObject({ dtype, shape: [2, 4], byteLength: dtype === 'F32' ? 32 : 16 });
     const round = (x: number) =>
@@ -174,7 +174,7 @@ describe('writeSafetensors(path, tensors) + Checkpoint.open(dir).readF32(name)',
     await writeSafetensors(file, [{ name: 'x', dtype: 'F16', shape: [3], data: new Float32Array(3) }], {
       format: 'pt',
     });
-    const h = await readSafetensorsHeader(file);
+    const h = await withLocalFile(file, readSafetensorsHeader);
     expect(h.dataStart % 8).toBe(0);
     expect(h.metadata).toEqual({ format: 'pt' });
     expect((await stat(file)).size).toBe(h.dataStart + 6);
@@ -194,7 +194,7 @@ describe('writeSafetensors(path, tensors) + Checkpoint.open(dir).readF32(name)',
       },
     });
     expect(calls).toEqual(['p', 'q']);
-    const ck = await Checkpoint.open(dir);
+    const ck = await openLocalCheckpoint(dir);
     expect(Array.from(await ck.readF32('p'))).toEqual([1, -2.5]);
     expect(Array.from(await ck.readF32('q'))).toEqual([5]);
     await ck.close();
@@ -210,7 +210,7 @@ describe('writeSafetensors(path, tensors) + Checkpoint.open(dir).readF32(name)',
   });
 });
 
-describe('Checkpoint.open(dir) on a sharded tiny checkpoint', () => {
+describe('Checkpoint.open(files) on a sharded tiny checkpoint', () => {
   it('reads every tensor of a 3-shard BF16 checkpoint through model.safetensors.index.json', async () => {
     const t = await makeTinyCheckpoint({
       dir: join(tmp, 'sharded'),
@@ -221,7 +221,7 @@ describe('Checkpoint.open(dir) on a sharded tiny checkpoint', () => {
     });
     const index = JSON.parse(await readFile(join(t.dir, 'model.safetensors.index.json'), 'utf8'));
     expect(new Set(Object.values(index.weight_map)).size).toBe(3);
-    const ck = await Checkpoint.open(t.dir);
+    const ck = await openLocalCheckpoint(t.dir);
     expect(ck.names().sort()).toEqual(Object.keys(t.weights).sort());
     expect(ck.config.architectures).toEqual(['Qwen2ForProcessRewardModel']);
     for (const name of ck.names()) expect(await ck.readF32(name)).toEqual(t.weights[name]);
@@ -235,7 +235,7 @@ describe('Checkpoint.open(dir) on a sharded tiny checkpoint', () => {
       head: 'token-pair',
       dtype: 'F16',
     });
-    const ck = await Checkpoint.open(t.dir);
+    const ck = await openLocalCheckpoint(t.dir);
     const H = t.cfg.hiddenSize;
     const rows = await ck.readRowsF32('lm_head.weight', [9, 2]);
     const full = t.weights['lm_head.weight'];
@@ -245,7 +245,7 @@ describe('Checkpoint.open(dir) on a sharded tiny checkpoint', () => {
   });
 });
 
-describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming the file or tensor', () => {
+describe('Checkpoint.open(files) rejects bad input with a CheckpointError naming the file or tensor', () => {
   const f32 = (n: number) => new Uint8Array(new Float32Array(n).buffer);
 
   it('a truncated file', async () => {
@@ -256,7 +256,7 @@ describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming t
       { name: 'last.weight', dtype: 'F32', shape: [4], data: new Float32Array(4) },
     ]);
     await truncate(file, (await stat(file)).size - 3);
-    const err = await Checkpoint.open(dir).catch((e: unknown) => e);
+    const err = await openLocalCheckpoint(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toMatch(
       /model\.safetensors: tensor "last\.weight" .*truncated.*download it again/,
@@ -306,7 +306,7 @@ describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming t
   ])('%s', async (_label, header, bytes, message) => {
     const dir = await folder(`bad-${_label.replace(/\W+/g, '-')}`);
     await rawFile(join(dir, 'model.safetensors'), header, f32(bytes / 4));
-    const err = await Checkpoint.open(dir).catch((e: unknown) => e);
+    const err = await openLocalCheckpoint(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).toContain('model.safetensors');
@@ -317,7 +317,7 @@ describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming t
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(8n);
     await writeFile(join(dir, 'model.safetensors'), Buffer.concat([len, Buffer.from('{"a": 1 ')]));
-    await expect(Checkpoint.open(dir)).rejects.toThrow(/model\.safetensors: header is not valid JSON/);
+    await expect(openLocalCheckpoint(dir)).rejects.toThrow(/model\.safetensors: header is not valid JSON/);
   });
 
   it('a header length larger than the file', async () => {
@@ -325,7 +325,7 @@ describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming t
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(1000n);
     await writeFile(join(dir, 'model.safetensors'), Buffer.concat([len, Buffer.from('{}')]));
-    await expect(Checkpoint.open(dir)).rejects.toThrow(/header claims 1000 bytes/);
+    await expect(openLocalCheckpoint(dir)).rejects.toThrow(/header claims 1000 bytes/);
   });
 
   it('readF32 of an integer tensor names the tensor and its dtype', async () => {
@@ -335,7 +335,7 @@ describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming t
       { ids: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } },
       f32(4),
     );
-    const ck = await Checkpoint.open(dir);
+    const ck = await openLocalCheckpoint(dir);
     await expect(ck.readF32('ids')).rejects.toThrow(
       /tensor "ids" has dtype I64; only F32, F16, BF16 and F64/,
     );
@@ -347,7 +347,7 @@ describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming t
     await writeSafetensors(join(dir, 'model.safetensors'), [
       { name: 'x', dtype: 'F32', shape: [1], data: new Float32Array(1) },
     ]);
-    const ck = await Checkpoint.open(dir);
+    const ck = await openLocalCheckpoint(dir);
     expect(ck.has('model.norm.weight')).toBe(false);
     expect(() => ck.info('model.norm.weight')).toThrow(CheckpointError);
     await expect(ck.readF32('model.norm.weight')).rejects.toThrow(
@@ -358,7 +358,7 @@ describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming t
 
   it('a folder with only pytorch_model.bin explains how to get safetensors', async () => {
     const dir = await folder('binonly', { 'pytorch_model.bin': new Uint8Array(16) });
-    const err = await Checkpoint.open(dir).catch((e: unknown) => e);
+    const err = await openLocalCheckpoint(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toMatch(/pytorch_model\.bin/);
     expect((err as Error).message).toMatch(/safetensors revision.*torch\.load\(f, weights_only=True\)/);
@@ -367,18 +367,18 @@ describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming t
   it('a folder without config.json', async () => {
     const dir = join(tmp, 'noconfig');
     await mkdir(dir, { recursive: true });
-    await expect(Checkpoint.open(dir)).rejects.toThrow(/no config\.json/);
+    await expect(openLocalCheckpoint(dir)).rejects.toThrow(/no config\.json/);
   });
 
   it('a folder without weights', async () => {
     const dir = await folder('noweights');
-    await expect(Checkpoint.open(dir)).rejects.toThrow(/no weights found/);
+    await expect(openLocalCheckpoint(dir)).rejects.toThrow(/no weights found/);
   });
 
   it('an index that lists a missing shard', async () => {
     const index = JSON.stringify({ weight_map: { w: 'model-00002-of-00002.safetensors' } });
     const dir = await folder('missingshard', { 'model.safetensors.index.json': index });
-    await expect(Checkpoint.open(dir)).rejects.toThrow(
+    await expect(openLocalCheckpoint(dir)).rejects.toThrow(
       /lists shard "model-00002-of-00002\.safetensors" but the file is missing/,
     );
   });
@@ -389,7 +389,7 @@ describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming t
     await writeSafetensors(join(dir, 'a.safetensors'), [
       { name: 'w', dtype: 'F32', shape: [1], data: new Float32Array(1) },
     ]);
-    await expect(Checkpoint.open(dir)).rejects.toThrow(
+    await expect(openLocalCheckpoint(dir)).rejects.toThrow(
       /tensor "ghost": the index says it is in a\.safetensors/,
     );
   });
@@ -401,7 +401,7 @@ describe('Checkpoint.open(dir) rejects bad input with a CheckpointError naming t
         { name: 'w', dtype: 'F32', shape: [1], data: new Float32Array(1) },
       ]);
     }
-    await expect(Checkpoint.open(dir)).rejects.toThrow(
+    await expect(openLocalCheckpoint(dir)).rejects.toThrow(
       /tensor "w" appears in both a\.safetensors and b\.safetensors/,
     );
   });

@@ -10,13 +10,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  decodeFloats,
-  encodeFloats,
-  safetensorsIndex,
-  writeSafetensors,
-  type TensorToWrite,
-} from '../../src/convert/safetensors.ts';
+import { decodeFloats, encodeFloats } from '../../src/convert/safetensors.ts';
+import { safetensorsIndex, writeSafetensors, type TensorToWrite } from '../../src/node/safetensors-write.ts';
+import { writeTorchSave } from '../support/torch-save.ts';
 import {
   expectedTensorNames,
   expectedTensorShape,
@@ -44,6 +40,8 @@ export interface TinyCheckpointOptions {
   tie?: boolean;
   /** Standard deviation of the random weights (default 0.2). */
   std?: number;
+  /** Weight files: safetensors (default) or torch.save `pytorch_model.bin` (sharded with an index). */
+  format?: 'safetensors' | 'bin';
 }
 
 export interface TinyCheckpoint {
@@ -243,22 +241,26 @@ export async function makeTinyCheckpoint(opts: TinyCheckpointOptions): Promise<T
 
   await mkdir(dir, { recursive: true });
   const shards = Math.max(1, Math.min(opts.shards ?? 1, tensors.length));
+  const bin = opts.format === 'bin';
   if (shards === 1) {
-    await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+    if (bin) await writeTorchSave(join(dir, 'pytorch_model.bin'), tensors);
+    else await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
   } else {
     const per = Math.ceil(tensors.length / shards);
     const weightMap: Record<string, string> = {};
     let total = 0;
     for (let s = 0; s < shards; s++) {
       const part = tensors.slice(s * per, (s + 1) * per);
-      const file = `model-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
-      await writeSafetensors(join(dir, file), part, { format: 'pt' });
+      const file = `${bin ? 'pytorch_model' : 'model'}-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.${bin ? 'bin' : 'safetensors'}`;
+      if (bin) await writeTorchSave(join(dir, file), part);
+      else await writeSafetensors(join(dir, file), part, { format: 'pt' });
       for (const t of part) {
         weightMap[t.name] = file;
         total += t.data.length * (dtype === 'F32' ? 4 : 2);
       }
     }
-    await writeFile(join(dir, 'model.safetensors.index.json'), safetensorsIndex(weightMap, total));
+    const index = bin ? 'pytorch_model.bin.index.json' : 'model.safetensors.index.json';
+    await writeFile(join(dir, index), safetensorsIndex(weightMap, total));
   }
   await writeFile(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(tok.tokenizer, null, 2) + '\n');
