@@ -13,9 +13,17 @@ import { CancelledError, EngineError, formatBytes } from '../errors.ts';
 import type { CacheEntry } from '../protocol.ts';
 import { checkLength, contentLength, fetchOk, readBody } from './fetch.ts';
 import type { ModelFiles, SourceFile } from './types.ts';
+import {
+  DEFAULT_HUB_ENDPOINT,
+  hubEndpoint,
+  HubRefError,
+  hubResolveUrl as fileUrl,
+  hubTreeUrl as treeUrl,
+  isHubRepoId,
+} from '../../core/hub-ref.ts';
 
 export const HUB_CACHE = 'prm-models';
-export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+export const DEFAULT_ENDPOINT = DEFAULT_HUB_ENDPOINT;
 const SIZE_HEADER = 'x-prm-size';
 
 export interface HubOptions {
@@ -25,7 +33,7 @@ export interface HubOptions {
 }
 
 function checkRepo(repo: string): void {
-  if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(repo) || repo.includes('..')) {
+  if (!isHubRepoId(repo)) {
     throw new EngineError(
       'bad-request',
       `"${repo}" is not a Hub repo id; it must look like owner/name (e.g. my-org/qwen-prm-1.5b-onnx).`,
@@ -35,28 +43,12 @@ function checkRepo(repo: string): void {
 
 /** Normalises and checks the Hub base URL. */
 export function normaliseEndpoint(endpoint: string | undefined): string {
-  const e = (endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
-  let url: URL;
   try {
-    url = new URL(e);
-  } catch {
-    throw new EngineError(
-      'bad-request',
-      `"${endpoint}" is not a URL; the Hub endpoint must look like https://huggingface.co.`,
-    );
+    return hubEndpoint(endpoint);
+  } catch (e) {
+    if (e instanceof HubRefError) throw new EngineError('bad-request', e.message);
+    throw e;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new EngineError('bad-request', `The Hub endpoint must be an http(s) URL, got "${endpoint}".`);
-  }
-  return e;
-}
-
-function treeUrl(endpoint: string, repo: string, revision: string): string {
-  return `${endpoint}/api/models/${repo}/tree/${encodeURIComponent(revision)}?recursive=true`;
-}
-
-function fileUrl(endpoint: string, repo: string, revision: string, path: string): string {
-  return `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 // The Cache API and StorageManager slices used here, typed locally so this module also
