@@ -3,7 +3,8 @@
  * `prm score` and transformers.js load (ONNX for WebGPU/WASM, 4-bit by default).
  *
  * A thin shell over src/convert/convert.ts: flag parsing, progress lines on stderr, Ctrl-C turned
- * into a clean abort (the temporary folder is removed). It does not download checkpoints.
+ * into a clean abort (the temporary folder is removed). `hf:owner/name[@rev]` reads the checkpoint
+ * from the Hub by range requests (src/convert/hub-files.ts); nothing is downloaded whole.
  */
 import { UsageError, type CliIO, type Command } from '../command.ts';
 import {
@@ -16,13 +17,21 @@ import {
 import { DTYPES } from '../../core/spec.ts';
 import type { Dtype } from '../../core/types.ts';
 import { parseFlags, parsePositiveInt, parseWholeNumber } from '../../node/cli-options.ts';
+import { hubEndpoint, HubRefError, parseHubRef } from '../../core/hub-ref.ts';
+import { hubCheckpointFiles } from '../../convert/hub-files.ts';
+import type { CheckpointFiles } from '../../convert/byte-source.ts';
 
 const usage = `Usage:
   prm convert <checkpoint-dir> --out <model-dir> [options]
+  prm convert hf:<owner>/<name>[@<revision>] --out <model-dir> [--endpoint URL] [options]
 
 Converts a Hugging Face process reward model checkpoint (config.json, safetensors weights in BF16,
 F16 or F32, tokenizer.json, tokenizer_config.json) into a model folder: config.json, tokenizer
 files, prm.json and onnx/model*.onnx with one output, logits [batch, sequence, 2].
+
+hf:owner/name[@revision] converts straight from the Hugging Face Hub: small files are fetched
+whole, the weights read by HTTP range requests (nothing is downloaded to disk but the result).
+The output is the same as converting a local copy of that revision. Public repos only.
 
 Supported: Qwen2 / Llama / Mistral decoders with the heads Qwen2ForProcessRewardModel,
 *ForTokenClassification, Qwen2ForPrmModel (value head) and *ForCausalLM reduced to a token pair.
@@ -54,11 +63,15 @@ Options:
                         tensor is read (default: the number of cores, at most 4; 0 = none).
   --force               Replace an existing --out folder, only when it is empty or a model
                         folder prm convert wrote (never one that holds the checkpoint).
+  --endpoint URL        hf: only: the Hub to read from (default: $HF_ENDPOINT, else
+                        https://huggingface.co).
   -h, --help            This help.
 
 Examples:
   prm convert ~/hf/Qwen2.5-Math-PRM-7B --out models/qwen2.5-math-prm-7b --quantize-embedding
   prm convert ~/hf/math-shepherd-mistral-7b-prm --out models/math-shepherd --good-id 648 --bad-id 387
+  prm convert hf:HuggingFaceH4/Qwen2.5-Math-1.5B-Instruct-PRM-0.2 --out models/h4-prm-1.5b
+  prm convert hf:peiyi9979/math-shepherd-mistral-7b-prm@refs/pr/5 --out models/math-shepherd
 `;
 
 const flags = {
@@ -77,6 +90,7 @@ const flags = {
   'strip-step-labels': { type: 'boolean' },
   threads: { type: 'string' },
   force: { type: 'boolean' },
+  endpoint: { type: 'string' },
 } as const;
 
 function parseDtypes(value: string | undefined): Dtype[] | undefined {
@@ -119,8 +133,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const started = Date.now();
   let lastDraw = 0;
   try {
+    const checkpoint = await checkpointFrom(positionals[0], values.endpoint, controller.signal, io);
     const result = await convertCheckpoint({
-      checkpointDir: positionals[0],
+      checkpointDir: checkpoint,
       outDir: values.out,
       dtypes: parseDtypes(values.dtype),
       name: values.name,
@@ -171,6 +186,38 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** A local folder, or `hf:owner/name[@rev]` listed on the Hub (pinned to its commit). */
+async function checkpointFrom(
+  arg: string,
+  endpointFlag: string | undefined,
+  signal: AbortSignal,
+  io: CliIO,
+): Promise<string | CheckpointFiles> {
+  if (!arg.startsWith('hf:')) {
+    if (endpointFlag !== undefined)
+      throw new UsageError('--endpoint applies only to hf:owner/name checkpoints.');
+    return arg;
+  }
+  let ref, endpoint;
+  try {
+    ref = parseHubRef(arg.slice(3));
+    endpoint = hubEndpoint(endpointFlag, process.env);
+  } catch (e) {
+    if (e instanceof HubRefError) throw new UsageError(e.message);
+    throw e;
+  }
+  const files = await hubCheckpointFiles({
+    ...ref,
+    endpoint,
+    signal,
+    http: {
+      onRetry: ({ name, attempt, error }) => io.stderr(`retrying ${name} (try ${attempt + 1}): ${error}\n`),
+    },
+  });
+  io.stderr(`${files.label}: commit ${files.commit} on ${endpoint}, ${files.sizes.size} files\n`);
+  return files;
 }
 
 export const convertCommand: Command = {
