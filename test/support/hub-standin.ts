@@ -57,7 +57,8 @@ const LFS_RE = /\.(safetensors|bin|onnx|onnx_data(_\d+)?|pt|pth|gguf)$/;
 const EXPOSE =
   'X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,Content-Range,X-Linked-Size,X-Linked-ETag';
 
-async function walk(dir: string): Promise<string[]> {
+/** Every file under `dir` (absolute paths), recursively. */
+export async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
