@@ -8,7 +8,7 @@
  * sibling and renamed into place at the end, so a failure or an abort leaves no half-written
  * model folder. An existing output folder is an error unless `force`, and even then only an empty
  * folder or one this converter wrote is replaced (./out-folder.ts); an output that is, or holds,
- * the checkpoint or one of its files (symlinks resolved) is refused.
+ * the checkpoint or one of its files (symlinks resolved) is refused with an `OutputPathError`.
  *
  * The checkpoint is read through `CheckpointFiles` (byte-source.ts): a local folder, or a Hub repo
  * by HTTP range requests (hub-files.ts), never downloaded whole.
@@ -18,8 +18,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { checkOutputPath, OutputPathError } from '../node/paths.ts';
+import { join, resolve } from 'node:path';
+import { checkOutputPath, makeParentFolder } from '../node/paths.ts';
 import { defaultSpecFor, DTYPES, parseModelSpec } from '../core/spec.ts';
 import type { Dtype, ModelSpec } from '../core/types.ts';
 import {
@@ -285,22 +285,6 @@ function parseOptions(o: ConvertOptions): { dtypes: Dtype[]; blockSize: number; 
   return { dtypes, blockSize, threads };
 }
 
-/** Creates the folder `out` goes in, with a message naming the path in the way. */
-async function makeParent(out: string): Promise<void> {
-  try {
-    await mkdir(dirname(out), { recursive: true });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    let blocker = dirname(out);
-    while (!existsSync(blocker) && dirname(blocker) !== blocker) blocker = dirname(blocker);
-    throw new ConvertError(
-      code === 'EEXIST' || code === 'ENOTDIR'
-        ? `cannot create ${dirname(out)} for --out: ${blocker} is a file. Choose an --out whose folders are folders.`
-        : `cannot create ${dirname(out)} for --out (${code}); check the path and its permissions.`,
-    );
-  }
-}
-
 /**
  * Converts a checkpoint folder into a model folder.
  *
@@ -317,13 +301,8 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
       : options.checkpointDir;
   const src = files.label;
   const out = resolve(options.outDir);
-  try {
-    // A Hub checkpoint has no local files the output could overwrite.
-    checkOutputPath('--out', out, files.remote ? [] : checkpointInputs(src));
-  } catch (e) {
-    if (e instanceof OutputPathError) throw new ConvertError(e.message);
-    throw e;
-  }
+  // A Hub checkpoint has no local files the output could overwrite.
+  checkOutputPath('--out', out, files.remote ? [] : checkpointInputs(src));
   if (existsSync(out)) {
     const problem = existingOutProblem(out);
     if (problem) {
@@ -415,7 +394,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
       expectedTensorNames(cfg).length +
       optionalTensorNames(cfg).filter((n) => ckpt.has(n)).length +
       (cfg.head === 'token-pair' && cfg.tieWordEmbeddings ? 1 : 0);
-    await makeParent(out);
+    makeParentFolder('--out', out);
     for (const stale of await removeStaleTemporaries(out)) {
       log(`note: removed ${stale} left by an interrupted conversion.`);
     }

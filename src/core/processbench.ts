@@ -37,6 +37,12 @@ export interface PredictionRecord {
   label: number;
   prediction: number;
   rewards: number[];
+  /** Provenance `prm eval` writes: the model's name, ONNX variant and fingerprint (model.ts). */
+  model?: string;
+  dtype?: string;
+  fingerprint?: string;
+  /** Only leading steps fitted the context. */
+  truncated?: true;
 }
 
 interface RawRecord {
@@ -69,7 +75,13 @@ function baseName(sourceName: string): string {
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // JSON.parse reads nesting of any depth; JSON.stringify of it overflows the stack.
+    return `${Array.isArray(value) ? 'a list' : 'an object'} nested too deeply to show`;
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -124,7 +136,13 @@ function idOf(where: string, obj: Fields, fallback?: string): string {
   const id = obj.id;
   if (id === undefined && fallback !== undefined) return fallback;
   if (typeof id === 'string' && id !== '') return id;
-  if (typeof id === 'number' && Number.isInteger(id)) return String(id);
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id);
+  if (typeof id === 'number' && Number.isInteger(id)) {
+    throw new DataError(
+      `${where}: field "id" is a number too large to read exactly (${show(id)} after rounding; JSON numbers ` +
+        'above 2^53 lose digits, so two ids could become one): write it as a string, e.g. "id": "12345678901234567891".',
+    );
+  }
   throw fieldError(where, 'id', 'a non-empty string or an integer', id);
 }
 
@@ -160,6 +178,41 @@ function checkUniqueIds(keys: string[], records: RawRecord[], what: string): voi
       );
     }
     seen.set(key, records[i].loc);
+  });
+}
+
+/**
+ * `model (dtype, fingerprint f)` of a prediction, or a phrase saying it names none.
+ *
+ * @example
+ * describeScorer({ model: 'demo', dtype: 'q4', fingerprint: '0123456789abcdef' }); // 'demo (q4, fingerprint 0123456789abcdef)'
+ */
+export function describeScorer(p: Pick<PredictionRecord, 'model' | 'dtype' | 'fingerprint'>): string {
+  if (p.model === undefined && p.dtype === undefined && p.fingerprint === undefined)
+    return 'an unnamed model';
+  return `${p.model ?? 'an unnamed model'} (${p.dtype ?? 'no dtype'}, ${p.fingerprint ? `fingerprint ${p.fingerprint}` : 'no fingerprint'})`;
+}
+
+/** A predictions file holding more than one model's scores. */
+export class MixedModelsError extends DataError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MixedModelsError';
+  }
+}
+
+/** Metrics over one file must be one model's: two scorers' predictions would be averaged. */
+function checkOneModel(preds: PredictionRecord[], records: RawRecord[]): void {
+  if (preds.length === 0) return;
+  const first = describeScorer(preds[0]);
+  preds.forEach((p, i) => {
+    const who = describeScorer(p);
+    if (who !== first) {
+      throw new MixedModelsError(
+        `${records[i].where} was scored by ${who}, but ${records[0].loc} by ${first}; one predictions file must ` +
+          "hold one model's scores, or its metrics mix two models. Split the file by model, or score again with one model.",
+      );
+    }
   });
 }
 
@@ -284,12 +337,19 @@ export function parsePredictions(text: string, sourceName: string): PredictionRe
       );
     }
     const subset = optionalString(w, obj, 'subset') ?? fallbackSubset;
-    return { id, subset, label, prediction, rewards: rewards as number[] };
+    const pred: PredictionRecord = { id, subset, label, prediction, rewards: rewards as number[] };
+    for (const field of ['model', 'dtype', 'fingerprint'] as const) {
+      const v = optionalString(w, obj, field);
+      if (v !== undefined) pred[field] = v;
+    }
+    if (obj.truncated === true) pred.truncated = true;
+    return pred;
   });
   checkUniqueIds(
     preds.map((p) => `${JSON.stringify(p.id)} (subset ${p.subset})`),
     records,
     'ids within a subset',
   );
+  checkOneModel(preds, records);
   return preds;
 }

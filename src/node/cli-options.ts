@@ -33,8 +33,21 @@ export function parseFlags<O extends Options>(argv: string[], options: O, positi
     switch (err.code) {
       case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
         throw new UsageError(`unknown option ${flag}.`);
-      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-        throw new UsageError(err.message.replace(/^Option /, 'option ').replace(/\.?$/, '.'));
+      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+        // "argument is ambiguous": the value after the flag starts with a dash (--n -1).
+        const next = argv[argv.indexOf(flag) + 1];
+        if (/ambiguous/.test(err.message) && next !== undefined) {
+          throw new UsageError(
+            `${flag} needs a value, and ${next} looks like a flag; if ${next} is the value, write ${flag}=${next}.`,
+          );
+        }
+        throw new UsageError(
+          err.message
+            .split('\n')[0]
+            .replace(/^Option /, 'option ')
+            .replace(/\.?$/, '.'),
+        );
+      }
       case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
         throw new UsageError(
           `unexpected argument ${err.message.match(/'([^']*)'/)?.[0] ?? ''}; every value needs its flag.`,

@@ -10,12 +10,20 @@
 import path from 'node:path';
 import { evaluate, type Evaluation } from '../core/metrics.ts';
 import { ContextLengthError } from '../core/pipeline.ts';
-import { DataError, parseProcessBench } from '../core/processbench.ts';
+import { DataError, describeScorer, parseProcessBench } from '../core/processbench.ts';
 import { firstError } from '../core/rewards.ts';
 import type { Dtype, ProcessBenchItem } from '../core/types.ts';
 import { lengthBatches, planInput, scorePlanned, type PlannedInput } from './batch-score.ts';
 import { readTextFile } from './files.ts';
-import { chooseDtype, defaultModelDir, loadModelDir, readModelSpec, type LoadedModel } from './model.ts';
+import {
+  chooseDtype,
+  defaultModelDir,
+  loadModelDir,
+  modelFingerprint,
+  readModelSpec,
+  type LoadedModel,
+} from './model.ts';
+import { checkOutputPath } from './paths.ts';
 import {
   openPredictionWriter,
   readForResume,
@@ -116,8 +124,17 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
   const dtype = chooseDtype(path.resolve(modelDir), spec, opts.dtype);
   const threshold = opts.threshold ?? spec.default_threshold;
 
+  // Hashing reads every byte of the model, so only runs that write lines pay for it.
+  const fingerprint = opts.out ? modelFingerprint(modelDir, dtype) : '';
+  const scorer = { model: spec.name, dtype, fingerprint };
+
   const done = new Map<string, Done>();
   if (opts.out) {
+    checkOutputPath(
+      '--out',
+      opts.out,
+      opts.dataFiles.map((f) => ({ what: 'the --data file', path: f })),
+    );
     const { records, notes } = readForResume(opts.out);
     notes.forEach((n) => stderr(`note: ${n}\n`));
     const outName = path.basename(opts.out);
@@ -135,9 +152,15 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
           `${at}: item ${r.id} has label ${r.label} and ${r.rewards.length} rewards, but the data says label ${item.label} with ${item.steps.length} steps; the data changed since that run: ${redo}.`,
         );
       }
-      if ((r.model !== undefined && r.model !== spec.name) || (r.dtype !== undefined && r.dtype !== dtype)) {
+      if (r.fingerprint === undefined) {
         throw new DataError(
-          `${at}: scored by model ${r.model} (${r.dtype}), but this run uses ${spec.name} (${dtype}); mixing models would mix their scores: ${redo}.`,
+          `${at} has no model fingerprint (an older prm eval, or another tool, wrote it), so it cannot be shown to ` +
+            `come from ${describeScorer(scorer)}: ${redo}. (prm eval --preds still reads it.)`,
+        );
+      }
+      if (r.model !== spec.name || r.dtype !== dtype || r.fingerprint !== fingerprint) {
+        throw new DataError(
+          `${at}: scored by model ${describeScorer(r)}, but this run uses ${describeScorer(scorer)}; mixing models would mix their scores: ${redo}.`,
         );
       }
       const again = firstError(r.rewards, threshold);
@@ -225,6 +248,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
             rewards: rewards[j],
             model: m.spec.name,
             dtype: m.dtype,
+            fingerprint,
           };
           if (g.plan.truncated) line.truncated = true;
           return line;

@@ -6,6 +6,7 @@
  * It does not score or build prompts (src/core/pipeline.ts), and it never imports onnxruntime
  * itself (./ort-node.ts does).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +132,37 @@ export function readModelSpec(dir: string): ModelSpec {
     );
   }
   return parseModelSpec(fs.readFileSync(file, 'utf8'), file);
+}
+
+/**
+ * A short fingerprint of what decides a model's scores: SHA-256 over prm.json, the tokenizer
+ * files and the whole ONNX file of `dtype` with its external data files (names, sizes, bytes), cut
+ * to 16 hex digits. Every byte is hashed, not a sample: two fine-tunes of one base differ only
+ * inside the weights, which a head/tail sample can miss.
+ *
+ * @example
+ * modelFingerprint('models/demo', 'q4'); // '3f9a0c1d2e4b5a69'
+ */
+export function modelFingerprint(dir: string, dtype: Dtype): string {
+  const abs = path.resolve(dir);
+  const onnx = modelFileFor(dtype);
+  const external = fs
+    .readdirSync(path.join(abs, path.dirname(onnx)))
+    .filter((f) => f.startsWith(`${path.basename(onnx)}_data`))
+    .sort()
+    .map((f) => path.join(path.dirname(onnx), f));
+  const hash = createHash('sha256');
+  const buf = Buffer.alloc(8 << 20);
+  for (const rel of ['prm.json', 'tokenizer.json', 'tokenizer_config.json', onnx, ...external]) {
+    const fd = fs.openSync(path.join(abs, rel), 'r');
+    try {
+      hash.update(`${rel}\0${fs.fstatSync(fd).size}\0`);
+      for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 /**

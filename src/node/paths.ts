@@ -3,7 +3,8 @@
  * owns: paths are compared after resolving symlinks (`fs.realpath`), also for an output that does
  * not exist yet (through its nearest existing ancestor), so `--out ../` or a symlinked folder
  * cannot reach an input. It throws `OutputPathError` naming both paths and what to do; callers
- * decide which inputs to protect. It does not create, replace or delete anything.
+ * decide which inputs to protect. Besides creating an output's missing parent folders
+ * (`makeParentFolder`) it does not create, replace or delete anything.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,6 +72,29 @@ export function checkOutputPath(flag: string, out: string, inputs: ProtectedInpu
       inReal === outReal
         ? `${flag} ${path.resolve(out)} is ${input.what} ${shown}${how}; writing there would destroy it. Choose an ${flag} outside it.`
         : `${flag} ${path.resolve(out)} contains ${input.what} ${shown}${how}; replacing it would delete that. Choose an ${flag} that holds none of the inputs.`,
+    );
+  }
+}
+
+/**
+ * Creates the missing folders above `out` (named `flag` in messages); a path component that is a
+ * file gets a message naming it instead of a raw EEXIST / ENOTDIR.
+ *
+ * @example
+ * makeParentFolder('--out', 'notes.txt/preds.jsonl'); // OutputPathError: cannot create /abs/notes.txt for --out: /abs/notes.txt is a file. ...
+ */
+export function makeParentFolder(flag: string, out: string): void {
+  const parent = path.dirname(path.resolve(out));
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    let blocker = parent;
+    while (!fs.existsSync(blocker) && path.dirname(blocker) !== blocker) blocker = path.dirname(blocker);
+    throw new OutputPathError(
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? `cannot create ${parent} for ${flag}: ${blocker} is a file. Choose an ${flag} whose folders are folders.`
+        : `cannot create ${parent} for ${flag} (${code}); check the path and its permissions.`,
     );
   }
 }

@@ -1,21 +1,23 @@
 /**
  * The `prm eval --out` predictions file on disk: reading it back to resume a run, and appending
  * whole lines so that an interrupted run leaves a file the next run (and `prm eval --preds`) can
- * read. The line format is parsed by the core (`parsePredictions`); this module adds the one
- * on-disk concern the core cannot see: an incomplete last line left by a killed process, which is
- * dropped (and cut from the file) with a note instead of failing the resume.
+ * read. The line format is parsed by the core (`parsePredictions`); this module adds the on-disk
+ * concerns the core cannot see: a file that is not ours is refused untouched, and an incomplete
+ * last line left by a killed process is dropped (and cut from the file) with a note.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DataError, parsePredictions, type PredictionRecord } from '../core/processbench.ts';
+import {
+  DataError,
+  MixedModelsError,
+  parsePredictions,
+  type PredictionRecord,
+} from '../core/processbench.ts';
+import { makeParentFolder } from './paths.ts';
 
-/** A stored prediction plus the provenance fields `prm eval` writes next to the core ones. */
+/** A stored prediction with its 1-based line in the file. */
 export interface StoredPrediction extends PredictionRecord {
-  /** 1-based line in the file. */
   line: number;
-  model?: string;
-  dtype?: string;
-  truncated?: boolean;
 }
 
 export interface ResumeState {
@@ -24,11 +26,21 @@ export interface ResumeState {
   notes: string[];
 }
 
+/** How every line `openPredictionWriter` writes begins (JSON.stringify of a `PredictionLine`). */
+const LINE_START = '{"id":';
+
+function notOurs(file: string, detail: string): DataError {
+  return new DataError(
+    `--out ${file} is not a predictions file written by prm eval (${detail}); it cannot be resumed. ` +
+      'Choose another --out (nothing was written to this one), or delete the file if it is yours to lose.',
+  );
+}
+
 /**
- * Reads an existing predictions file for resuming. A missing or empty file gives no records. A
- * last line that is not valid JSON (a write cut short) is removed from the file and noted; a bad
- * line anywhere else is an error naming the line, because it means the file is not ours or was
- * edited.
+ * Reads an existing predictions file for resuming. A missing or empty file gives no records.
+ * Anything else must be lines prm eval wrote (with their model, dtype and fingerprint fields), or
+ * it is refused and left untouched. Only a last line that is the start of such a line, after at
+ * least one whole one (what a process killed mid-write leaves), is cut from the file with a note.
  *
  * @example
  * readForResume('preds.jsonl'); // { records: [{ id: 'gsm8k-0', subset: 'gsm8k', ..., line: 1 }], notes: [] }
@@ -57,21 +69,26 @@ export function readForResume(file: string): ResumeState {
   } catch {
     lastOk = false;
   }
-  // After a clean write the text ends in '\n'. A last line that does not parse is what a killed
-  // process left mid-write; everything before it must still be valid before we cut it off.
-  const text = lastOk ? original : lines.slice(0, lastIdx).join('\n') + (lastIdx > 0 ? '\n' : '');
-  let parsed: PredictionRecord[] = [];
-  if (text.trim() !== '') {
-    try {
-      parsed = parsePredictions(text, file);
-    } catch (e) {
-      throw new DataError(
-        `${(e as Error).message}. The --out file cannot be resumed: fix that line, delete the file, or choose another --out.`,
-      );
-    }
+  // A killed process leaves the start of one of our lines after whole ones; anything else that
+  // does not parse is not ours to cut.
+  const partial = !lastOk && lastIdx > 0 && lines[lastIdx].startsWith(LINE_START);
+  const text = partial ? lines.slice(0, lastIdx).join('\n') + '\n' : original;
+  let records: PredictionRecord[];
+  try {
+    records = parsePredictions(text, file);
+  } catch (e) {
+    if (e instanceof MixedModelsError) throw e;
+    throw notOurs(file, (e as Error).message);
   }
+  const kept = text
+    .split('\n')
+    .map((l, i) => ({ l, line: i + 1 }))
+    .filter(({ l }) => l.trim() !== '');
+  const stored = records.map((p, i): StoredPrediction => ({ ...p, line: kept[i].line }));
+  const foreign = stored.find((r) => r.model === undefined || r.dtype === undefined);
+  if (foreign) throw notOurs(file, `line ${foreign.line} has no "model" and "dtype" fields`);
   const notes: string[] = [];
-  if (!lastOk) {
+  if (partial) {
     fs.writeFileSync(file, text);
     notes.push(
       `${path.basename(file)}: dropped an incomplete last line (line ${lastIdx + 1}) left by an interrupted run; that item will be scored again.`,
@@ -79,20 +96,7 @@ export function readForResume(file: string): ResumeState {
   } else if (!original.endsWith('\n')) {
     fs.appendFileSync(file, '\n');
   }
-  // parsePredictions drops fields it does not know; read the provenance fields from the same lines.
-  const kept = text
-    .split('\n')
-    .map((l, i) => ({ l, line: i + 1 }))
-    .filter(({ l }) => l.trim() !== '');
-  const records = parsed.map((p, i): StoredPrediction => {
-    const raw = JSON.parse(kept[i].l) as Record<string, unknown>;
-    const rec: StoredPrediction = { ...p, line: kept[i].line };
-    if (typeof raw.model === 'string') rec.model = raw.model;
-    if (typeof raw.dtype === 'string') rec.dtype = raw.dtype;
-    if (raw.truncated === true) rec.truncated = true;
-    return rec;
-  });
-  return { records, notes };
+  return { records: stored, notes };
 }
 
 /** One line of `prm eval --out`. */
@@ -104,6 +108,8 @@ export interface PredictionLine {
   rewards: number[];
   model: string;
   dtype: string;
+  /** `modelFingerprint` of the model folder and dtype that scored the line. */
+  fingerprint: string;
   /** Present (true) only when the item was longer than the context and only leading steps were scored. */
   truncated?: true;
 }
@@ -119,11 +125,11 @@ export interface PredictionWriter {
  *
  * @example
  * const w = openPredictionWriter('out/preds.jsonl');
- * w.append([{ id: 'gsm8k-0', subset: 'gsm8k', label: 1, prediction: 1, rewards: [0.9, 0.2], model: 'demo', dtype: 'q4' }]);
+ * w.append([{ id: 'gsm8k-0', subset: 'gsm8k', label: 1, prediction: 1, rewards: [0.9, 0.2], model: 'demo', dtype: 'q4', fingerprint: '0123456789abcdef' }]);
  * w.close();
  */
 export function openPredictionWriter(file: string): PredictionWriter {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeParentFolder('--out', file);
   const fd = fs.openSync(file, 'a');
   let open = true;
   return {

@@ -216,7 +216,7 @@ describe('prm eval --out: resume', () => {
       name: 'another model',
       args: [],
       patch: (l: Record<string, unknown>) => ({ ...l, model: 'other-model' }),
-      msg: /line 1: scored by model other-model \(q4\), but this run uses tiny-test \(q4\)/,
+      msg: /line 2 was scored by tiny-test \(q4, fingerprint \w+\), but line 1 by other-model \(q4, fingerprint \w+\)/,
     },
   ])('refuses to resume a file written with $name', async ({ args, patch, msg }) => {
     const out = outFile();

@@ -18,6 +18,7 @@ const line = (id: string, prediction = -1): PredictionLine => ({
   rewards: [0.9, 0.8],
   model: 'tiny',
   dtype: 'q4',
+  fingerprint: '0123456789abcdef',
 });
 
 let n = 0;

@@ -135,24 +135,8 @@ function fromPreds(file: string, threshold: number | undefined, json: boolean, i
     prediction: threshold === undefined ? p.prediction : firstError(p.rewards, threshold),
   }));
   const ev = evaluate(items);
-  // parsePredictions keeps only the core fields; the model name is provenance prm eval adds.
-  const models = new Set<string>();
-  let records: unknown[];
-  try {
-    records = text.trimStart().startsWith('[')
-      ? (JSON.parse(text) as unknown[])
-      : text
-          .split('\n')
-          .filter((l) => l.trim())
-          .map((l) => JSON.parse(l));
-  } catch {
-    records = [];
-  }
-  for (const r of records) {
-    const m = (r as { model?: unknown } | null)?.model;
-    if (typeof m === 'string') models.add(m);
-  }
-  const model = models.size === 1 ? [...models][0] : null;
+  // parsePredictions refuses a file that mixes models, so the first line names the only one.
+  const model = preds[0]?.model ?? null;
   if (json) {
     io.stdout(JSON.stringify(evalJson(ev, threshold ?? null, model)) + '\n');
   } else {

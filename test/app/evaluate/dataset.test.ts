@@ -207,7 +207,7 @@ describe('predictionLines(items, threshold)', () => {
     );
     expect(parsePredictions(text, 'preds.jsonl')).toEqual([
       { id: '0', subset: 'gsm8k', label: 1, prediction: 1, rewards: [0.9, 0.2] },
-      { id: '0', subset: 'math', label: -1, prediction: -1, rewards: [0.6] },
+      { id: '0', subset: 'math', label: -1, prediction: -1, rewards: [0.6], truncated: true },
     ]);
   });
 });
