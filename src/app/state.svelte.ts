@@ -9,6 +9,7 @@
  * and persistence goes through `draft` / `loadDraft`.
  */
 import { detectStrategy, mergeWithNext, segment, splitStep, joinSteps } from '../core/segment.ts';
+import { judgeArithmetic, type Judgement } from '../core/judge/index.ts';
 import { firstError } from '../core/rewards.ts';
 import { practiceProblem } from '../core/synth/index.ts';
 import type { Aggregate, SegmentStrategy, Step } from '../core/types.ts';
@@ -96,6 +97,8 @@ export class AppState {
       this.aggregate,
     ),
   );
+  /** The exact arithmetic checker on every solution's current steps (no model needed). */
+  readonly judgements: Judgement[] = $derived(this.stepTexts.map((steps) => judgeArithmetic(steps)));
   readonly heatmapRows: HeatmapRow[] = $derived(
     this.rewards.some((r) => r !== null)
       ? this.rewards.map((r, i) => ({
@@ -106,6 +109,7 @@ export class AppState {
           score: this.ranking[i].score,
           rank: this.ranking[i].rank,
           picked: this.ranking[i].picked,
+          checks: this.judgements[i].steps,
         }))
       : [],
   );

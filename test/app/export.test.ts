@@ -35,7 +35,9 @@ function input(over: Partial<ExportInput> = {}): ExportInput {
 
 describe('exportJson(input)', () => {
   it('holds inputs, steps, full-precision rewards, first errors, threshold, model and backend', () => {
-    const j = exportJson(input());
+    const { judge, consensus, ...j } = exportJson(input());
+    expect(judge).toHaveLength(2);
+    expect(consensus.first_error).toEqual([-1, -1]);
     expect(j).toEqual({
       format: 'prm-playground/export-1',
       inputs: { problem: run.problem, solutions: input().solutions, strategy: 'auto' },
@@ -73,15 +75,29 @@ describe('exportJson(input)', () => {
   });
 });
 
+describe('exportJson(input): the arithmetic checker beside the PRM', () => {
+  it('adds the judge object per solution and the consensus per step, null where not scored', () => {
+    const j = exportJson(input({ fresh: [false, true] }));
+    expect(j.judge.map((x) => x.steps.map((s) => s.verdict))).toEqual([
+      ['right', 'right'],
+      ['right', 'none'],
+    ]);
+    expect(j.judge[0].steps[0].claims).toEqual([
+      { text: '3 * 4 = 12', stated: '12', computed: '12', verdict: 'right' },
+    ]);
+    expect(j.consensus).toEqual({ marks: [null, ['only-prm', 'only-prm']], first_error: [null, -1] });
+  });
+});
+
 describe('exportCsv(input)', () => {
   it('writes a header and one row per step, CRLF line ends, formulas and quotes escaped', () => {
     expect(exportCsv(input())).toBe(
       [
-        'solution,step,reward,first_error,aggregate,text',
-        '1,1,0.9981234,false,0.97,3 * 4 = 12.',
-        '1,2,0.97,false,0.97,2 + 12 = 14.',
-        '2,1,0.31,true,0.12,2 + 3 = 5.',
-        `2,2,0.12,false,0.12,"'= 20, so ""20""."`,
+        'solution,step,reward,first_error,aggregate,check,check_claims,consensus,text',
+        '1,1,0.9981234,false,0.97,right,3 * 4 = 12,both-fine,3 * 4 = 12.',
+        '1,2,0.97,false,0.97,right,2 + 12 = 14,both-fine,2 + 12 = 14.',
+        '2,1,0.31,true,0.12,right,2 + 3 = 5,only-prm,2 + 3 = 5.',
+        `2,2,0.12,false,0.12,none,,only-prm,"'= 20, so ""20""."`,
         '',
       ].join('\r\n'),
     );
@@ -89,7 +105,7 @@ describe('exportCsv(input)', () => {
 
   it('leaves reward and first_error empty when not scored', () => {
     expect(exportCsv(input({ run: null, fresh: [false, false] })).split('\r\n')[1]).toBe(
-      '1,1,,,,3 * 4 = 12.',
+      '1,1,,,,right,3 * 4 = 12,,3 * 4 = 12.',
     );
   });
 });

@@ -427,8 +427,11 @@ describe('playground scoring on the fixture model', () => {
       expect(await tip.innerText()).toContain('He eats 2, so 12 - 2 = 10.');
       await page.keyboard.press('End');
       expect(await focused()).toBe(`0-${hooks.length - 1}`);
-      await page.keyboard.press('ArrowDown'); // one row only: stays put
-      expect(await focused()).toBe(`0-${hooks.length - 1}`);
+      await page.keyboard.press('ArrowDown'); // to the arithmetic check row under it
+      const check = () => page.evaluate('document.activeElement?.getAttribute("data-check")');
+      expect(await check()).toBe(`0-${hooks.length - 1}`);
+      await page.keyboard.press('ArrowDown'); // last row: stays put
+      expect(await check()).toBe(`0-${hooks.length - 1}`);
     });
 
     it('exports the heatmap as SVG and as PNG', async () => {

@@ -6,6 +6,8 @@
  * Rewards are exported at full precision. When nothing has been scored (or the text changed
  * since), rewards are null: an export never pairs numbers with text they were not computed for.
  */
+import { combineFirstErrors, consensusMark, type Mark } from '../../core/judge/consensus.ts';
+import { describeClaim, judgeArithmetic, type Judgement } from '../../core/judge/index.ts';
 import { firstError } from '../../core/rewards.ts';
 import type { Aggregate, SegmentStrategy } from '../../core/types.ts';
 import { rankSolutions } from './ranking.ts';
@@ -37,6 +39,10 @@ export interface ExportJson {
   model: RunModel | null;
   backend: Backend | null;
   scored_at: string | null;
+  /** The exact arithmetic checker per solution (`prm score --judge arithmetic`'s object). */
+  judge: Judgement[];
+  /** Checker and PRM per step, and the first step both call wrong; null where not scored. */
+  consensus: { marks: (Mark[] | null)[]; first_error: (number | null)[] };
 }
 
 /**
@@ -52,6 +58,7 @@ export function exportJson(x: ExportInput): ExportJson {
     x.aggregate,
   );
   const anyScored = rewards.some((r) => r !== null);
+  const judge = x.steps.map((s) => judgeArithmetic(s));
   return {
     format: 'prm-playground/export-1',
     inputs: { problem: x.problem, solutions: [...x.solutions], strategy: x.strategy },
@@ -67,6 +74,13 @@ export function exportJson(x: ExportInput): ExportJson {
     model: anyScored && x.run ? x.run.model : null,
     backend: anyScored && x.run ? x.run.backend : null,
     scored_at: anyScored && x.run ? x.run.at : null,
+    judge,
+    consensus: {
+      marks: rewards.map((r, i) =>
+        r ? judge[i].steps.map((s, k) => consensusMark(r[k], x.threshold, s.verdict)) : null,
+      ),
+      first_error: rewards.map((r, i) => (r ? combineFirstErrors(r, x.threshold, judge[i]).both : null)),
+    },
   };
 }
 
@@ -86,14 +100,16 @@ export function csvField(
 }
 
 /**
- * The CSV export: header `solution,step,reward,first_error,aggregate,text`, one row per step.
+ * The CSV export: header `solution,step,reward,first_error,aggregate,check,check_claims,consensus,text`,
+ * one row per step; `check` is the arithmetic checker's right/wrong/none, `check_claims` its claims
+ * in words, `consensus` the step's mark (empty where not scored).
  *
  * @example
- * exportCsv(input).split('\r\n')[1] // '1,1,0.9981,false,0.1904,First step text'
+ * exportCsv(input).split('\r\n')[1] // '1,1,0.9981,false,0.1904,right,3 + 4 = 7,both-fine,First step text'
  */
 export function exportCsv(x: ExportInput): string {
   const j = exportJson(x);
-  const lines = ['solution,step,reward,first_error,aggregate,text'];
+  const lines = ['solution,step,reward,first_error,aggregate,check,check_claims,consensus,text'];
   j.steps.forEach((texts, i) => {
     texts.forEach((text, k) => {
       const reward = j.rewards[i]?.[k] ?? null;
@@ -105,6 +121,9 @@ export function exportCsv(x: ExportInput): string {
           csvField(reward),
           csvField(first),
           csvField(j.aggregate.scores[i] ?? null),
+          csvField(j.judge[i].steps[k].verdict),
+          csvField(j.judge[i].steps[k].claims.map(describeClaim).join('; '), true),
+          csvField(j.consensus.marks[i]?.[k] ?? null),
           csvField(text, true),
         ].join(','),
       );

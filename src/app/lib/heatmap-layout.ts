@@ -8,6 +8,8 @@
  * given both.
  */
 import { formatReward, legendStops, rewardColourScale, textColourOn } from './colour.ts';
+import { CHECK_HEIGHT, checkRow, type CheckCell, type CheckRow } from './check-layout.ts';
+import type { StepCheck } from '../../core/judge/index.ts';
 
 export type Theme = 'light' | 'dark';
 
@@ -23,6 +25,8 @@ export interface HeatmapRow {
   score: number | null;
   rank: number | null;
   picked: boolean;
+  /** The arithmetic checker's verdict per step; adds a check row under the solution when given. */
+  checks?: readonly StepCheck[];
 }
 
 export interface HeatmapInput {
@@ -56,6 +60,11 @@ export interface HeatmapLayout {
   columns: { x: number; label: string }[];
   rows: { y: number; label: string; score: string; rank: string; picked: boolean }[];
   cells: HeatmapCell[];
+  /** One per solution with `checks`, in row order (empty when no row has checks). */
+  checkRows: (CheckRow | null)[];
+  checkCells: CheckCell[];
+  /** Where the check row's key goes, or null without check rows. */
+  checkLegendY: number | null;
   /** Left edge of the score and rank columns. */
   scoreX: number;
   rankX: number;
@@ -86,9 +95,19 @@ const PALETTES: Record<Theme, HeatmapLayout['palette']> = {
   dark: { background: '#17171c', text: '#ececf1', muted: '#a4a4b0', grid: '#3a3a44', mark: '#ffffff' },
 };
 
-/** Height of the heatmap for `rowCount` solutions: lets the page reserve the space before scores exist. */
-export function heatmapHeight(rowCount: number): number {
-  return HEADER_HEIGHT + Math.max(1, rowCount) * CELL_HEIGHT + LEGEND_GAP + LEGEND_BLOCK;
+const CHECK_LEGEND = 34;
+/** Room for the check row's key (two lines of 11px text). */
+const CHECK_KEY_WIDTH = 470;
+
+/**
+ * Height of the heatmap for `rowCount` solutions (with a check row under each when `checks`):
+ * lets the page reserve the space before scores exist.
+ */
+export function heatmapHeight(rowCount: number, checks = false): number {
+  const row = CELL_HEIGHT + (checks ? CHECK_HEIGHT : 0);
+  return (
+    HEADER_HEIGHT + Math.max(1, rowCount) * row + LEGEND_GAP + LEGEND_BLOCK + (checks ? CHECK_LEGEND : 0)
+  );
 }
 
 /**
@@ -107,9 +126,11 @@ export function heatmapLayout(input: HeatmapInput): HeatmapLayout {
   const gridWidth = steps * CELL_WIDTH;
   const scoreX = LABEL_WIDTH + gridWidth + 10;
   const rankX = scoreX + SCORE_WIDTH;
-  const legendY = HEADER_HEIGHT + rows.length * CELL_HEIGHT + LEGEND_GAP;
+  const checks = rows.some((r) => r.checks);
+  const rowHeight = CELL_HEIGHT + (checks ? CHECK_HEIGHT : 0);
+  const legendY = HEADER_HEIGHT + rows.length * rowHeight + LEGEND_GAP;
   const legendWidth = Math.max(LEGEND_WIDTH, Math.min(gridWidth, 360));
-  const width = Math.max(rankX + RANK_WIDTH, LABEL_WIDTH + legendWidth + 20);
+  const width = Math.max(rankX + RANK_WIDTH, LABEL_WIDTH + legendWidth + 20, checks ? CHECK_KEY_WIDTH : 0);
 
   const cells: HeatmapCell[] = rows.flatMap((r, row) =>
     r.rewards.map((reward, col) => {
@@ -120,7 +141,7 @@ export function heatmapLayout(input: HeatmapInput): HeatmapLayout {
         row,
         col,
         x: LABEL_WIDTH + col * CELL_WIDTH,
-        y: HEADER_HEIGHT + row * CELL_HEIGHT,
+        y: HEADER_HEIGHT + row * rowHeight,
         reward,
         fill,
         textFill: textColourOn(fill),
@@ -131,9 +152,20 @@ export function heatmapLayout(input: HeatmapInput): HeatmapLayout {
     }),
   );
 
+  const checked = rows.map((r, row) =>
+    r.checks
+      ? checkRow(row, HEADER_HEIGHT + row * rowHeight, LABEL_WIDTH, CELL_WIDTH, CELL_HEIGHT, {
+          checks: r.checks,
+          rewards: r.rewards,
+          threshold,
+          theme,
+        })
+      : null,
+  );
+
   return {
     width,
-    height: heatmapHeight(rows.length),
+    height: heatmapHeight(rows.length, checks),
     cellWidth: CELL_WIDTH,
     cellHeight: CELL_HEIGHT,
     palette,
@@ -142,13 +174,16 @@ export function heatmapLayout(input: HeatmapInput): HeatmapLayout {
       label: String(i + 1),
     })),
     rows: rows.map((r, i) => ({
-      y: HEADER_HEIGHT + i * CELL_HEIGHT + CELL_HEIGHT / 2,
+      y: HEADER_HEIGHT + i * rowHeight + CELL_HEIGHT / 2,
       label: r.label,
       score: r.score === null ? '—' : formatReward(r.score),
       rank: r.rank === null ? 'unscored' : `#${r.rank}${r.picked ? ' picked' : ''}`,
       picked: r.picked,
     })),
     cells,
+    checkRows: checked.map((c) => c?.row ?? null),
+    checkCells: checked.flatMap((c) => c?.cells ?? []),
+    checkLegendY: checks ? legendY + LEGEND_BLOCK + 4 : null,
     scoreX,
     rankX,
     legend: {
