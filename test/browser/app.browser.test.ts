@@ -17,6 +17,7 @@
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,7 +25,15 @@ import type { Browser, Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFixtureModels, type FixtureModels } from './fixtures/models.ts';
-import { launchBrowser, openSession, type BrowserMode, type BrowserSession } from './harness.ts';
+import {
+  closeBrowser,
+  launchBrowser,
+  openSession,
+  step,
+  watchServer,
+  type BrowserMode,
+  type BrowserSession,
+} from './harness.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -44,10 +53,15 @@ interface CliScore {
 
 /** `prm score ... --json`, the CLI's numbers for the same input. */
 async function cliScore(problem: string, solution: string, extra: string[] = []): Promise<CliScore> {
-  const { stdout } = await run(
-    process.execPath,
-    [join(root, 'bin/prm.js'), 'score', '--problem', problem, '--solution', solution, '--json', ...extra],
-    { cwd: root, timeout: 120_000 },
+  const { stdout } = await step(
+    `prm score --json ${extra.join(' ')}`,
+    () =>
+      run(
+        process.execPath,
+        [join(root, 'bin/prm.js'), 'score', '--problem', problem, '--solution', solution, '--json', ...extra],
+        { cwd: root, timeout: 120_000, killSignal: 'SIGKILL' },
+      ),
+    130_000,
   );
   return JSON.parse(stdout) as CliScore;
 }
@@ -276,12 +290,14 @@ async function appSite(
   models: Record<string, string>,
 ): Promise<{ url: string; outDir: string; close(): Promise<void> }> {
   const outDir = await mkdtemp(join(tmpdir(), 'prm-app-site-'));
-  await build({
-    configFile: resolve(root, 'vite.config.ts'),
-    root,
-    logLevel: 'error',
-    build: { outDir, emptyOutDir: true, sourcemap: false },
-  });
+  await step('vite build of the app with the fixture models', () =>
+    build({
+      configFile: resolve(root, 'vite.config.ts'),
+      root,
+      logLevel: 'error',
+      build: { outDir, emptyOutDir: true, sourcemap: false },
+    }),
+  );
   const manifestPath = join(outDir, 'models', 'manifest.json');
   const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
     models: { id: string; files: { path: string; size: number }[] }[];
@@ -305,23 +321,30 @@ async function appSite(
     manifest.models.unshift({ id, files });
   }
   await writeFile(manifestPath, JSON.stringify(manifest));
-  const server: PreviewServer = await preview({
-    configFile: resolve(root, 'vite.config.ts'),
-    root,
-    build: { outDir },
-    preview: { port: 0, host: '127.0.0.1', strictPort: false, open: false, headers: await hostHeaders() },
-    logLevel: 'silent',
-  });
-  const url = server.resolvedUrls?.local[0]?.replace(/\/$/, '');
-  if (!url) throw new Error('vite preview reported no local URL');
-  return {
-    url,
-    outDir,
-    close: async () => {
-      await new Promise<void>((r) => server.httpServer.close(() => r()));
-      await rm(outDir, { recursive: true, force: true });
-    },
+  const headers = await hostHeaders();
+  const server: PreviewServer = await step('start vite preview of the app with the fixture models', () =>
+    preview({
+      configFile: resolve(root, 'vite.config.ts'),
+      root,
+      build: { outDir },
+      preview: { port: 0, host: '127.0.0.1', strictPort: false, open: false, headers },
+      logLevel: 'silent',
+    }),
+  );
+  const closeServer = watchServer(
+    server.httpServer as Server,
+    'vite preview of the app with the fixture models',
+  );
+  const close = async () => {
+    await closeServer();
+    await rm(outDir, { recursive: true, force: true });
   };
+  const url = server.resolvedUrls?.local[0]?.replace(/\/$/, '');
+  if (!url) {
+    await close();
+    throw new Error('vite preview reported no local URL');
+  }
+  return { url, outDir, close };
 }
 
 /** Picks bundled model `id` in the model panel. */
@@ -334,9 +357,14 @@ async function chooseBundled(page: Page, id: string): Promise<void> {
 
 async function scoreAndWait(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Score' }).click();
-  await expect
-    .poll(async () => (await stepHooks(page)).every((h) => h.reward !== null), { timeout: 120_000 })
-    .toBe(true);
+  await step(
+    'page: score and wait for every data-reward',
+    () =>
+      expect
+        .poll(async () => (await stepHooks(page)).every((h) => h.reward !== null), { timeout: 120_000 })
+        .toBe(true),
+    130_000,
+  );
 }
 
 describe('playground scoring on the fixture model', () => {
@@ -345,7 +373,7 @@ describe('playground scoring on the fixture model', () => {
   let fxRoot: string;
   beforeAll(async () => {
     fxRoot = await mkdtemp(join(tmpdir(), 'prm-app-models-'));
-    fx = await makeFixtureModels(fxRoot);
+    fx = await step('convert the fixture models', () => makeFixtureModels(fxRoot));
     site = await appSite({ 'tiny-qwen': fx.qwen, 'truncated-data': fx.bad.truncatedData });
   });
   afterAll(async () => {
@@ -365,7 +393,9 @@ describe('playground scoring on the fixture model', () => {
         if (m.type() === 'error') errors.push(`console: ${m.text()}`);
       });
     });
-    afterAll(async () => browser?.close());
+    afterAll(async () => {
+      if (browser) await closeBrowser(browser);
+    });
 
     it('matches `prm score --json` on every data-reward and on data-first-error', async () => {
       await page.goto(site.url);

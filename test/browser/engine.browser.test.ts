@@ -19,7 +19,7 @@ import { tokenizerFromFiles } from '../../src/engine/tokenizer.ts';
 import { createOrtRunner } from '../../src/node/ort-node.ts';
 import { buildEngineSite, serveSite, startFakeHub, type FakeHub } from './fixtures/engine-site.ts';
 import { makeFixtureModels, makeMatrixModels, MATRIX_CELLS, type FixtureModels } from './fixtures/models.ts';
-import { launchBrowser, type BrowserMode } from './harness.ts';
+import { closeBrowser, launchBrowser, step, type BrowserMode } from './harness.ts';
 
 const PROBLEM = 'Sue has 2 flamingos and 3 more flamingos. What is the total?';
 const SOLUTIONS = [
@@ -60,8 +60,8 @@ async function nodeRewards(dir: string, file: string): Promise<number[][]> {
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'prm-engine-browser-'));
-  fx = await makeFixtureModels(join(tmp, 'models'));
-  const matrix = await makeMatrixModels(join(tmp, 'matrix'));
+  fx = await step('convert the fixture models', () => makeFixtureModels(join(tmp, 'models')));
+  const matrix = await step('convert the matrix models', () => makeMatrixModels(join(tmp, 'matrix')));
   await buildEngineSite(join(tmp, 'site'), {
     'tiny-qwen': fx.qwen,
     'no-spec': fx.bad.noSpec,
@@ -71,12 +71,19 @@ beforeAll(async () => {
   });
   site = await serveSite(join(tmp, 'site'));
   hub = await startFakeHub({ [REPO]: fx.qwen });
-  reference.fp32 = await nodeRewards(fx.qwen, 'model.onnx');
-  reference.q4 = await nodeRewards(fx.qwen, 'model_q4.onnx');
+  reference.fp32 = await step('score on onnxruntime-node: tiny-qwen fp32', () =>
+    nodeRewards(fx.qwen, 'model.onnx'),
+  );
+  reference.q4 = await step('score on onnxruntime-node: tiny-qwen q4', () =>
+    nodeRewards(fx.qwen, 'model_q4.onnx'),
+  );
   for (const c of MATRIX_CELLS) {
     for (const dtype of c.dtypes) {
       const file = dtype === 'fp32' ? 'model.onnx' : 'model_q4.onnx';
-      matrixReference.set(`${c.id} ${dtype}`, await nodeRewards(matrix[c.id], file));
+      matrixReference.set(
+        `${c.id} ${dtype}`,
+        await step(`score on onnxruntime-node: ${c.id} ${dtype}`, () => nodeRewards(matrix[c.id], file)),
+      );
     }
   }
 }, 120_000);
@@ -136,38 +143,41 @@ async function loadAndScore(
   options: Record<string, unknown> = {},
   score = true,
 ): Promise<LoadOutcome> {
-  return page.evaluate(
-    async ({ source, options, score, problem, solutions }) => {
-      const e = (globalThis as unknown as G).__prmEngine;
-      const out: LoadOutcome = { progress: [], plans: [] };
-      type Doc = { getElementById(id: string): { files: ArrayLike<unknown> } | null };
-      const doc = (globalThis as unknown as { document: Doc }).document;
-      const src =
-        source.kind === 'local'
-          ? { kind: 'local', files: Array.from(doc.getElementById('folder')!.files) }
-          : source;
-      try {
-        const model = await e.load(src, {
-          ...options,
-          onProgress: (p: LoadOutcome['progress'][number]) => out.progress.push(p),
-          onPlan: (p: LoadOutcome['plans'][number]) => out.plans.push(p),
-        }).result;
-        out.model = model as LoadOutcome['model'];
-        if (score) {
-          const r = (await e.score(problem, solutions).result) as {
-            status: string;
-            results: { rewards: number[] }[];
-          };
-          if (r.status !== 'scored') throw new Error(`score ended with ${r.status}`);
-          out.rewards = r.results.map((x) => x.rewards);
+  const what = `${JSON.stringify(source)} ${JSON.stringify(options)}`;
+  return step(`page: load${score ? ' and score' : ''} ${what}`, () =>
+    page.evaluate(
+      async ({ source, options, score, problem, solutions }) => {
+        const e = (globalThis as unknown as G).__prmEngine;
+        const out: LoadOutcome = { progress: [], plans: [] };
+        type Doc = { getElementById(id: string): { files: ArrayLike<unknown> } | null };
+        const doc = (globalThis as unknown as { document: Doc }).document;
+        const src =
+          source.kind === 'local'
+            ? { kind: 'local', files: Array.from(doc.getElementById('folder')!.files) }
+            : source;
+        try {
+          const model = await e.load(src, {
+            ...options,
+            onProgress: (p: LoadOutcome['progress'][number]) => out.progress.push(p),
+            onPlan: (p: LoadOutcome['plans'][number]) => out.plans.push(p),
+          }).result;
+          out.model = model as LoadOutcome['model'];
+          if (score) {
+            const r = (await e.score(problem, solutions).result) as {
+              status: string;
+              results: { rewards: number[] }[];
+            };
+            if (r.status !== 'scored') throw new Error(`score ended with ${r.status}`);
+            out.rewards = r.results.map((x) => x.rewards);
+          }
+        } catch (err) {
+          const x = err as LoadOutcome['error'] & Error;
+          out.error = { code: x.code, message: x.message, file: x.file, bytesNeeded: x.bytesNeeded };
         }
-      } catch (err) {
-        const x = err as LoadOutcome['error'] & Error;
-        out.error = { code: x.code, message: x.message, file: x.file, bytesNeeded: x.bytesNeeded };
-      }
-      return out;
-    },
-    { source, options, score, problem: PROBLEM, solutions: SOLUTIONS },
+        return out;
+      },
+      { source, options, score, problem: PROBLEM, solutions: SOLUTIONS },
+    ),
   );
 }
 
@@ -186,7 +196,9 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('scoring engine in Chromium (%s)'
     await page.goto(`${site.url}/`);
     await page.waitForFunction(() => Boolean((globalThis as { __prmEngine?: unknown }).__prmEngine));
   });
-  afterAll(async () => browser?.close());
+  afterAll(async () => {
+    if (browser) await closeBrowser(browser);
+  });
 
   it(`probe() reports ${mode === 'webgpu' ? 'the SwiftShader adapter without shader-f16' : 'no adapter and WASM'} with threads`, async () => {
     const p = await page.evaluate(() => (globalThis as unknown as G).__prmEngine.probe());

@@ -11,18 +11,20 @@
  * 3. With the model: Cancel stops a run between items, keeps what was scored, and Score goes on
  *    with the rest.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, type Evaluation } from '../../src/core/metrics.ts';
 import { parsePredictions, parseProcessBench, type PredictionRecord } from '../../src/core/processbench.ts';
 import { firstError } from '../../src/core/rewards.ts';
-import { openSession, type BrowserMode, type BrowserSession } from './harness.ts';
+import { openSession, step, type BrowserMode, type BrowserSession } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
 const GSM8K = resolve(root, '../shared/processbench/gsm8k.json');
 const bundledModel = existsSync(join(root, 'models'))
   ? readdirSync(join(root, 'models')).find((d) => existsSync(join(root, 'models', d, 'prm.json')))
@@ -160,10 +162,16 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('Evaluate view in Chromium (%s)',
       const data = join(dir, 'gsm8k.json');
       const out = join(dir, 'preds.jsonl');
       writeFileSync(data, JSON.stringify(items));
-      execFileSync('node', ['bin/prm.js', 'eval', '--data', data, '--limit', '5', '--out', out, '--json'], {
-        cwd: root,
-        stdio: 'pipe',
-      });
+      await step(
+        'prm eval --limit 5',
+        () =>
+          run('node', ['bin/prm.js', 'eval', '--data', data, '--limit', '5', '--out', out, '--json'], {
+            cwd: root,
+            timeout: 150_000,
+            killSignal: 'SIGKILL',
+          }),
+        160_000,
+      );
       // The CLI writes in its batch order (sorted by length); compare by id.
       const cli = new Map(parsePredictions(readFileSync(out, 'utf8'), out).map((p) => [p.id, p]));
       const ids = parseProcessBench(JSON.stringify(items), 'gsm8k.json').map((it) => it.id);
@@ -177,8 +185,16 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('Evaluate view in Chromium (%s)',
           .getByLabel('Load an evaluation file')
           .setInputFiles(file('gsm8k.json', JSON.stringify(items)));
         await view.getByRole('button', { name: 'Score 5 items' }).click();
-        await view.locator('[data-f1-table]').waitFor({ timeout: 150_000 });
-        await expect.poll(() => view.locator('[data-run-progress]').count(), { timeout: 150_000 }).toBe(0);
+        await step(
+          'page: score 5 ProcessBench items',
+          async () => {
+            await view.locator('[data-f1-table]').waitFor({ timeout: 150_000 });
+            await expect
+              .poll(() => view.locator('[data-run-progress]').count(), { timeout: 150_000 })
+              .toBe(0);
+          },
+          310_000,
+        );
         const [download] = await Promise.all([
           page.waitForEvent('download'),
           view.getByRole('button', { name: 'Export predictions (JSONL)' }).click(),
@@ -211,19 +227,24 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('Evaluate view in Chromium (%s)',
           .getByLabel('Load an evaluation file')
           .setInputFiles(file('cancel.json', JSON.stringify(items)));
         await view.getByRole('button', { name: 'Score 20 items' }).click();
-        await expect
-          .poll(
-            () =>
-              view
-                .locator('[data-run-progress] .text')
-                .textContent({ timeout: 1000 })
-                .catch(() => ''),
-            {
-              timeout: 150_000,
-              interval: 50,
-            },
-          )
-          .toMatch(/^[1-9]\d* \/ 20 items/);
+        await step(
+          'page: wait for the first scored item',
+          () =>
+            expect
+              .poll(
+                () =>
+                  view
+                    .locator('[data-run-progress] .text')
+                    .textContent({ timeout: 1000 })
+                    .catch(() => ''),
+                {
+                  timeout: 150_000,
+                  interval: 50,
+                },
+              )
+              .toMatch(/^[1-9]\d* \/ 20 items/),
+          160_000,
+        );
         await view.locator('[data-run-progress]').getByRole('button', { name: 'Cancel' }).click();
         await view.locator('[data-run-progress]').waitFor({ state: 'detached' });
         const notice =
@@ -232,9 +253,14 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('Evaluate view in Chromium (%s)',
         expect(done).toBeGreaterThan(0);
         expect(done).toBeLessThan(20);
         await view.getByRole('button', { name: `Score ${20 - done} items` }).click();
-        await expect
-          .poll(() => view.locator('[data-dataset] .files').textContent(), { timeout: 150_000 })
-          .toContain('cancel 20/20 scored');
+        await step(
+          'page: score the remaining items',
+          () =>
+            expect
+              .poll(() => view.locator('[data-dataset] .files').textContent(), { timeout: 150_000 })
+              .toContain('cancel 20/20 scored'),
+          160_000,
+        );
       } finally {
         await page.close();
       }
