@@ -11,7 +11,7 @@ export default defineConfig({
       ? ['test/browser/watchdog.selftest.ts']
       : ['test/**/*.browser.test.ts'],
     environment: 'node',
-    // Feeds the harness's stall watchdog (fires after PRM_TEST_WATCHDOG_S, default 120 s, of silence).
+    // Feeds the harness's stall watchdog (fires after PRM_TEST_WATCHDOG_S, default 150 s, of silence).
     setupFiles: ['test/browser/watchdog-setup.ts'],
     reporters: ['default', new SummaryReporter('browser')],
     testTimeout: 180_000,

@@ -6,7 +6,7 @@
  *
  * Every wait here is bounded: the browser tests' watchdog (test/support/watchdog.ts, fed by
  * test/browser/watchdog-setup.ts) fails a run that makes no progress for PRM_TEST_WATCHDOG_S
- * seconds (default 120), naming the test and step, after closing every browser and server opened
+ * seconds (default 150), naming the test and step, after closing every browser and server opened
  * here. Tests name their long waits with `step`, close browsers with `closeBrowser` and servers
  * with `closeServer`.
  */
@@ -34,7 +34,8 @@ export const BASE_FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
-const silenceS = Number(process.env.PRM_TEST_WATCHDOG_S ?? 120);
+// Above the longest wait a test bounds itself (120 s), below vitest's test timeout (180 s).
+const silenceS = Number(process.env.PRM_TEST_WATCHDOG_S ?? 150);
 if (!(silenceS > 0))
   throw new Error(
     `PRM_TEST_WATCHDOG_S must be a positive number of seconds, got "${process.env.PRM_TEST_WATCHDOG_S}"`,
