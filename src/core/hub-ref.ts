@@ -85,3 +85,21 @@ export function hubTreeUrl(endpoint: string, repo: string, revision: string, rec
 export function hubResolveUrl(endpoint: string, repo: string, revision: string, path: string): string {
   return `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
+
+/** What a Hub repo holds, judged from its top-level file names. */
+export type HubRepoKind = 'converted' | 'checkpoint' | 'unknown';
+
+/**
+ * A converted model has prm.json; a raw checkpoint has config.json and weights (safetensors or
+ * PyTorch .bin) but no prm.json, and can be converted; anything else is neither.
+ *
+ * @example
+ * classifyRepoFiles(['config.json', 'model-00001-of-00004.safetensors', 'tokenizer.json']) // 'checkpoint'
+ */
+export function classifyRepoFiles(paths: readonly string[]): HubRepoKind {
+  if (paths.includes('prm.json')) return 'converted';
+  const weights = paths.some(
+    (p) => /\.safetensors$/.test(p) || /^(pytorch_model|model)(-\d+-of-\d+)?\.bin$/.test(p),
+  );
+  return paths.includes('config.json') && weights ? 'checkpoint' : 'unknown';
+}

@@ -39,7 +39,16 @@ describe('the Content-Security-Policy of index.html and public/_headers', () => 
     ['worker-src', ["'self'", 'blob:']],
     [
       'connect-src',
-      ["'self'", 'blob:', 'data:', 'https://huggingface.co', 'https://*.huggingface.co', 'https://*.hf.co'],
+      [
+        "'self'",
+        'blob:',
+        'data:',
+        'https://huggingface.co',
+        'https://*.huggingface.co',
+        'https://*.hf.co',
+        'http://127.0.0.1:*',
+        'http://localhost:*',
+      ],
     ],
     ['object-src', ["'none'"]],
   ])('allows exactly the intended sources for %s', (name, sources) => {

@@ -199,7 +199,7 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('playground, production build in 
     const csp = await s.page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(csp).toContain(
-      "connect-src 'self' blob: data: https://huggingface.co https://*.huggingface.co https://*.hf.co",
+      "connect-src 'self' blob: data: https://huggingface.co https://*.huggingface.co https://*.hf.co http://127.0.0.1:* http://localhost:*",
     );
     // A string, so the Node-side type check needs no DOM types.
     const ran = await s.page.evaluate(`(async () => {
@@ -352,6 +352,8 @@ async function chooseBundled(page: Page, id: string): Promise<void> {
   const panel = page.locator('details.model');
   if (!(await panel.evaluate((d) => Boolean(d.getAttribute('open') !== null))))
     await panel.locator('summary').click();
+  // The panel opens on the catalog of real PRMs; the bundled models are one choice further.
+  await page.getByLabel('Bundled with this site').check();
   await page.getByLabel('Bundled model').selectOption(id);
 }
 

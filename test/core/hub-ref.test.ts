@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hubEndpoint, HubRefError, hubResolveUrl, hubTreeUrl, parseHubRef } from '../../src/core/hub-ref.ts';
+import {
+  classifyRepoFiles,
+  hubEndpoint,
+  HubRefError,
+  hubResolveUrl,
+  hubTreeUrl,
+  parseHubRef,
+} from '../../src/core/hub-ref.ts';
 
 describe('parseHubRef(text)', () => {
   it.each<[string, { repo: string; revision: string }]>([
@@ -41,5 +48,17 @@ describe('Hub URLs', () => {
       'https://h/o/n/resolve/refs%2Fpr%2F5/a%20b/c.json',
     );
     expect(hubTreeUrl('https://h', 'o/n', 'main', false)).toBe('https://h/api/models/o/n/tree/main');
+  });
+});
+
+describe('classifyRepoFiles(paths)', () => {
+  it.each<[string[], string]>([
+    [['prm.json', 'config.json', 'onnx/model_q4.onnx'], 'converted'],
+    [['config.json', 'model-00001-of-00004.safetensors', 'model.safetensors.index.json'], 'checkpoint'],
+    [['config.json', 'pytorch_model.bin', 'tokenizer.json'], 'checkpoint'],
+    [['config.json', 'training_args.bin'], 'unknown'],
+    [['README.md'], 'unknown'],
+  ])('%j -> %s', (paths, kind) => {
+    expect(classifyRepoFiles(paths)).toBe(kind);
   });
 });

@@ -14,12 +14,14 @@ import type { CacheEntry } from '../protocol.ts';
 import { checkLength, contentLength, fetchOk, readBody } from './fetch.ts';
 import type { ModelFiles, SourceFile } from './types.ts';
 import {
+  classifyRepoFiles,
   DEFAULT_HUB_ENDPOINT,
   hubEndpoint,
   HubRefError,
   hubResolveUrl as fileUrl,
   hubTreeUrl as treeUrl,
   isHubRepoId,
+  type HubRepoKind,
 } from '../../core/hub-ref.ts';
 
 export const HUB_CACHE = 'prm-models';
@@ -275,6 +277,55 @@ export async function hubFiles(options: HubOptions): Promise<ModelFiles> {
       }
     },
   };
+}
+
+/**
+ * What a Hub repo is before anything is chosen: a converted model (load it), a raw checkpoint
+ * (offer conversion) or neither; from one tree listing. Offline, a repo already in the browser
+ * cache counts as converted; otherwise the error says the network is missing.
+ *
+ * @example
+ * await inspectHubRepo({ repo: 'Qwen/Qwen2.5-Math-PRM-7B' }) // 'checkpoint'
+ */
+export async function inspectHubRepo(options: HubOptions): Promise<HubRepoKind> {
+  checkRepo(options.repo);
+  const endpoint = normaliseEndpoint(options.endpoint);
+  const revision = options.revision || 'main';
+  const { repo } = options;
+  let res: Response;
+  try {
+    res = await fetch(treeUrl(endpoint, repo, revision, false));
+  } catch (e) {
+    const cached = await cacheStorage()
+      ?.open(HUB_CACHE)
+      .then((c) => c.match(treeUrl(endpoint, repo, revision)))
+      .catch(() => undefined);
+    if (cached) return 'converted';
+    throw new EngineError(
+      'network',
+      `Could not reach the Hub at ${endpoint} (${(e as Error).message}), and no converted copy of ${repo}@${revision} is in this browser. ` +
+        'Connect to the network, or open a converted model folder from this device.',
+    );
+  }
+  if (res.status === 401 || res.status === 403) {
+    throw new EngineError(
+      'bad-request',
+      `The Hub has no public model "${repo}" (HTTP ${res.status}); check the repo id. Private and gated repos are not supported.`,
+    );
+  }
+  if (res.status === 404) {
+    throw new EngineError(
+      'bad-request',
+      `The Hub model "${repo}" has no revision "${revision}"; check the revision.`,
+    );
+  }
+  if (!res.ok) {
+    throw new EngineError(
+      'network',
+      `The Hub answered HTTP ${res.status} for ${repo}@${revision}; try again later.`,
+    );
+  }
+  return classifyRepoFiles(parseTree(await res.json(), `hub:${repo}@${revision}/`).map((f) => f.path));
 }
 
 /** Splits a cached file URL into endpoint, repo, revision. */
