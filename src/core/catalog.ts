@@ -145,7 +145,8 @@ export interface FitEstimate {
 
 // onnxruntime-web's WASM build has a 4 GiB wasm32 heap; the weights must leave room for activations.
 const WASM_WEIGHT_LIMIT = 2.5 * 1024 ** 3;
-const GB = 1e9;
+// Binary units labelled GB, as the rest of the app shows sizes (engine/errors.ts formatBytes).
+const GB = 1024 ** 3;
 const gb = (n: number) => `${(n / GB).toFixed(n < 10 * GB ? 1 : 0)} GB`;
 
 /**
@@ -186,7 +187,10 @@ export function fitEstimate(e: CatalogEntry, device: DeviceFacts): FitEstimate {
   const largest = largestWeightBytes(e);
   if (device.gpu) {
     const limit = Math.min(device.gpu.maxBufferSize, device.gpu.maxStorageBufferBindingSize);
-    if (largest === null) {
+    if (largest === null && q4Bytes <= limit) {
+      verdicts.push('fits');
+      reasons.push(`the whole model (${gb(q4Bytes)}) is within the GPU's ${gb(limit)} buffer limit`);
+    } else if (largest === null) {
       verdicts.push('unknown');
       reasons.push('its largest weight is not in the catalog');
     } else if (largest > limit) {

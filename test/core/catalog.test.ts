@@ -103,7 +103,7 @@ describe('fitEstimate(entry, device)', () => {
   it('no: too little free storage, with the numbers', () => {
     const f = fitEstimate(qwen7, { ...big, storage: { quota: 5e9, usage: 2e9 } });
     expect(f.verdict).toBe('no');
-    expect(f.reasons[0]).toBe('needs about 4.3 GB of storage; 3.0 GB is free for this site');
+    expect(f.reasons[0]).toBe('needs about 4.0 GB of storage; 2.8 GB is free for this site');
   });
   it('tight: under 1.5x headroom', () => {
     expect(fitEstimate(qwen7, { ...big, storage: { quota: 6e9, usage: 0 } }).verdict).toBe('tight');
@@ -121,6 +121,13 @@ describe('fitEstimate(entry, device)', () => {
     expect(
       fitEstimate(byRepo('plaguss/Qwen2.5-0.5B-Math-Shepherd-PRM-0.2'), { ...big, gpu: null }).verdict,
     ).toBe('tight');
+  });
+  it('a model smaller than the buffer limit fits it even when its largest weight is not listed', () => {
+    const small = byRepo('plaguss/Qwen2.5-0.5B-Math-Shepherd-PRM-0.2');
+    expect(largestWeightBytes(small)).toBeNull();
+    expect(fitEstimate(small, big)).toMatchObject({ verdict: 'fits' });
+    const twoGiB = { ...big, gpu: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 } };
+    expect(fitEstimate(byRepo('Skywork/Skywork-o1-Open-PRM-Qwen-2.5-7B'), twoGiB).verdict).toBe('unknown');
   });
   it('unknown when the browser does not report storage', () => {
     expect(fitEstimate(qwen7, { ...big, storage: null }).verdict).toBe('unknown');
