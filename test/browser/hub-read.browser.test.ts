@@ -15,7 +15,7 @@ import { openLocalCheckpoint } from '../../src/node/local-files.ts';
 import { makeTinyCheckpoint } from '../convert/tiny-checkpoint.ts';
 import { startHubStandIn, type HubStandIn } from '../support/hub-standin.ts';
 import { buildEngineSite, serveSite } from './fixtures/engine-site.ts';
-import { launchBrowser } from './harness.ts';
+import { closeBrowser, launchBrowser, step } from './harness.ts';
 
 let tmp: string;
 let hub: HubStandIn;
@@ -81,16 +81,20 @@ beforeAll(async () => {
   await makeTinyCheckpoint({ ...common, dir: join(tmp, 'st'), shards: 2 });
   await makeTinyCheckpoint({ ...common, dir: join(tmp, 'bin'), format: 'bin', shards: 2 });
   hub = await startHubStandIn({ 'test-org/st': join(tmp, 'st'), 'test-org/bin': join(tmp, 'bin') });
-  await buildEngineSite(join(tmp, 'site'), {});
-  site = await serveSite(join(tmp, 'site'));
-  browser = await launchBrowser('wasm');
+  await step('build the engine page', () => buildEngineSite(join(tmp, 'site'), {}));
+  site = await step('serve the engine page', () => serveSite(join(tmp, 'site')));
+  browser = await step('launch Chromium', () => launchBrowser('wasm'));
   page = await (await browser.newContext()).newPage();
-  await page.goto(`${site.url}/`);
-  await page.waitForFunction(() => Boolean((globalThis as { __prmConvert?: unknown }).__prmConvert));
+  await step('open the engine page', async () => {
+    await page.goto(`${site.url}/`);
+    await page.waitForFunction(() => Boolean((globalThis as { __prmConvert?: unknown }).__prmConvert), null, {
+      timeout: 60_000,
+    });
+  });
 });
 
 afterAll(async () => {
-  await browser?.close();
+  if (browser) await closeBrowser(browser);
   await site?.close();
   await hub?.close();
   await rm(tmp, { recursive: true, force: true });
@@ -104,7 +108,7 @@ describe('Hub checkpoints read by range in Chromium', () => {
     '%s: every tensor equals the local read, weights only by range from the CDN origin',
     async (name, format) => {
       const before = hub.requests.length;
-      const got = await pageHashes(`test-org/${name}`);
+      const got = await step(`read test-org/${name} in the page`, () => pageHashes(`test-org/${name}`));
       expect(got.format).toBe(format);
       expect(got.commit).toBe(hub.commitOf(`test-org/${name}`));
       expect(got.hashes).toEqual(await localHashes(join(tmp, name)));
@@ -117,7 +121,7 @@ describe('Hub checkpoints read by range in Chromium', () => {
   it('retries a connection dropped mid-range', async () => {
     hub.dropNextRanges(2, 64);
     const before = hub.requests.length;
-    const got = await pageHashes('test-org/st');
+    const got = await step('read test-org/st in the page, with drops', () => pageHashes('test-org/st'));
     expect(got.hashes).toEqual(await localHashes(join(tmp, 'st')));
     // Each dropped range was asked again from the byte where it stopped (64 bytes in).
     const ranges = hub.requests
