@@ -8,6 +8,7 @@
  * It does not render, store or talk to the worker itself: the engine is injected (`EngineState`)
  * and persistence goes through `draft` / `loadDraft`.
  */
+import { domainNotice } from '../core/domain.ts';
 import { detectStrategy, mergeWithNext, segment, splitStep, joinSteps } from '../core/segment.ts';
 import { judgeArithmetic, type Judgement } from '../core/judge/index.ts';
 import { firstError } from '../core/rewards.ts';
@@ -333,11 +334,15 @@ export class AppState {
       this.run = {
         problem,
         steps,
-        solutions: results.map((r) => ({
-          rewards: r.rewards,
-          tokenCount: r.tokenCount,
-          scoredSteps: r.scoredSteps,
-        })),
+        solutions: results.map((r, i) => {
+          const domain = domainNotice(model.spec, problem, steps[i], r.tokenCount);
+          return {
+            rewards: r.rewards,
+            tokenCount: r.tokenCount,
+            scoredSteps: r.scoredSteps,
+            ...(domain ? { domain } : {}),
+          };
+        }),
         model: {
           name: model.spec.name,
           source: model.label,

@@ -146,6 +146,27 @@ export function bestThreshold(sweep: ThresholdResult[], by: 'average' | string =
   return best;
 }
 
+/**
+ * Why no threshold should be recommended from a sweep, or null when one may be: every F1 is 0 or
+ * undefined (the model never gets a first error right), or F1 hardly moves with the threshold
+ * (within `flat`), so the "best" one is an accident of ties.
+ *
+ * @example
+ * noBestThreshold(sweepThreshold(items, [0.3, 0.5])); // 'F1 is 0 at every threshold'
+ */
+export function noBestThreshold(
+  sweep: ThresholdResult[],
+  by: 'average' | string = 'average',
+  flat = 0.01,
+): string | null {
+  const f1s = sweep
+    .map((r) => (by === 'average' ? r.average_f1 : r.subsets.find((s) => s.subset === by)?.f1))
+    .filter((f): f is number => f !== undefined && Number.isFinite(f));
+  if (f1s.length === 0 || Math.max(...f1s) === 0) return 'F1 is 0 at every threshold';
+  if (Math.max(...f1s) - Math.min(...f1s) < flat) return 'F1 is flat: it hardly changes with the threshold';
+  return null;
+}
+
 export interface Confusion {
   /** Bucket positions: -1 (no error), 0, 1, ..., the last bucket also holds every larger position. */
   positions: number[];

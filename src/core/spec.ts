@@ -7,7 +7,7 @@
  * the closed fields (`family`, `dtypes`, `format`) are errors, because guessing them would score
  * the wrong tokens.
  */
-import type { Dtype, ModelFamily, ModelSpec } from './types.ts';
+import type { Dtype, ModelDomain, ModelFamily, ModelSpec } from './types.ts';
 
 export const MODEL_FAMILIES: readonly ModelFamily[] = [
   'qwen-prm',
@@ -218,6 +218,7 @@ export function parseModelSpec(json: unknown, source = 'prm.json'): ModelSpec {
   const strip = obj.strip_step_labels;
   if (strip !== undefined && typeof strip !== 'boolean') fail('strip_step_labels', 'true or false');
   if (typeof strip === 'boolean') spec.strip_step_labels = strip;
+  if (obj.domain !== undefined) spec.domain = parseDomain(obj.domain, source);
   const source_ = optStr('source');
   const license = optStr('license');
   const description = optStr('description');
@@ -225,4 +226,47 @@ export function parseModelSpec(json: unknown, source = 'prm.json'): ModelSpec {
   if (license !== undefined) spec.license = license;
   if (description !== undefined) spec.description = description;
   return spec;
+}
+
+/** `prm.json` `domain` (optional), checked field by field like the rest of the file. */
+function parseDomain(value: unknown, source: string): ModelDomain {
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new SpecError(
+      source,
+      `domain.${field}`,
+      `${source}: field "domain.${field}" must be ${expected}, got ${show(got)}`,
+    );
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SpecError(
+      source,
+      'domain',
+      `${source}: field "domain" must be an object describing the training data, got ${show(value)}`,
+    );
+  }
+  const d = value as Record<string, unknown>;
+  if (typeof d.description !== 'string' || d.description.trim() === '')
+    fail('description', 'a non-empty string', d.description);
+  const words = d.words;
+  if (!Array.isArray(words) || words.length === 0 || words.some((w) => typeof w !== 'string'))
+    fail('words', 'a non-empty list of strings', words);
+  const share = (field: string): number => {
+    const v = d[field];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1)
+      fail(field, 'a number between 0 and 1', v);
+    return v as number;
+  };
+  const maxTokens = d.max_tokens;
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens <= 0)
+    fail('max_tokens', 'a positive integer', maxTokens);
+  if (typeof d.whole_numbers_only !== 'boolean')
+    fail('whole_numbers_only', 'true or false', d.whole_numbers_only);
+  return {
+    description: d.description as string,
+    words: (words as string[]).map((w) => w.toLowerCase()),
+    max_unknown_word_share: share('max_unknown_word_share'),
+    max_steps_without_computation: share('max_steps_without_computation'),
+    max_tokens: maxTokens as number,
+    whole_numbers_only: d.whole_numbers_only as boolean,
+  };
 }

@@ -62,10 +62,31 @@ export interface ModelSpec {
    * read as numbers (the bundled demo model). The page still shows the steps as typed.
    */
   strip_step_labels?: boolean;
+  /**
+   * Optional: what the model was trained on, for demo models trained on a narrow generator.
+   * Solutions outside it get a notice next to their scores (see ./domain.ts). Real PRMs have none.
+   */
+  domain?: ModelDomain;
   /** Optional: source checkpoint, licence, notes. */
   source?: string;
   license?: string;
   description?: string;
+}
+
+/** `prm.json` `domain`: a narrow model's training distribution and the limits of its trust. */
+export interface ModelDomain {
+  /** One or two sentences for people: what the model was trained on. */
+  description: string;
+  /** Every lower-case word (letter run) the training text uses. */
+  words: string[];
+  /** Largest share of a solution's words (problem and steps) outside `words` that is still inside. */
+  max_unknown_word_share: number;
+  /** Largest share of steps without an `a op b = c` computation that is still inside. */
+  max_steps_without_computation: number;
+  /** Longest prompt, in the model's tokens, that is still inside. */
+  max_tokens: number;
+  /** Whether numbers with decimals, fractions of numbers or powers put a solution outside. */
+  whole_numbers_only: boolean;
 }
 
 /** What a tokenizer must offer the core. Implemented over @huggingface/transformers by callers. */

@@ -567,3 +567,40 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('playground with the bundled demo
     },
   );
 });
+
+describe('playground with a demo model outside its domain', () => {
+  it.skipIf(bundled === undefined)(
+    `says next to the scores that the demo model was not trained on the text${bundled ? '' : ' (skipped: models/ has no bundled model yet)'}`,
+    async () => {
+      const s = await openSession('wasm');
+      try {
+        await s.page.goto(s.url);
+        await chooseBundled(s.page, bundled!);
+        // A greenhouse of tulip bulbs: nothing the synthetic generator ever writes about.
+        await typeInput(
+          s.page,
+          'A greenhouse grows 14 trays of tulip bulbs with 9 bulbs per tray. Frost kills 17 bulbs. How many bulbs survive?',
+          '14 × 9 = 126 bulbs are planted.\n\n126 - 17 = 109 bulbs survive.\n\nThe answer is 109.',
+        );
+        await scoreAndWait(s.page);
+        const notice = s.page.locator('[data-domain-notice]');
+        await notice.waitFor({ state: 'visible', timeout: 10_000 });
+        const text = await notice.innerText();
+        expect(text).toContain('This demo model was not trained on text like this');
+        expect(text).toContain('load a real PRM');
+        expect(text).toMatch(/% of its words never occur in the training text/);
+
+        await typeInput(
+          s.page,
+          'Tom buys 3 pens at $4 each. How much does he spend in total?',
+          'The cost of the pens is 3 × $4 = $12. The answer is 12.',
+        );
+        await scoreAndWait(s.page);
+        expect(await s.page.locator('[data-domain-notice]').count()).toBe(0);
+        expect(s.errors).toEqual([]);
+      } finally {
+        await s.close();
+      }
+    },
+  );
+});

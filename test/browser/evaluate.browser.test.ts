@@ -195,6 +195,11 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('Evaluate view in Chromium (%s)',
           },
           310_000,
         );
+        // The demo model declares its domain; gsm8k lies outside it.
+        const notice = await view.locator('[data-domain-notice]').innerText();
+        expect(notice).toContain("This dataset is outside the model's domain.");
+        expect(notice).toContain(`5 of 5 items are unlike the text ${bundledModel} was trained on`);
+        expect(notice).toContain('load a real PRM');
         const [download] = await Promise.all([
           page.waitForEvent('download'),
           view.getByRole('button', { name: 'Export predictions (JSONL)' }).click(),

@@ -4,6 +4,7 @@ import {
   bestOfN,
   bestThreshold,
   evaluate,
+  noBestThreshold,
   f1Score,
   finalStepMinShare,
   firstErrorConfusion,
@@ -161,6 +162,14 @@ describe('sweepThreshold(items, thresholds)', () => {
     expect(bestThreshold(sweep).threshold).toBe(0.5);
     expect(bestThreshold(sweep, 's').threshold).toBe(0.5);
     expect(() => bestThreshold(sweep, 'gsm8k')).toThrow('No subset named "gsm8k" in the sweep.');
+  });
+
+  it('noBestThreshold(sweep) refuses to recommend when F1 is 0 everywhere or flat, and not otherwise', () => {
+    expect(noBestThreshold(sweepThreshold(items, [0.05, 0.35, 0.5, 0.65]))).toBeNull();
+    expect(noBestThreshold(sweepThreshold(items, [0.05, 0.65]))).toBe('F1 is 0 at every threshold');
+    expect(noBestThreshold(sweepThreshold(items, [0.5, 0.55]))).toBe(
+      'F1 is flat: it hardly changes with the threshold',
+    );
   });
 });
 

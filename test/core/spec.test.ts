@@ -37,6 +37,31 @@ describe('parseModelSpec(json, source)', () => {
     expect(spec).toEqual(valid);
   });
 
+  it('keeps a valid domain (lower-casing its words) and names the bad field of an invalid one', () => {
+    const domain = {
+      description: 'arithmetic word problems',
+      words: ['Apples', 'cost'],
+      max_unknown_word_share: 0.2,
+      max_steps_without_computation: 0.1,
+      max_tokens: 350,
+      whole_numbers_only: true,
+    };
+    expect(parseModelSpec({ ...valid, domain }).domain).toEqual({ ...domain, words: ['apples', 'cost'] });
+    expect(parseModelSpec(valid).domain).toBeUndefined();
+    expect(() => parseModelSpec({ ...valid, domain: 'math' })).toThrow(
+      'prm.json: field "domain" must be an object describing the training data, got "math"',
+    );
+    expect(() => parseModelSpec({ ...valid, domain: { ...domain, max_unknown_word_share: 2 } })).toThrow(
+      'prm.json: field "domain.max_unknown_word_share" must be a number between 0 and 1, got 2',
+    );
+    expect(() => parseModelSpec({ ...valid, domain: { ...domain, words: [] } })).toThrow(
+      'field "domain.words" must be a non-empty list of strings',
+    );
+    expect(() => parseModelSpec({ ...valid, domain: { ...domain, max_tokens: 0 } })).toThrow(
+      'field "domain.max_tokens" must be a positive integer, got 0',
+    );
+  });
+
   it('keeps strip_step_labels when it is a boolean and rejects anything else', () => {
     expect(parseModelSpec({ ...valid, strip_step_labels: true }).strip_step_labels).toBe(true);
     expect(parseModelSpec(valid).strip_step_labels).toBeUndefined();

@@ -7,6 +7,7 @@
  * Plain data, no I/O.
  */
 import type { Backend } from '../../engine/protocol.ts';
+import type { DomainNotice } from '../../core/domain.ts';
 import type { Dtype } from '../../core/types.ts';
 
 export interface RunModel {
@@ -22,6 +23,8 @@ export interface RunSolution {
   rewards: number[];
   tokenCount: number;
   scoredSteps: number;
+  /** Whether the solution lies in the model's training domain; absent for models without one. */
+  domain?: DomainNotice;
 }
 
 export interface ScoredRun {

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { UsageError, type CliIO, type Command } from '../command.ts';
+import { domainNotice } from '../../core/domain.ts';
 import { ContextLengthError, scoreSolution } from '../../core/pipeline.ts';
 import { parseScoreInput, type ScoreRecord } from '../../core/processbench.ts';
 import { aggregate, firstError } from '../../core/rewards.ts';
@@ -186,6 +187,7 @@ async function scoreOne(v: Values, io: CliIO, stdin: () => Promise<string>): Pro
     const { rewards } = scored;
     const agg = aggregates(rewards);
     const truncated = scored.scoredSteps < steps.length;
+    const domain = domainNotice(model.spec, problem, steps, scored.tokenCount);
     if (v.json) {
       const out: Record<string, unknown> = {
         steps,
@@ -197,6 +199,7 @@ async function scoreOne(v: Values, io: CliIO, stdin: () => Promise<string>): Pro
         dtype: model.dtype,
         tokens: scored.tokenCount,
       };
+      if (domain) out.domain = domain;
       if (truncated) out.truncated = true;
       if (judgement) out.judge = judgement;
       io.stdout(JSON.stringify(out) + '\n');
@@ -204,6 +207,7 @@ async function scoreOne(v: Values, io: CliIO, stdin: () => Promise<string>): Pro
     }
     const lines = [
       `model ${model.spec.name} (${model.dtype}), threshold ${scored.threshold}, ${scored.tokenCount} tokens`,
+      ...(domain?.notice ? ['', `NOTE: ${domain.notice} (${domain.reasons.join('; ')}).`] : []),
       '',
       `step  reward  verdict   ${judgement ? 'check  ' : ''}text`,
       ...steps.map((text, i) => {
@@ -281,6 +285,8 @@ async function scoreFile(v: Values, io: CliIO): Promise<number> {
           first_error: firstError(r, t),
           aggregate: aggregates(r),
         };
+        const domain = domainNotice(model.spec, p.record.problem, p.steps, p.plan.tokenCount);
+        if (domain) out.domain = domain;
         if (p.plan.truncated) out.truncated = true;
         const judgement = runJudge(v, p.steps);
         if (judgement) out.judge = judgement;
