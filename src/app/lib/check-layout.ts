@@ -49,9 +49,10 @@ const TEXT: Record<Theme, Record<Verdict, string>> = {
   dark: { right: '#b8e0b0', wrong: '#ffffff', none: '#a4a4b0' },
 };
 
-function markGlyph(mark: Mark | null): string {
+/** `≠` only where the checker has a verdict to disagree with; a step it could not check shows none. */
+function markGlyph(mark: Mark | null, verdict: Verdict): string {
   if (mark === 'both-wrong') return '‼';
-  return mark === 'only-prm' || mark === 'only-checker' ? '≠' : '';
+  return (mark === 'only-prm' && verdict === 'right') || mark === 'only-checker' ? '≠' : '';
 }
 
 /**
@@ -97,7 +98,7 @@ export function checkRow(
       verdict: s.verdict,
       mark,
       glyph: GLYPHS[s.verdict],
-      markGlyph: markGlyph(mark),
+      markGlyph: markGlyph(mark, s.verdict),
       fill: FILLS[x.theme][s.verdict],
       textFill: TEXT[x.theme][s.verdict],
       consensusFirst: first,

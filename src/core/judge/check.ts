@@ -47,6 +47,8 @@ const ALTERNATIVES: Reading[] = [
 ];
 
 /** A side that is one written number (`12`, `-7`), not a computation (`\frac{24}{6}` is one). */
+const STATES_SOMETHING = /[=≈≃~]|\\(approx|sim)/;
+
 const isBare = (s: Side): boolean => {
   const t = s.toks[s.toks.length - 1];
   const signed = s.toks.length === 2 && s.toks[0].k === 'op' && s.toks[0].op === '-';
@@ -114,6 +116,8 @@ function show(v: Rational, stated: Side): string {
  * // { text: '7 × 9 = 65', stated: '65', computed: '63', verdict: 'wrong' }
  */
 export function checkStep(step: string): StepCheck {
+  // Every claim stands next to `=` or `≈`; most steps have neither.
+  if (!STATES_SOMETHING.test(step)) return { verdict: 'none', claims: [] };
   const text = normalizeLatex(step);
   const claims: Claim[] = [];
   for (const chain of findChains(lex(text))) {

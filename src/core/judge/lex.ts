@@ -83,6 +83,7 @@ const CURRENCY = new Set(['$', '€', '£', '¥', '₹']);
 const DATE_OR_TIME = /^(\d{1,4}([-/.])\d{1,2}\2\d{1,4}|\d+:\d+(:\d+)?)/;
 // 1,234,567.89 or 12.5 or .5; the thousands groups must be exactly three digits.
 const NUMBER = /^(\d{1,3}(,\d{3})+(?!\d)|\d+)?(\.\d+)?/;
+const WORD = /[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F]+/y;
 const MIXED = /^ (\d+)\/(\d+)(?![\d/.]|,\d)/;
 
 /**
@@ -108,9 +109,16 @@ export function lex(s: string): Token[] {
       i++;
       continue;
     }
-    if (/\s/.test(c)) {
+    if (c === ' ' || c === '\t' || c === '\r' || /\s/.test(c)) {
       space = true;
       i++;
+      continue;
+    }
+    WORD.lastIndex = i;
+    const word = WORD.exec(s);
+    if (word) {
+      i += word[0].length;
+      push({ k: 'word', w: word[0], start, end: i, space });
       continue;
     }
     // A list bullet at the start of a line is not a minus sign.
@@ -124,8 +132,9 @@ export function lex(s: string): Token[] {
       push({ k: 'punct', c: 'bullet', start, end: i, space });
       continue;
     }
-    const rest = s.slice(i, i + 40);
-    const date = DATE_OR_TIME.exec(rest);
+    const digitLike = (c >= '0' && c <= '9') || c === '.';
+    const rest = digitLike ? s.slice(i, i + 40) : '';
+    const date = digitLike ? DATE_OR_TIME.exec(rest) : null;
     if (date) {
       i += date[0].length;
       push({ k: 'opaque', start, end: i, space });
@@ -173,12 +182,6 @@ export function lex(s: string): Token[] {
       }
       const value = percent ? v.div(new Rational(100n))! : v;
       push({ k: 'num', v: value, decimals, percent, approx, fraction, unit, start, end: i, space });
-      continue;
-    }
-    const word = /^[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F]+/.exec(rest);
-    if (word) {
-      i += word[0].length;
-      push({ k: 'word', w: word[0], start, end: i, space });
       continue;
     }
     i++;
