@@ -3,9 +3,14 @@
  * the check row under the PRM row of the heatmap with the checker's verdict per step, its tooltip
  * ("120 - 98 = 22, not 32") on keyboard focus and on hover, the consensus mark per step and the
  * consensus first error, the verdict per solution for Best-of-N, and the same in the JSON, CSV
- * and SVG exports and in a share link opened in a fresh profile.
+ * and SVG exports and in a share link opened in a fresh profile; and the Evaluate view's
+ * comparison of both judges, equal to `prm eval --judge arithmetic --json` on the same items.
  */
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeArithmetic } from '../../src/core/judge/index.ts';
@@ -149,4 +154,65 @@ describe('the arithmetic checker beside the PRM (wasm, bundled model)', () => {
       await context.close();
     }
   });
+});
+
+describe('Evaluate: the PRM beside the checker (wasm, bundled model)', () => {
+  const root = resolve(import.meta.dirname, '../..');
+  const GSM8K = resolve(root, '../shared/processbench/gsm8k.json');
+
+  it('shows the combinations and the agreement matrix that prm eval --judge arithmetic prints', async () => {
+    const items = JSON.parse(readFileSync(GSM8K, 'utf8')).slice(0, 8);
+    const dir = await mkdtemp(join(tmpdir(), 'prm-judge-eval-'));
+    const s = await openSession('wasm');
+    try {
+      const data = join(dir, 'gsm8k.json');
+      await writeFile(data, JSON.stringify(items));
+      const cli = JSON.parse(
+        execFileSync('node', ['bin/prm.js', 'eval', '--data', data, '--judge', 'arithmetic', '--json'], {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }).toString(),
+      ).judge;
+      await s.page.goto(s.url);
+      await s.page
+        .getByRole('navigation', { name: 'Views' })
+        .getByRole('button', { name: 'Evaluate' })
+        .click();
+      const view = s.page.locator('[data-view="evaluate"]');
+      await view.getByLabel('Load an evaluation file').setInputFiles({
+        name: 'gsm8k.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(JSON.stringify(items)),
+      });
+      await view.getByRole('button', { name: 'Score 8 items' }).click();
+      const panel = view.locator('[data-judge-panel]');
+      await panel.locator('[data-judge-table]').waitFor({ timeout: 150_000 });
+      await expect.poll(() => view.locator('[data-run-progress]').count(), { timeout: 150_000 }).toBe(0);
+      const f1 = async (k: string) =>
+        Number(
+          await panel.locator(`tr[data-judge="${k}"] [data-metric="f1"]`).first().getAttribute('data-value'),
+        );
+      for (const k of ['checker', 'prm', 'either', 'both']) {
+        const want = cli.combinations[k].subsets.gsm8k.f1;
+        if (want === null) expect(await f1(k)).toBeNaN();
+        else expect(await f1(k)).toBeCloseTo(want, 12);
+      }
+      const matrix = await panel
+        .locator('[data-agreement] tbody tr')
+        .evaluateAll((rows) =>
+          rows.map((r) => [...r.querySelectorAll('td')].map((td) => Number(td.textContent))),
+        );
+      expect(matrix).toEqual([
+        [cli.agreement.prm_wrong.wrong, cli.agreement.prm_wrong.right, cli.agreement.prm_wrong.none],
+        [cli.agreement.prm_fine.wrong, cli.agreement.prm_fine.right, cli.agreement.prm_fine.none],
+      ]);
+      expect(await panel.innerText()).toContain(
+        `${cli.disagreements.length} checked steps where they disagree`,
+      );
+      expect(s.errors).toEqual([]);
+    } finally {
+      await s.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
