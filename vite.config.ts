@@ -3,12 +3,15 @@
  * - Serves `models/` at `/models/` in dev and copies it into the build, with a manifest of the
  *   bundled model folders (`/models/manifest.json`).
  * - Self-hosts onnxruntime-web's wasm/mjs pair under `/ort/` (never a CDN).
- * - Sends COOP/COEP so multi-threaded WASM works (`crossOriginIsolated`).
+ * - Sends the response headers of public/_headers (the one source of them, see HOSTING.md): all of
+ *   them under `vite preview` / `npm start`, as a static host would; the cross-origin ones (COOP/COEP,
+ *   so multi-threaded WASM works) in dev, where the CSP would block Vite's own dev client.
  */
 import { defineConfig, defaultClientConditions, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import {
   createReadStream,
+  readFileSync,
   existsSync,
   readdirSync,
   statSync,
@@ -33,11 +36,69 @@ export const ORT_FILES = [
   'ort-wasm-simd-threaded.asyncify.wasm',
 ];
 
-export const SECURITY_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
+/** One block of a `_headers` file: a path pattern (`*` matches anything) and its headers. */
+export interface HeaderRule {
+  pattern: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The rules of a Netlify / Cloudflare Pages `_headers` file: a path line, then indented
+ * `Name: value` lines; `#` starts a comment line.
+ */
+export function parseHeadersFile(text: string): HeaderRule[] {
+  const rules: HeaderRule[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (!line.trim() || line.trimStart().startsWith('#')) continue;
+    if (!/^\s/.test(line)) {
+      rules.push({ pattern: line.trim(), headers: {} });
+      continue;
+    }
+    const colon = line.indexOf(':');
+    const rule = rules.at(-1);
+    if (!rule || colon < 0) throw new Error(`public/_headers: "${line.trim()}" is not under a path line.`);
+    rule.headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return rules;
+}
+
+/** The headers `rules` give `path` (later rules add to and override earlier ones, as on Netlify). */
+export function headersFor(rules: readonly HeaderRule[], path: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { pattern, headers } of rules) {
+    const re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
+    if (re.test(path)) Object.assign(out, headers);
+  }
+  return out;
+}
+
+/** public/_headers, read when the config loads. */
+export const HOST_HEADERS = parseHeadersFile(readFileSync(resolve(root, 'public/_headers'), 'utf8'));
+
+/** The cross-origin isolation headers of public/_headers (dev server). */
+export const SECURITY_HEADERS = Object.fromEntries(
+  Object.entries(headersFor(HOST_HEADERS, '/')).filter(([name]) => name.startsWith('Cross-Origin-')),
+);
+
+/** `vite preview` sends every header of public/_headers for the path asked, like a static host. */
+function hostHeaders(): Plugin {
+  return {
+    name: 'prm-host-headers',
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const path = (req.url ?? '/').split(/[?#]/)[0];
+        for (const [name, value] of Object.entries(headersFor(HOST_HEADERS, path)))
+          res.setHeader(name, value);
+        next();
+      });
+    },
+  };
+}
 
 const MIME: Record<string, string> = {
   '.json': 'application/json',
@@ -119,9 +180,9 @@ function staticDirs(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [svelte(), staticDirs()],
+  plugins: [svelte(), staticDirs(), hostHeaders()],
   server: { headers: SECURITY_HEADERS, host: '127.0.0.1' },
-  preview: { headers: SECURITY_HEADERS, host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
   // Use onnxruntime's build that loads its wasm from /ort/ instead of bundling a second 26.8 MB copy.
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
   worker: { format: 'es' },

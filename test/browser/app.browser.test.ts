@@ -265,25 +265,9 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('playground, production build in 
   });
 });
 
-/** The headers public/_headers sends for every path (`/*`), as a static host would. */
-async function hostHeaders(): Promise<Record<string, string>> {
-  const text = await readFile(join(root, 'public/_headers'), 'utf8');
-  const block = /^\/\*\n((?:[ \t]+.+\n?)+)/m.exec(text);
-  if (!block) throw new Error('public/_headers has no "/*" block');
-  return Object.fromEntries(
-    block[1]
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => {
-        const i = l.indexOf(':');
-        return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
-      }),
-  );
-}
-
 /**
- * A production build of the app with extra bundled models, served by `vite preview` with the
- * response headers of public/_headers, so the worker runs under the header CSP too (a <meta> CSP
+ * A production build of the app with extra bundled models, served by `vite preview` (which sends
+ * the response headers of public/_headers, see vite.config.ts), so the worker runs under the header CSP too (a <meta> CSP
  * binds only the document).
  */
 async function appSite(
@@ -321,13 +305,12 @@ async function appSite(
     manifest.models.unshift({ id, files });
   }
   await writeFile(manifestPath, JSON.stringify(manifest));
-  const headers = await hostHeaders();
   const server: PreviewServer = await step('start vite preview of the app with the fixture models', () =>
     preview({
       configFile: resolve(root, 'vite.config.ts'),
       root,
       build: { outDir },
-      preview: { port: 0, host: '127.0.0.1', strictPort: false, open: false, headers },
+      preview: { port: 0, host: '127.0.0.1', strictPort: false, open: false },
       logLevel: 'silent',
     }),
   );
