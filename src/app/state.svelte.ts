@@ -69,6 +69,12 @@ export class AppState {
   practice = $state.raw<PracticeTruth | null>(null);
   /** What the last example, practice problem or shared link replaced, so it can be brought back. */
   previous = $state.raw<{ draft: Draft; run: ScoredRun | null } | null>(null);
+  /**
+   * Told before the text on the page is replaced (example, practice problem, share link, a saved
+   * draft, Clear, "bring back"), with what is there and what comes: the page keeps the old text
+   * in the draft history (App.svelte).
+   */
+  onReplace: ((before: { draft: Draft; run: ScoredRun | null }, after: Draft) => void) | null = null;
 
   readonly engine: EngineState;
 
@@ -229,10 +235,11 @@ export class AppState {
    * Replaces the work on the page with `draft` and remembers what it replaced (if anything was
    * typed), returning a message offering to bring it back.
    */
-  replaceWith(draft: Draft, what: string): void {
+  replaceWith(draft: Draft, what: string, run: ScoredRun | null = null): void {
     const before = { draft: this.draft, run: this.run };
     const hadText = !isEmptyDraft(before.draft);
-    this.loadDraft(draft);
+    this.onReplace?.(before, draft);
+    this.loadDraft(draft, run);
     this.previous = hadText ? before : null;
     this.message = {
       kind: 'info',
@@ -246,6 +253,7 @@ export class AppState {
   restorePrevious(): void {
     const p = this.previous;
     if (!p) return;
+    this.onReplace?.({ draft: this.draft, run: this.run }, p.draft);
     this.loadDraft(p.draft, p.run);
     this.previous = null;
     this.message = { kind: 'info', text: 'Your previous text is back.' };

@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { DraftError, draftToJson, emptyDraft, parseDraft, type Draft } from '../../src/app/lib/draft.ts';
+import {
+  DraftError,
+  draftToJson,
+  emptyDraft,
+  MAX_TEXT,
+  parseDraft,
+  type Draft,
+} from '../../src/app/lib/draft.ts';
+import { DRAFT_PREFIX, DraftSlot, type StorageLike } from '../../src/app/lib/storage.ts';
 import {
   base64urlToBytes,
   bytesToBase64url,
   draftFromFragment,
+  MAX_LINK_CHARS,
   shareFragment,
+  shareLink,
 } from '../../src/app/lib/share.ts';
-import {
-  AUTOSAVE_KEY,
-  BACKUP_KEY,
-  loadAutosave,
-  saveAutosave,
-  type StorageLike,
-} from '../../src/app/lib/storage.ts';
 import type { ScoredRun } from '../../src/app/lib/run.ts';
 
 const draft: Draft = {
@@ -140,6 +143,10 @@ function memoryStorage(): StorageLike & { data: Map<string, string> } {
   const data = new Map<string, string>();
   return {
     data,
+    get length() {
+      return data.size;
+    },
+    key: (i) => [...data.keys()][i] ?? null,
     getItem: (k) => data.get(k) ?? null,
     setItem: (k, v) => void data.set(k, v),
     removeItem: (k) => void data.delete(k),
@@ -163,41 +170,87 @@ const run: ScoredRun = {
   at: '2025-01-01T00:00:00.000Z',
 };
 
-describe('saveAutosave(storage, draft, run) and loadAutosave(storage)', () => {
-  it('round-trips the draft and the run', () => {
-    const s = memoryStorage();
-    expect(saveAutosave(s, draft, run)).toBeNull();
-    expect(loadAutosave(s)).toEqual({ draft, run, problem: null });
+describe('the draft history (DraftSlot) keeps the draft and its run', () => {
+  it('round-trips the draft and the run across a reload', () => {
+    const local = memoryStorage();
+    const session = memoryStorage();
+    const tab = new DraftSlot(local, session);
+    tab.start();
+    expect(tab.save(draft, run)).toEqual({ problem: null, notice: null });
+    expect(new DraftSlot(local, session).start()).toEqual({ draft, run, problem: null });
   });
 
   it('reports nothing saved on first visit', () => {
-    expect(loadAutosave(memoryStorage())).toEqual({ draft: null, run: null, problem: null });
-  });
-
-  it('keeps an unreadable entry under a backup key and says so', () => {
-    const s = memoryStorage();
-    s.setItem(AUTOSAVE_KEY, '{"draft": {"v": 99}}');
-    const out = loadAutosave(s);
-    expect(out.draft).toBeNull();
-    expect(out.problem).toMatch(
-      /could not be read \(The autosaved draft was made by an unknown version \(99\)/,
-    );
-    expect(s.data.get(BACKUP_KEY)).toBe('{"draft": {"v": 99}}');
+    expect(new DraftSlot(memoryStorage(), memoryStorage()).start()).toEqual({
+      draft: null,
+      run: null,
+      problem: null,
+    });
   });
 
   it('drops a malformed run but keeps the draft', () => {
-    const s = memoryStorage();
-    s.setItem(AUTOSAVE_KEY, JSON.stringify({ draft: draftToJson(draft), run: { ...run, backend: 'cuda' } }));
-    expect(loadAutosave(s)).toEqual({ draft, run: null, problem: null });
+    const local = memoryStorage();
+    local.setItem(
+      `${DRAFT_PREFIX}x`,
+      JSON.stringify({
+        v: 1,
+        updated: 1,
+        writer: 'w',
+        draft: draftToJson(draft),
+        run: { ...run, backend: 'cuda' },
+      }),
+    );
+    expect(new DraftSlot(local, memoryStorage()).start()).toEqual({ draft, run: null, problem: null });
   });
 
-  it('returns a message instead of throwing when storage is full', () => {
-    const s = memoryStorage();
-    s.setItem = () => {
+  it('returns a message instead of throwing when storage refuses every write', () => {
+    const local = memoryStorage();
+    local.setItem = () => {
       throw new Error('QuotaExceededError');
     };
-    expect(saveAutosave(s, draft, null)).toMatch(
-      /Autosave failed \(QuotaExceededError\).*Export it or copy a share link/,
+    const tab = new DraftSlot(local, memoryStorage());
+    tab.start();
+    expect(tab.save(draft, null).problem).toMatch(
+      /Autosave failed: .*will not survive a reload: download it/,
+    );
+  });
+});
+
+describe('shareLink(draft, base)', () => {
+  it('makes a link that opens back to the same draft', async () => {
+    const made = await shareLink(draft, 'http://x/');
+    expect(made.problem).toBeNull();
+    expect(await draftFromFragment(made.url!.slice('http://x/'.length))).toEqual(draft);
+  });
+
+  it('refuses a draft over the size limits, saying why and what to do instead', async () => {
+    const big = { ...draft, solutions: [{ text: 'a'.repeat(MAX_TEXT + 1), steps: null }] };
+    const made = await shareLink(big, 'http://x/');
+    expect(made.url).toBeNull();
+    expect(made.problem).toMatch(
+      /No link made: Solution 1 has 200,001 characters; the limit is 200,000\..*Export → JSON/,
+    );
+    // The same limit refuses it when opening: the link would not have opened.
+    const fragment = await shareFragment(big);
+    await expect(draftFromFragment(fragment)).rejects.toThrow(/200,001 characters; the limit is 200,000/);
+  });
+
+  it('refuses a link longer than browsers open', async () => {
+    // Incompressible text under the size limit, in every solution: the link passes MAX_LINK_CHARS.
+    let seed = 1;
+    const noise = (n: number) =>
+      Array.from({ length: n }, () =>
+        String.fromCharCode(0x4e00 + ((seed = (seed * 16807) % 2147483647) % 20000)),
+      ).join('');
+    const wide = {
+      ...draft,
+      solutions: Array.from({ length: 16 }, () => ({ text: noise(190_000), steps: null })),
+    };
+    const made = await shareLink(wide, 'http://x/');
+    expect(made.url).toBeNull();
+    expect(made.problem).toMatch(/over the 2,000,000 that browsers open/);
+    await expect(draftFromFragment(`#z=${'A'.repeat(MAX_LINK_CHARS)}`)).rejects.toThrow(
+      /the limit is 2,000,000/,
     );
   });
 });

@@ -3,6 +3,7 @@
  * IndexedDB rather than localStorage because a scored ProcessBench run is megabytes, past
  * localStorage's usual 5 MB. Browser only; the logic around it is in ./persist.ts.
  */
+import { browserIndexedDb } from '../lib/storage.ts';
 import type { TextStore } from './persist.ts';
 
 const DB_NAME = 'prm-playground-evaluate';
@@ -16,9 +17,9 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
 }
 
 function open(): Promise<IDBDatabase> {
-  if (typeof indexedDB === 'undefined')
-    return Promise.reject(new Error('this browser has no IndexedDB here'));
-  const req = indexedDB.open(DB_NAME, 1);
+  const idb = browserIndexedDb();
+  if (!idb) return Promise.reject(new Error('this browser has no IndexedDB here, or blocks site storage'));
+  const req = idb.open(DB_NAME, 1);
   req.onupgradeneeded = () => req.result.createObjectStore(STORE);
   return request(req);
 }

@@ -26,9 +26,35 @@ export interface Draft {
 }
 
 export const DRAFT_VERSION = 1;
-/** Largest text accepted from a link or storage (characters), far above any real solution. */
+/**
+ * The size limits of a draft: the one definition used when the page autosaves, when it restores a
+ * saved draft, and when it makes or opens a share link (`limitProblem`). Largest text per field
+ * (characters), far above any real solution.
+ */
 export const MAX_TEXT = 200_000;
 export const MAX_SOLUTIONS = 16;
+
+/**
+ * What in `draft` is over the size limits, as a sentence naming the field; null when it fits.
+ *
+ * @example
+ * limitProblem({ ...emptyDraft(), problem: 'x'.repeat(300_000) })
+ * // 'The problem has 300,000 characters; the limit is 200,000.'
+ */
+export function limitProblem(draft: Draft): string | null {
+  const n = (x: number) => x.toLocaleString('en');
+  if (draft.problem.length > MAX_TEXT) {
+    return `The problem has ${n(draft.problem.length)} characters; the limit is ${n(MAX_TEXT)}.`;
+  }
+  if (draft.solutions.length > MAX_SOLUTIONS) {
+    return `There are ${draft.solutions.length} solutions; the limit is ${MAX_SOLUTIONS}.`;
+  }
+  const i = draft.solutions.findIndex((s) => s.text.length > MAX_TEXT);
+  if (i >= 0) {
+    return `Solution ${i + 1} has ${n(draft.solutions[i].text.length)} characters; the limit is ${n(MAX_TEXT)}.`;
+  }
+  return null;
+}
 
 export function emptyDraft(): Draft {
   return {
@@ -68,18 +94,19 @@ export function draftToJson(d: Draft): DraftJson {
 
 /** The stored data does not form a draft; the message says which field and why. */
 export class DraftError extends Error {
-  constructor(message: string) {
+  /** `too-large`: well formed but over the size limits (`limitProblem`); `invalid`: anything else. */
+  readonly code: 'invalid' | 'too-large';
+
+  constructor(message: string, code: 'invalid' | 'too-large' = 'invalid') {
     super(message);
     this.name = 'DraftError';
+    this.code = code;
   }
 }
 
 function text(value: unknown, field: string, where: string): string {
   if (typeof value !== 'string')
     throw new DraftError(`${where}: "${field}" must be text, got ${typeof value}.`);
-  if (value.length > MAX_TEXT) {
-    throw new DraftError(`${where}: "${field}" has ${value.length} characters; the limit is ${MAX_TEXT}.`);
-  }
   return value;
 }
 
@@ -159,13 +186,16 @@ export function parseDraft(value: unknown, where: string): Draft {
       `${where}: unknown aggregate ${JSON.stringify(aggregate)}; expected one of ${AGGREGATES.join(', ')}.`,
     );
   }
-  return {
+  const draft: Draft = {
     problem,
     solutions,
     strategy: strategy as SegmentStrategy,
     threshold,
     aggregate: aggregate as Aggregate,
   };
+  const over = limitProblem(draft);
+  if (over) throw new DraftError(`${where}: ${over}`, 'too-large');
+  return draft;
 }
 
 /** True when the draft holds nothing the user typed. */

@@ -6,9 +6,18 @@
  * Decoding treats the fragment as untrusted input (see `parseDraft`). This module does not touch
  * `location` or history; the caller does.
  */
-import { draftToJson, parseDraft, DraftError, type Draft } from './draft.ts';
+import { draftToJson, limitProblem, parseDraft, DraftError, type Draft } from './draft.ts';
 
 const WHERE = 'The shared link';
+
+/**
+ * Longest share link the app makes or opens (characters): Chromium refuses longer URLs (2 MB),
+ * and links this long are cut by most chat and mail programs well before that.
+ */
+export const MAX_LINK_CHARS = 2_000_000;
+
+/** Where to go instead of a link, when no link can be made. */
+const INSTEAD = 'To keep or pass on this work, use Export → JSON (or Drafts → Download) instead.';
 
 export function bytesToBase64url(bytes: Uint8Array): string {
   let binary = '';
@@ -61,6 +70,12 @@ export async function shareFragment(draft: Draft, compress = canCompress()): Pro
 export async function draftFromFragment(hash: string): Promise<Draft | null> {
   const m = /^#?([zj])=(.*)$/s.exec(hash);
   if (!m) return null;
+  if (hash.length > MAX_LINK_CHARS) {
+    throw new DraftError(
+      `${WHERE} has ${hash.length.toLocaleString('en')} characters; the limit is ${MAX_LINK_CHARS.toLocaleString('en')}.`,
+      'too-large',
+    );
+  }
   const bytes = base64urlToBytes(m[2]);
   let json = bytes;
   if (m[1] === 'z') {
@@ -81,4 +96,39 @@ export async function draftFromFragment(hash: string): Promise<Draft | null> {
     throw new DraftError(`${WHERE} is damaged: its data is not valid JSON text.`);
   }
   return parseDraft(value, WHERE);
+}
+
+/**
+ * The share link for `draft` at `base` (origin + path), or why there is none: over the size limits
+ * (`limitProblem`, the same that autosave and opening a link use), too long a link, or a link that
+ * does not open back to the same draft. Only a link this app would open is ever offered.
+ */
+export async function shareLink(
+  draft: Draft,
+  base: string,
+  compress?: boolean,
+): Promise<{ url: string; problem: null } | { url: null; problem: string }> {
+  const over = limitProblem(draft);
+  if (over) return { url: null, problem: `No link made: ${over} A link to it would not open. ${INSTEAD}` };
+  const fragment = await shareFragment(draft, compress);
+  const url = `${base}${fragment}`;
+  if (fragment.length > MAX_LINK_CHARS) {
+    return {
+      url: null,
+      problem: `No link made: it would have ${url.length.toLocaleString('en')} characters, over the ${MAX_LINK_CHARS.toLocaleString('en')} that browsers open. ${INSTEAD}`,
+    };
+  }
+  try {
+    const back = await draftFromFragment(fragment);
+    if (JSON.stringify(back && draftToJson(back)) !== JSON.stringify(draftToJson(draft))) {
+      throw new Error('it opens to a different text');
+    }
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      url: null,
+      problem: `No link made: the link would not open back to this work (${why}). ${INSTEAD}`,
+    };
+  }
+  return { url, problem: null };
 }
