@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import * as current from '../src/app/lib/markup.ts';
 import { segment } from '../src/core/segment.ts';
+import { fillText as fill } from '../test/support/fill-text.ts';
 
 const arg = (name: string) =>
   process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : null;
@@ -21,17 +22,6 @@ const modulePath = arg('--module');
 const markup = (modulePath ? await import(resolve(modulePath)) : current) as typeof current;
 const { loadMath, renderMarkup } = markup;
 const lazyHead = markup.lazyHead ?? ((t: string) => t);
-
-const fill = (unit: (i: number) => string, size: number): string => {
-  const parts: string[] = [];
-  let n = 0;
-  for (let i = 0; n < size; i++) {
-    const u = unit(i);
-    parts.push(u);
-    n += u.length;
-  }
-  return parts.join('');
-};
 
 const SHAPES: Record<string, (i: number) => string> = {
   'prices ($5 and $6)': (i) => `It costs $${i} and $${i + 1} more. `,
@@ -49,7 +39,8 @@ function time(fn: () => void): number {
 }
 
 await loadMath();
-const rows: string[] = [];
+console.log(`| text | KB | first render (ms) | keystroke, whole text (ms) | keystroke, app path (ms) |`);
+console.log(`| --- | --- | --- | --- | --- |`);
 for (const [name, unit] of Object.entries(SHAPES)) {
   for (const kb of sizes) {
     const text = fill(unit, kb * 1024);
@@ -69,11 +60,8 @@ for (const [name, unit] of Object.entries(SHAPES)) {
         .forEach((s) => renderMarkup(lazyHead(s.text)));
     appKey(text);
     for (let r = 0; r < repeats; r++) steps.push(time(() => appKey(`${text}${r}`)));
-    rows.push(
+    console.log(
       `| ${name} | ${kb} | ${median(cold).toFixed(0)} | ${median(key).toFixed(0)} | ${median(steps).toFixed(0)} |`,
     );
   }
 }
-console.log(`| text | KB | first render (ms) | keystroke, whole text (ms) | keystroke, app path (ms) |`);
-console.log(`| --- | --- | --- | --- | --- |`);
-console.log(rows.join('\n'));

@@ -7,7 +7,8 @@ import {
   parseDraft,
   type Draft,
 } from '../../src/app/lib/draft.ts';
-import { DRAFT_PREFIX, DraftSlot, type StorageLike } from '../../src/app/lib/storage.ts';
+import { DRAFT_PREFIX, DraftSlot } from '../../src/app/lib/storage.ts';
+import { memoryStorage } from '../support/memory-storage.ts';
 import {
   base64urlToBytes,
   bytesToBase64url,
@@ -138,20 +139,6 @@ describe('parseDraft(value, where)', () => {
     expect(() => parseDraft(value, 'The shared link')).toThrow(message);
   });
 });
-
-function memoryStorage(): StorageLike & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return {
-    data,
-    get length() {
-      return data.size;
-    },
-    key: (i) => [...data.keys()][i] ?? null,
-    getItem: (k) => data.get(k) ?? null,
-    setItem: (k, v) => void data.set(k, v),
-    removeItem: (k) => void data.delete(k),
-  };
-}
 
 const run: ScoredRun = {
   problem: draft.problem,

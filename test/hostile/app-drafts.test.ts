@@ -19,28 +19,8 @@ import {
   MAX_HISTORY_CHARS,
   STORAGE_BLOCKED,
   TAB_DRAFT_KEY,
-  type StorageLike,
 } from '../../src/app/lib/storage.ts';
-
-type MemoryStorage = StorageLike & { data: Map<string, string> };
-
-/** A Storage look-alike; `quota` (characters of keys and values) makes setItem throw like a full one. */
-function memoryStorage(quota = Infinity, data = new Map<string, string>()): MemoryStorage {
-  return {
-    data,
-    get length() {
-      return data.size;
-    },
-    key: (i) => [...data.keys()][i] ?? null,
-    getItem: (k) => data.get(k) ?? null,
-    setItem(k, v) {
-      const used = [...data].reduce((n, [a, b]) => (a === k ? n : n + a.length + b.length), 0);
-      if (used + k.length + v.length > quota) throw new DOMException('quota', 'QuotaExceededError');
-      data.set(k, v);
-    },
-    removeItem: (k) => void data.delete(k),
-  };
-}
+import { memoryStorage } from '../support/memory-storage.ts';
 
 const draftOf = (problem: string, solution = 'Step one.\n\nStep two.'): Draft => ({
   ...emptyDraft(),
@@ -275,5 +255,28 @@ describe('blocked storage', () => {
       )
       .map((f) => relative(root, f));
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('scores', () => {
+  it('are saved when only the run changed (the text was already saved)', () => {
+    const local = memoryStorage();
+    const session = memoryStorage();
+    const tab = new DraftSlot(local, session, clock());
+    tab.start();
+    const d = draftOf('Scored later');
+    tab.save(d, null);
+    const run = {
+      problem: d.problem,
+      steps: [['Step one.', 'Step two.']],
+      solutions: [{ rewards: [0.9, 0.2], tokenCount: 12, scoredSteps: 2 }],
+      model: { name: 'm', source: 'bundled', dtype: 'q4' as const, family: 'qwen-prm' },
+      backend: 'wasm' as const,
+      defaultThreshold: 0.5,
+      runMs: 3,
+      at: '2026-12-06T09:00:00.000Z',
+    };
+    tab.save(d, run);
+    expect(new DraftSlot(local, session, clock()).start().run).toEqual(run);
   });
 });

@@ -7,20 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MATH_PENDING, mathScanCost, renderMarkup } from '../../src/app/lib/markup.ts';
+import { fillText as fill } from '../support/fill-text.ts';
 
 const KB = 1024;
-
-/** `text` repeated to at least `size` characters. */
-const fill = (unit: (i: number) => string, size: number): string => {
-  const parts: string[] = [];
-  let n = 0;
-  for (let i = 0; n < size; i++) {
-    const u = unit(i);
-    parts.push(u);
-    n += u.length;
-  }
-  return parts.join('');
-};
 
 const SHAPES: Record<string, (i: number) => string> = {
   prices: (i) => `It costs $${i} and $${i + 1} more. `,

@@ -17,7 +17,7 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
 }
 
 function open(): Promise<IDBDatabase> {
-  const idb = browserIndexedDb();
+  const idb = browserIndexedDb<IDBFactory>();
   if (!idb) return Promise.reject(new Error('this browser has no IndexedDB here, or blocks site storage'));
   const req = idb.open(DB_NAME, 1);
   req.onupgradeneeded = () => req.result.createObjectStore(STORE);

@@ -39,10 +39,13 @@ export function browserStorage(kind: 'localStorage' | 'sessionStorage'): Storage
   }
 }
 
-/** `indexedDB`, or null where there is none or the browser refuses it. */
-export function browserIndexedDb(): IDBFactory | null {
+/**
+ * `indexedDB`, or null where there is none or the browser refuses it. The caller names the type
+ * (`IDBFactory`), so this module also type-checks without the DOM library (Node tests).
+ */
+export function browserIndexedDb<T extends object>(): T | null {
   try {
-    return (globalThis as { indexedDB?: IDBFactory }).indexedDB ?? null;
+    return (globalThis as unknown as { indexedDB?: T }).indexedDB ?? null;
   } catch {
     return null;
   }
@@ -201,7 +204,7 @@ export class DraftSlot {
   id: string;
   /** `updated` of our entry when we last read or wrote it (null: not written yet). */
   #stamp: number | null = null;
-  /** The serialised draft last saved or loaded, so an unchanged page writes nothing. */
+  /** The serialised draft and run last saved or loaded, so an unchanged page writes nothing. */
   #baseline: string | null = null;
   readonly #now: () => number;
 
@@ -244,7 +247,7 @@ export class DraftSlot {
     }
     if (own !== null) this.#stamp = saved.updated;
     else this.fork();
-    this.#baseline = JSON.stringify(draftToJson(saved.draft));
+    this.#baseline = contentOf(saved.draft, saved.run);
     return { draft: saved.draft, run: saved.run, problem: null };
   }
 
@@ -252,7 +255,7 @@ export class DraftSlot {
   fork(baseline: Draft | null = null): void {
     this.id = newDraftId(this.#now());
     this.#stamp = null;
-    this.#baseline = baseline ? JSON.stringify(draftToJson(baseline)) : null;
+    this.#baseline = baseline ? contentOf(baseline, null) : null;
     writeItem(this.session, TAB_DRAFT_KEY, this.id);
   }
 
@@ -261,8 +264,8 @@ export class DraftSlot {
     const none: SaveOutcome = { problem: null, notice: null };
     if (!this.local) return none;
     const json = draftToJson(draft);
-    const text = JSON.stringify(json);
-    if (text === this.#baseline) return none;
+    const content = contentOf(draft, run);
+    if (content === this.#baseline) return none;
     if (isEmptyDraft(draft)) {
       // Emptying the page keeps what was there in the history; the next text is a new draft.
       if (this.#stamp !== null) this.fork(draft);
@@ -295,7 +298,7 @@ export class DraftSlot {
       };
     }
     this.#stamp = entry.updated;
-    this.#baseline = text;
+    this.#baseline = content;
     return {
       problem: over
         ? `${over} Your text is saved in Drafts and stays there to download or copy, but it will not be reopened on reload or fit in a share link until it is shorter.`
@@ -361,6 +364,11 @@ export class DraftSlot {
       }
     }
   }
+}
+
+/** What an entry holds, to tell whether anything changed since the last write. */
+function contentOf(draft: Draft, run: ScoredRun | null): string {
+  return JSON.stringify([draftToJson(draft), run]);
 }
 
 function writerOf(raw: string): string | null {
