@@ -1,19 +1,18 @@
 /**
- * The scoring pipeline shared by the browser worker and the CLI: plan the input with the model's
- * family, guard the context length, run the model through an injected `LogitsRunner`, turn logits
- * into step rewards.
+ * The scoring pipeline shared by the browser worker, `prm score` and `prm eval`, in two phases:
+ * `planScore` turns a problem and its steps into the model input (the family builds it, the
+ * context length is guarded, truncation keeps the leading whole steps that fit), and `runPlans`
+ * runs planned inputs through an injected `LogitsRunner` and turns logits into step rewards.
+ * Callers plan every input first (an overflow is reported before any model time is spent), batch
+ * the plans (./batching.ts), then run them; `scoreSolution(s)` compose the two for one call.
  *
  * It owns no model and no tokenizer: callers pass a `TokenizerLike` and a runner (onnxruntime-web
  * in the worker, onnxruntime-node in the CLI). It does not segment text into steps.
  */
 import { createFamily } from './families/index.ts';
 import { firstError, stepRewards } from './rewards.ts';
+import type { ItemLogits, LogitsRunner } from './runner.ts';
 import type { InputPlan, ModelSpec, StepScores, TokenizerLike } from './types.ts';
-
-/** Runs the model on a batch of id sequences and returns one flat `[seqLen, 2]` logits array per input. */
-export interface LogitsRunner {
-  run(batch: number[][]): Promise<{ logits: Float32Array; seqLen: number }[]>;
-}
 
 /** The input does not fit the model's context; says how many leading steps would. */
 export class ContextLengthError extends Error {
@@ -83,38 +82,60 @@ export function planSolution(
   return { ...plan, tokenCount, fits: false, fittingSteps: k };
 }
 
-function resolveThreshold(spec: ModelSpec, opts: ScoreOptions): number {
-  const threshold = opts.threshold ?? spec.default_threshold;
-  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
-    throw new Error(`The threshold must be a number between 0 and 1, got ${threshold}.`);
-  }
-  return threshold;
+/** A solution ready to run: its model input and what planning found out about its length. */
+export interface ScorePlan extends InputPlan {
+  /** Tokens of the full input (every step), even when truncated. */
+  tokenCount: number;
+  /** Steps given. */
+  totalSteps: number;
+  /** True when only the leading steps that fit the context are scored. */
+  truncated: boolean;
 }
 
-/** The plan to run (truncated if allowed) and the full plan's token count, or a thrown reason. */
-function prepare(
+/**
+ * The threshold a run uses: `threshold`, or the model's default when absent. Call it where the
+ * value enters (a request, a flag), once; `runPlans` trusts what it gets.
+ *
+ * @example
+ * resolveThreshold(spec, undefined); // spec.default_threshold
+ * resolveThreshold(spec, 2); // Error: The threshold must be a number between 0 and 1, got 2.
+ */
+export function resolveThreshold(spec: ModelSpec, threshold?: unknown): number {
+  const t = threshold ?? spec.default_threshold;
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 1) {
+    throw new Error(`The threshold must be a number between 0 and 1, got ${String(t)}.`);
+  }
+  return t;
+}
+
+/**
+ * Plans one solution, tokenizing it once; when it is longer than the context, keeps the leading
+ * whole steps that fit if `truncate`, else throws `ContextLengthError` (so does a first step that
+ * alone is too long). A step the family cannot place throws `PromptError`.
+ *
+ * @example
+ * const p = planScore(spec, tokenizer, 'What is 2+2?', ['2 + 2 = 4.', 'The answer is 4.'], false);
+ * p.scorePositions.length; // 2
+ */
+export function planScore(
   spec: ModelSpec,
   tokenizer: TokenizerLike,
   problem: string,
   steps: string[],
-  opts: ScoreOptions,
-): { plan: InputPlan; tokenCount: number } {
+  truncate: boolean,
+): ScorePlan {
   const full = planSolution(spec, tokenizer, problem, steps);
-  if (full.fits) return { plan: full, tokenCount: full.tokenCount };
-  if (!opts.truncate || full.fittingSteps === 0) {
+  const base = { tokenCount: full.tokenCount, totalSteps: steps.length };
+  if (full.fits)
+    return { inputIds: full.inputIds, scorePositions: full.scorePositions, ...base, truncated: false };
+  if (!truncate || full.fittingSteps === 0) {
     throw new ContextLengthError(full.tokenCount, spec.context_length, full.fittingSteps, steps.length);
   }
-  const plan = createFamily(spec).build(tokenizer, problem, steps.slice(0, full.fittingSteps));
-  return { plan, tokenCount: full.tokenCount };
+  const part = createFamily(spec).build(tokenizer, problem, steps.slice(0, full.fittingSteps));
+  return { inputIds: part.inputIds, scorePositions: part.scorePositions, ...base, truncated: true };
 }
 
-function finish(
-  prepared: { plan: InputPlan; tokenCount: number },
-  out: { logits: Float32Array; seqLen: number } | undefined,
-  threshold: number,
-): ScoredSolution {
-  const { plan, tokenCount } = prepared;
-  if (!out) throw new Error('The model runner returned fewer results than inputs.');
+function finish(plan: ScorePlan, out: ItemLogits, threshold: number): ScoredSolution {
   if (out.seqLen < plan.inputIds.length) {
     throw new Error(
       `The model runner returned ${out.seqLen} positions for an input of ${plan.inputIds.length} tokens.`,
@@ -125,10 +146,30 @@ function finish(
     rewards,
     firstError: firstError(rewards, threshold),
     threshold,
-    tokenCount,
+    tokenCount: plan.tokenCount,
     scoredTokenCount: plan.inputIds.length,
     scoredSteps: plan.scorePositions.length,
   };
+}
+
+/**
+ * Runs planned inputs as one batch (one runner call) and scores each at its own positions.
+ * `threshold` must come from `resolveThreshold`.
+ *
+ * @example
+ * const [a, b] = await runPlans(runner, [plan1, plan2], 0.5); // a.rewards.length === plan1.scorePositions.length
+ */
+export async function runPlans(
+  runner: LogitsRunner,
+  plans: ScorePlan[],
+  threshold: number,
+): Promise<ScoredSolution[]> {
+  if (plans.length === 0) return [];
+  const outs = await runner.run(plans.map((p) => p.inputIds));
+  if (outs.length !== plans.length) {
+    throw new Error(`The model runner returned ${outs.length} results for ${plans.length} inputs.`);
+  }
+  return plans.map((p, i) => finish(p, outs[i], threshold));
 }
 
 /**
@@ -147,10 +188,10 @@ export async function scoreSolution(
   steps: string[],
   opts: ScoreOptions = {},
 ): Promise<ScoredSolution> {
-  const threshold = resolveThreshold(spec, opts);
-  const prepared = prepare(spec, tokenizer, problem, steps, opts);
-  const [out] = await runner.run([prepared.plan.inputIds]);
-  return finish(prepared, out, threshold);
+  const threshold = resolveThreshold(spec, opts.threshold);
+  const plan = planScore(spec, tokenizer, problem, steps, opts.truncate === true);
+  const [scored] = await runPlans(runner, [plan], threshold);
+  return scored;
 }
 
 /** Per-solution outcome of `scoreSolutions`: scores, or the reason this one could not be scored. */
@@ -173,23 +214,16 @@ export async function scoreSolutions(
   solutions: { problem: string; steps: string[] }[],
   opts: ScoreOptions = {},
 ): Promise<BatchResult[]> {
-  const threshold = resolveThreshold(spec, opts);
-  const prepared = solutions.map((s) => {
+  const threshold = resolveThreshold(spec, opts.threshold);
+  const planned = solutions.map((s) => {
     try {
-      return prepare(spec, tokenizer, s.problem, s.steps, opts);
+      return planScore(spec, tokenizer, s.problem, s.steps, opts.truncate === true);
     } catch (e) {
       return e instanceof Error ? e : new Error(String(e));
     }
   });
-  const runnable = prepared.filter(
-    (p): p is { plan: InputPlan; tokenCount: number } => !(p instanceof Error),
-  );
-  const outs = runnable.length > 0 ? await runner.run(runnable.map((p) => p.plan.inputIds)) : [];
-  if (outs.length !== runnable.length) {
-    throw new Error(`The model runner returned ${outs.length} results for ${runnable.length} inputs.`);
-  }
+  const runnable = planned.filter((p): p is ScorePlan => !(p instanceof Error));
+  const scored = await runPlans(runner, runnable, threshold);
   let next = 0;
-  return prepared.map((p) =>
-    p instanceof Error ? { error: p } : { scores: finish(p, outs[next++], threshold) },
-  );
+  return planned.map((p) => (p instanceof Error ? { error: p } : { scores: scored[next++] }));
 }

@@ -8,7 +8,16 @@
  * sends steps) nor build prompts (the core pipeline does).
  */
 import { PromptError } from '../core/families/common.ts';
-import { ContextLengthError, planSolution, scoreSolutions, type LogitsRunner } from '../core/pipeline.ts';
+import { batchesOf } from '../core/batching.ts';
+import { bestEffort } from '../core/best-effort.ts';
+import {
+  ContextLengthError,
+  planScore,
+  resolveThreshold,
+  runPlans,
+  type ScorePlan,
+} from '../core/pipeline.ts';
+import type { LogitsRunner } from '../core/runner.ts';
 import type { Dtype } from '../core/types.ts';
 import { wasmThreads, type Environment } from './backend.ts';
 import { CancelledError, EngineError } from './errors.ts';
@@ -40,6 +49,9 @@ export interface EngineDeps {
 const MAX_BATCH = 8;
 const MAX_BATCH_TOKENS = 8192;
 
+/** Why a failed dispose of a session being replaced is ignored. */
+const FREE_OLD = 'the session is being replaced; a failed release only delays freeing its memory';
+
 type Job = Extract<WorkerRequest, { type: 'load' | 'inspect' | 'score' }>;
 
 /**
@@ -60,30 +72,6 @@ function toReplyError(e: unknown, requestId?: number): WorkerReply {
   if (e instanceof PromptError) return { status: 'error', requestId, code: 'prompt', message: e.message };
   const message = e instanceof Error ? e.message : String(e);
   return { status: 'error', requestId, code: 'internal', message: `Unexpected engine failure: ${message}` };
-}
-
-/**
- * Splits solutions into runner batches by count and padded token budget.
- *
- * @example
- * batchesOf([100, 5000, 5000, 10], 8, 8192); // [[0], [1], [2, 3]]
- */
-export function batchesOf(lengths: number[], maxItems = MAX_BATCH, maxTokens = MAX_BATCH_TOKENS): number[][] {
-  const out: number[][] = [];
-  let cur: number[] = [];
-  let maxLen = 0;
-  lengths.forEach((len, i) => {
-    const nextMax = Math.max(maxLen, len);
-    if (cur.length > 0 && (cur.length + 1 > maxItems || nextMax * (cur.length + 1) > maxTokens)) {
-      out.push(cur);
-      cur = [];
-      maxLen = 0;
-    }
-    cur.push(i);
-    maxLen = Math.max(maxLen, len);
-  });
-  if (cur.length > 0) out.push(cur);
-  return out;
 }
 
 export class Engine {
@@ -258,14 +246,14 @@ export class Engine {
   private async unload(): Promise<void> {
     const old = this.active;
     this.active = null;
-    await old?.session.dispose().catch(() => undefined);
+    if (old) await bestEffort(old.session.dispose(), FREE_OLD);
   }
 
   /** Reloads the active model on WASM after a WebGPU failure and tells the page. */
   private async fallbackToWasm(reason: string, requestId: number, signal: AbortSignal): Promise<LoadedState> {
     const old = this.active!;
     const env = await this.env();
-    await old.session.dispose().catch(() => undefined);
+    await bestEffort(old.session.dispose(), FREE_OLD);
     this.active = null;
     const planned = await planModel(old.planned.files, env, { backend: 'wasm' }, signal);
     const message = `${reason}; reloading the model on WASM (${planned.choice.dtype}) and running again`;
@@ -317,20 +305,31 @@ export class Engine {
     if (!Array.isArray(req.solutions) || req.solutions.length === 0) {
       throw new EngineError('bad-request', 'score needs at least one solution (a list of steps).');
     }
-    const threshold = req.threshold ?? spec.default_threshold;
-    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
-      throw new EngineError(
-        'bad-request',
-        `The threshold must be a number between 0 and 1, got ${String(req.threshold)}.`,
-      );
+    let threshold: number;
+    try {
+      threshold = resolveThreshold(spec, req.threshold);
+    } catch (e) {
+      throw new EngineError('bad-request', (e as Error).message, { cause: e });
     }
-    // Plan everything first: an overflow is reported before any model time is spent.
-    const lengths: number[] = [];
+    // Plan everything first (each input tokenized once): an overflow is reported before any model
+    // time is spent.
+    const plans: ScorePlan[] = [];
     for (let i = 0; i < req.solutions.length; i++) {
-      let plan;
       try {
-        plan = planSolution(spec, tokenizer, req.problem, req.solutions[i]);
+        plans.push(planScore(spec, tokenizer, req.problem, req.solutions[i], req.truncate === true));
       } catch (e) {
+        if (e instanceof ContextLengthError) {
+          this.deps.post({
+            status: 'context-overflow',
+            requestId: req.requestId,
+            solution: i,
+            tokenCount: e.tokenCount,
+            limit: e.limit,
+            fittingSteps: e.fittingSteps,
+            totalSteps: e.totalSteps,
+          });
+          return;
+        }
         if (e instanceof PromptError) {
           throw new EngineError(
             'prompt',
@@ -340,44 +339,27 @@ export class Engine {
         }
         throw e;
       }
-      if (!plan.fits && (!req.truncate || plan.fittingSteps === 0)) {
-        this.deps.post({
-          status: 'context-overflow',
-          requestId: req.requestId,
-          solution: i,
-          tokenCount: plan.tokenCount,
-          limit: spec.context_length,
-          fittingSteps: plan.fittingSteps,
-          totalSteps: req.solutions[i].length,
-        });
-        return;
-      }
-      lengths.push(Math.min(plan.tokenCount, spec.context_length));
     }
     const t0 = this.now();
     const results: SolutionResult[] = new Array(req.solutions.length);
     const runner = this.runner(req.requestId, signal);
     let done = 0;
-    for (const batch of batchesOf(lengths)) {
+    const lengths = plans.map((p) => p.inputIds.length);
+    for (const batch of batchesOf(lengths, MAX_BATCH, MAX_BATCH_TOKENS)) {
       await yieldToEvents();
       if (signal.aborted) throw new CancelledError();
-      const items = batch.map((i) => ({ problem: req.problem, steps: req.solutions[i] }));
-      const scored = await scoreSolutions(spec, tokenizer, runner, items, {
+      const scored = await runPlans(
+        runner,
+        batch.map((i) => plans[i]),
         threshold,
-        truncate: req.truncate === true,
-      });
+      );
       scored.forEach((r, k) => {
         const i = batch[k];
-        if (r.error) {
-          if (r.error instanceof ContextLengthError)
-            throw new EngineError('internal', `Solution ${i + 1}: ${r.error.message}`);
-          throw r.error;
-        }
         results[i] = {
-          rewards: r.scores.rewards,
-          firstError: r.scores.firstError,
-          tokenCount: r.scores.tokenCount,
-          scoredSteps: r.scores.scoredSteps,
+          rewards: r.rewards,
+          firstError: r.firstError,
+          tokenCount: r.tokenCount,
+          scoredSteps: r.scoredSteps,
           totalSteps: req.solutions[i].length,
         };
       });

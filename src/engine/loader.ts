@@ -7,6 +7,7 @@
  * It does not fall back between backends or talk to the page; engine.ts does both.
  */
 import { singleTokenId } from '../core/families/common.ts';
+import { bestEffort } from '../core/best-effort.ts';
 import { planSolution } from '../core/pipeline.ts';
 import { modelFileFor, parseModelSpec, SpecError } from '../core/spec.ts';
 import type { Dtype, ModelSpec } from '../core/types.ts';
@@ -318,7 +319,10 @@ export async function loadPlanned(
       timings: { loadMs, compileMs, warmupMs },
     };
   } catch (e) {
-    await session.dispose().catch(() => undefined);
+    await bestEffort(
+      session.dispose(),
+      'the load already failed with `e`, which is what the user needs to see',
+    );
     throw e;
   }
 }

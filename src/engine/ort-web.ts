@@ -14,6 +14,7 @@
 import type * as OrtTypes from 'onnxruntime-web/webgpu';
 import type { AdapterFacts, Environment, OrtBuild } from './backend.ts';
 import { chooseOrtBuild, MIN_SUBGROUP_SIZE, subgroupFreeDeviceRequest, wasmThreads } from './backend.ts';
+import { GraphContractError, runPadded, serialQueue, type ItemLogits } from '../core/runner.ts';
 import { EngineError } from './errors.ts';
 import type { CreateOptions, Runtime, RuntimeSession } from './runtime.ts';
 
@@ -131,13 +132,9 @@ export function probeEnvironment(): Promise<Environment> {
   return probed.then((p) => p.env);
 }
 
-// One queue for session creation and runs (style.md 2; transformers.js backends/onnx.js).
-let chain: Promise<unknown> = Promise.resolve();
-function serial<T>(fn: () => Promise<T>): Promise<T> {
-  const next = chain.then(fn);
-  chain = next.catch(() => undefined);
-  return next;
-}
+// One queue for session creation and runs across every session: WASM and WebGPU sessions must
+// not be entered concurrently (style.md 2; transformers.js backends/onnx.js).
+const serial = serialQueue();
 
 // onnxruntime's WebGPU attention kernels (GroupQueryAttention, MultiHeadAttention) use subgroup
 // shuffles that read lanes up to 15, so on adapters whose subgroups are narrower (SwiftShader: 4;
@@ -171,21 +168,6 @@ async function watchDevice(): Promise<void> {
   }
 }
 
-function padBatch(batch: number[][]): { ids: BigInt64Array; mask: BigInt64Array; maxLen: number } {
-  const maxLen = Math.max(...batch.map((b) => b.length));
-  // Right padding keeps every real token at its unbatched position, so a causal model gives the
-  // same logits there; pad id 0 is masked out.
-  const ids = new BigInt64Array(batch.length * maxLen);
-  const mask = new BigInt64Array(batch.length * maxLen);
-  batch.forEach((row, b) => {
-    row.forEach((id, t) => {
-      ids[b * maxLen + t] = BigInt(id);
-      mask[b * maxLen + t] = 1n;
-    });
-  });
-  return { ids, mask, maxLen };
-}
-
 class OrtSession implements RuntimeSession {
   constructor(
     private readonly ort: Ort,
@@ -202,48 +184,26 @@ class OrtSession implements RuntimeSession {
     return this.session?.outputNames ?? [];
   }
 
-  run(batch: number[][]): Promise<{ logits: Float32Array; seqLen: number }[]> {
+  run(batch: number[][]): Promise<ItemLogits[]> {
     return serial(async () => {
       const session = this.session;
       if (!session) throw new EngineError('internal', `The session for ${this.file} was already released.`);
-      if (batch.length === 0) return [];
-      if (batch.some((b) => b.length === 0))
-        throw new EngineError('internal', 'Cannot run an empty token sequence.');
-      const { ids, mask, maxLen } = padBatch(batch);
-      const dims = [batch.length, maxLen];
-      const feeds = {
-        input_ids: new this.ort.Tensor('int64', ids, dims),
-        attention_mask: new this.ort.Tensor('int64', mask, dims),
-      };
-      const out = await session.run(feeds, ['logits']);
-      const logits = out.logits;
       try {
-        if (!logits || logits.type !== 'float32') {
-          throw new EngineError(
-            'bad-model',
-            `${this.file}: the "logits" output is ${logits?.type ?? 'missing'}, expected float32.`,
-            { file: this.file },
+        return await runPadded(this.file, batch, async (ids, mask, dims) => {
+          const out = await session.run(
+            {
+              input_ids: new this.ort.Tensor('int64', ids, dims),
+              attention_mask: new this.ort.Tensor('int64', mask, dims),
+            },
+            ['logits'],
           );
-        }
-        const data = logits.data as Float32Array;
-        if (
-          logits.dims.length !== 3 ||
-          logits.dims[0] !== batch.length ||
-          logits.dims[1] !== maxLen ||
-          logits.dims[2] !== 2
-        ) {
-          throw new EngineError(
-            'bad-model',
-            `${this.file}: "logits" came out as [${logits.dims.join(', ')}] for an input of [${dims.join(', ')}]; the contract is [batch, seq, 2].`,
-            { file: this.file },
-          );
-        }
-        return batch.map((row, b) => ({
-          logits: data.slice(b * maxLen * 2, (b * maxLen + row.length) * 2),
-          seqLen: row.length,
-        }));
-      } finally {
-        for (const t of Object.values(out)) t.dispose();
+          return { logits: out.logits, release: () => Object.values(out).forEach((t) => t.dispose()) };
+        });
+      } catch (e) {
+        // A graph that breaks the contract is the model's fault, not the backend's: no fallback.
+        if (e instanceof GraphContractError)
+          throw new EngineError('bad-model', e.message, { file: this.file, cause: e });
+        throw e;
       }
     });
   }

@@ -1,10 +1,13 @@
 /**
- * The interface between the engine and whatever runs ONNX graphs. ort-web.ts implements it over
- * onnxruntime-web in the worker; Node tests implement it with fakes to exercise the engine's
- * fallback and cancel logic without a browser.
+ * How the engine opens sessions from model bytes. A session is the core's `ModelSession`
+ * (src/core/runner.ts), the same interface onnxruntime-node implements for the CLI, plus what the
+ * engine checks and reports. ort-web.ts implements this over onnxruntime-web in the worker; Node
+ * tests implement it over onnxruntime-node or fakes to exercise the engine's fallback and cancel
+ * logic without a browser.
  *
  * Types only: importing this file never loads onnxruntime.
  */
+import type { ModelSession } from '../core/runner.ts';
 import type { Backend } from './protocol.ts';
 
 /** One external data file for a session: `path` is the location string stored in the .onnx. */
@@ -13,16 +16,10 @@ export interface ExternalDataFile {
   data: Blob | Uint8Array | string;
 }
 
-export interface RuntimeSession {
+export interface RuntimeSession extends ModelSession {
   readonly backend: Backend;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /**
-   * Runs a batch of token id lists (right-padded internally) and returns, per item, its logits
-   * `[seqLen, 2]` flattened, trimmed to the item's own length.
-   */
-  run(batch: number[][]): Promise<{ logits: Float32Array; seqLen: number }[]>;
-  dispose(): Promise<void>;
 }
 
 export interface CreateOptions {

@@ -12,6 +12,14 @@ import type { Dtype } from '../core/types.ts';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /**
+ * `--batch` default of `prm score --input` and `prm eval`: one item per model run, because
+ * onnxruntime-node on a small CPU gains nothing from batching (one input of a few hundred tokens
+ * already fills the cores, and a batch adds padding; figures in bench/README.md, "Batching on the
+ * CPU"). `--batch N` remains for backends that do gain.
+ */
+export const DEFAULT_BATCH = 1;
+
+/**
  * Parses `argv` strictly; unknown flags, missing values and stray positionals become `UsageError`s.
  *
  * @example

@@ -9,11 +9,17 @@
  */
 import path from 'node:path';
 import { evaluate, type Evaluation } from '../core/metrics.ts';
-import { ContextLengthError } from '../core/pipeline.ts';
+import { lengthBatches } from '../core/batching.ts';
+import {
+  ContextLengthError,
+  planScore,
+  resolveThreshold,
+  runPlans,
+  type ScorePlan,
+} from '../core/pipeline.ts';
 import { DataError, describeScorer, parseProcessBench } from '../core/processbench.ts';
 import { firstError } from '../core/rewards.ts';
 import type { Dtype, ProcessBenchItem } from '../core/types.ts';
-import { lengthBatches, planInput, scorePlanned, type PlannedInput } from './batch-score.ts';
 import { readTextFile } from './files.ts';
 import {
   chooseDtype,
@@ -122,7 +128,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
   const modelDir = opts.modelDir ?? defaultModelDir();
   const spec = readModelSpec(modelDir);
   const dtype = chooseDtype(path.resolve(modelDir), spec, opts.dtype);
-  const threshold = opts.threshold ?? spec.default_threshold;
+  const threshold = resolveThreshold(spec, opts.threshold);
 
   // Hashing reads every byte of the model, so only runs that write lines pay for it.
   const fingerprint = opts.out ? modelFingerprint(modelDir, dtype) : '';
@@ -208,11 +214,11 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
         write: stderr,
         isTTY: opts.isTTY,
       });
-      const planned: { item: ProcessBenchItem; plan: PlannedInput }[] = [];
+      const planned: { item: ProcessBenchItem; plan: ScorePlan }[] = [];
       for (const item of pending) {
         const key = keyOf(item.subset as string, item.id);
         try {
-          const plan = planInput(m.spec, m.tokenizer, item.problem, item.steps, true);
+          const plan = planScore(m.spec, m.tokenizer, item.problem, item.steps, true);
           if (plan.truncated) truncated.push(key);
           planned.push({ item, plan });
         } catch (e) {
@@ -227,7 +233,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
       if (opts.out) writer = openPredictionWriter(opts.out);
       const start = performance.now();
       for (const batch of lengthBatches(
-        planned.map((p) => p.plan),
+        planned.map((p) => p.plan.inputIds.length),
         opts.batch,
       )) {
         if (opts.signal?.aborted) {
@@ -235,17 +241,18 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
           break;
         }
         const group = batch.map((i) => planned[i]);
-        const rewards = await scorePlanned(
+        const results = await runPlans(
           m.runner,
           group.map((g) => g.plan),
+          threshold,
         );
         const lines = group.map((g, j): PredictionLine => {
           const line: PredictionLine = {
             id: g.item.id,
             subset: g.item.subset as string,
             label: g.item.label,
-            prediction: firstError(rewards[j], threshold),
-            rewards: rewards[j],
+            prediction: results[j].firstError,
+            rewards: results[j].rewards,
             model: m.spec.name,
             dtype: m.dtype,
             fingerprint,

@@ -1,38 +1,28 @@
 /**
  * The Node side's one owner of onnxruntime-node: opens a converted PRM graph, checks it keeps the
  * graph contract (`input_ids` + `attention_mask` int64 [batch, seq] in, `logits` float32
- * [batch, seq, 2] out), and runs batches of token id lists as a `LogitsRunner`.
+ * [batch, seq, 2] out), and runs batches of token id lists as a `ModelSession`.
  *
  * No other Node module imports onnxruntime-node (style.md "one module owns ONNX Runtime"). Runs are
  * serialised through one queue: a session is not meant to be entered concurrently and the CPU EP
- * already uses every core for one run. It does not tokenise, build prompts or read rewards; the
- * core does that from the logits this returns.
+ * already uses every core for one run. Padding and the logits check are the core's
+ * (src/core/runner.ts), shared with onnxruntime-web. It does not tokenise, build prompts or read
+ * rewards; the core does that from the logits this returns.
  */
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
-import type { LogitsRunner } from '../core/pipeline.ts';
-
-/** The graph breaks the ONNX contract of prm.json; the message names the file and what is wrong. */
-export class GraphContractError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GraphContractError';
-  }
-}
+import { GraphContractError, runPadded, serialQueue, type ModelSession } from '../core/runner.ts';
 
 export interface OrtRunnerOptions {
   /** Threads for one run; defaults to every available core. */
   threads?: number;
-  /** Id placed in padded positions (masked out, so any valid id works). Default 0. */
-  padId?: number;
 }
 
-/** A `LogitsRunner` over one onnxruntime-node session, plus what a CLI wants to report. */
-export interface OrtRunner extends LogitsRunner {
+/** A `ModelSession` over one onnxruntime-node session, plus what a CLI wants to report. */
+export interface OrtRunner extends ModelSession {
   /** The .onnx file the session was opened from. */
   readonly file: string;
   readonly threads: number;
-  dispose(): Promise<void>;
 }
 
 const REQUIRED_INPUTS = ['input_ids', 'attention_mask'] as const;
@@ -90,31 +80,6 @@ export function checkGraphContract(
 }
 
 /**
- * Right-pads a batch into flat int64 `input_ids` and `attention_mask` of shape [batch, maxLen].
- * Right padding keeps every real token at the position it has unbatched, so a causal model gives
- * the same logits at those positions as a batch of one.
- *
- * @example
- * padBatch([[5, 6, 7], [8]], 0);
- * // { ids: [5n,6n,7n, 8n,0n,0n], mask: [1n,1n,1n, 1n,0n,0n], maxLen: 3 } (as BigInt64Arrays)
- */
-export function padBatch(
-  batch: number[][],
-  padId: number,
-): { ids: BigInt64Array; mask: BigInt64Array; maxLen: number } {
-  const maxLen = Math.max(...batch.map((b) => b.length));
-  const ids = new BigInt64Array(batch.length * maxLen).fill(BigInt(padId));
-  const mask = new BigInt64Array(batch.length * maxLen);
-  batch.forEach((row, b) => {
-    row.forEach((id, t) => {
-      ids[b * maxLen + t] = BigInt(id);
-      mask[b * maxLen + t] = 1n;
-    });
-  });
-  return { ids, mask, maxLen };
-}
-
-/**
  * Opens `file` with onnxruntime-node (CPU) and returns a serialised `LogitsRunner`.
  *
  * @example
@@ -124,7 +89,6 @@ export function padBatch(
  */
 export async function createOrtRunner(file: string, options: OrtRunnerOptions = {}): Promise<OrtRunner> {
   const threads = options.threads ?? Math.max(1, os.availableParallelism());
-  const padId = options.padId ?? 0;
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file, {
@@ -143,50 +107,31 @@ export async function createOrtRunner(file: string, options: OrtRunnerOptions = 
     throw e;
   }
 
-  let queue: Promise<unknown> = Promise.resolve();
+  const serial = serialQueue();
   let released = false;
-
-  async function runNow(batch: number[][]): Promise<{ logits: Float32Array; seqLen: number }[]> {
-    if (released) throw new Error(`The session for ${file} was disposed; load the model again.`);
-    if (batch.length === 0) return [];
-    batch.forEach((row, i) => {
-      if (row.length === 0)
-        throw new Error(`Batch item ${i} has no tokens; every input needs at least one token.`);
-    });
-    const { ids, mask, maxLen } = padBatch(batch, padId);
-    const dims = [batch.length, maxLen];
-    const out = await session.run(
-      { input_ids: new ort.Tensor('int64', ids, dims), attention_mask: new ort.Tensor('int64', mask, dims) },
-      ['logits'],
-    );
-    const logits = out.logits as ort.Tensor;
-    const [b, s, c] = logits.dims;
-    if (logits.dims.length !== 3 || b !== batch.length || s !== maxLen || c !== 2) {
-      throw new GraphContractError(
-        `${file}: "logits" came back with shape [${logits.dims.join(', ')}] for input [${dims.join(', ')}]; ` +
-          `expected [${batch.length}, ${maxLen}, 2].`,
-      );
-    }
-    const data = logits.data as Float32Array;
-    // Copy each item's own rows out, so callers never see padding or hold the whole batch alive.
-    return batch.map((row, i) => ({
-      logits: data.slice(i * maxLen * 2, (i * maxLen + row.length) * 2),
-      seqLen: row.length,
-    }));
-  }
 
   return {
     file,
     threads,
     run(batch) {
-      const result = queue.then(() => runNow(batch));
-      queue = result.catch(() => undefined);
-      return result;
+      return serial(async () => {
+        if (released) throw new Error(`The session for ${file} was disposed; load the model again.`);
+        return runPadded(file, batch, async (ids, mask, dims) => {
+          const out = await session.run(
+            {
+              input_ids: new ort.Tensor('int64', ids, dims),
+              attention_mask: new ort.Tensor('int64', mask, dims),
+            },
+            ['logits'],
+          );
+          return { logits: out.logits as ort.Tensor | undefined };
+        });
+      });
     },
     async dispose() {
       if (released) return;
       released = true;
-      await queue;
+      await serial.idle();
       await session.release();
     },
   };

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ContextLengthError,
-  planSolution,
-  scoreSolution,
-  scoreSolutions,
-  type LogitsRunner,
-} from '../../src/core/pipeline.ts';
+import { ContextLengthError, planSolution, scoreSolution, scoreSolutions } from '../../src/core/pipeline.ts';
+import type { LogitsRunner } from '../../src/core/runner.ts';
 import { specFor } from './fixtures/specs.ts';
 import { toyTokenizer } from './fixtures/toy-tokenizer.ts';
 

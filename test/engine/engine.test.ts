@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoreSolution } from '../../src/core/pipeline.ts';
 import { parseModelSpec } from '../../src/core/spec.ts';
 import type { Environment } from '../../src/engine/backend.ts';
-import { batchesOf, Engine } from '../../src/engine/engine.ts';
+import { Engine } from '../../src/engine/engine.ts';
 import type { WorkerReply, WorkerRequest } from '../../src/engine/protocol.ts';
 import { tokenizerFromFiles } from '../../src/engine/tokenizer.ts';
 import { createOrtRunner } from '../../src/node/ort-node.ts';
@@ -99,18 +99,6 @@ const score = (
   problem: PROBLEM,
   solutions,
   ...extra,
-});
-
-describe('batchesOf(lengths, maxItems, maxTokens)', () => {
-  it.each([
-    { lengths: [10, 10, 10], items: 8, tokens: 8192, expected: [[0, 1, 2]] },
-    { lengths: [10, 10, 10], items: 2, tokens: 8192, expected: [[0, 1], [2]] },
-    { lengths: [100, 5000, 3000, 10], items: 8, tokens: 8192, expected: [[0], [1], [2, 3]] },
-    { lengths: [100, 5000, 5000, 10], items: 8, tokens: 8192, expected: [[0], [1], [2], [3]] },
-    { lengths: [9000], items: 8, tokens: 8192, expected: [[0]] },
-  ])('batchesOf($lengths, $items, $tokens) -> $expected', ({ lengths, items, tokens, expected }) => {
-    expect(batchesOf(lengths, items, tokens)).toEqual(expected);
-  });
 });
 
 describe('Engine.handle(load) then handle(score) on onnxruntime-node', () => {

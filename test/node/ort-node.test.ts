@@ -4,12 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as ort from 'onnxruntime-node';
 import { DataType, encodeModel, encodedToBytes, type ValueInfoDef } from '../../src/convert/onnx-proto.ts';
 import { referenceForward } from '../../src/convert/reference.ts';
-import {
-  checkGraphContract,
-  createOrtRunner,
-  GraphContractError,
-  padBatch,
-} from '../../src/node/ort-node.ts';
+import { GraphContractError, padBatch } from '../../src/core/runner.ts';
+import { checkGraphContract, createOrtRunner } from '../../src/node/ort-node.ts';
 import { makeTinyModel, type TinyModel } from '../cli/tiny-model.ts';
 
 type Meta = ort.InferenceSession.ValueMetadata;

@@ -12,6 +12,7 @@ import { evaluate, type Evaluation } from '../../core/metrics.ts';
 import { parsePredictions } from '../../core/processbench.ts';
 import { firstError } from '../../core/rewards.ts';
 import {
+  DEFAULT_BATCH,
   parseDtype,
   parseFlags,
   parseJudge,
@@ -19,7 +20,6 @@ import {
   parseThreshold,
 } from '../../node/cli-options.ts';
 import { judgeItems, judgeJson, judgeTable } from './eval-judge.ts';
-import { DEFAULT_BATCH } from '../../node/batch-score.ts';
 import { keyOf, loadEvalData, runEval } from '../../node/eval-run.ts';
 import { readTextFile } from '../../node/files.ts';
 

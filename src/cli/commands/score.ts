@@ -8,14 +8,21 @@
 import path from 'node:path';
 import { UsageError, type CliIO, type Command } from '../command.ts';
 import { domainNotice } from '../../core/domain.ts';
-import { ContextLengthError, scoreSolution } from '../../core/pipeline.ts';
+import {
+  ContextLengthError,
+  planScore,
+  resolveThreshold,
+  runPlans,
+  scoreSolution,
+  type ScorePlan,
+} from '../../core/pipeline.ts';
 import { parseScoreInput, type ScoreRecord } from '../../core/processbench.ts';
-import { aggregate, firstError } from '../../core/rewards.ts';
+import { aggregate } from '../../core/rewards.ts';
 import { SEGMENT_STRATEGIES, segment } from '../../core/segment.ts';
 import type { SegmentStrategy } from '../../core/types.ts';
-import { DEFAULT_BATCH, planInput, scorePlanned, type PlannedInput } from '../../node/batch-score.ts';
 import { describeClaim, judgeArithmetic, type Judgement } from '../../core/judge/index.ts';
 import {
+  DEFAULT_BATCH,
   parseDtype,
   parseFlags,
   parseJudge,
@@ -238,7 +245,7 @@ async function scoreOne(v: Values, io: CliIO, stdin: () => Promise<string>): Pro
 interface Pending {
   record: ScoreRecord;
   steps: string[];
-  plan: PlannedInput;
+  plan: ScorePlan;
 }
 
 async function scoreFile(v: Values, io: CliIO): Promise<number> {
@@ -264,7 +271,7 @@ async function scoreFile(v: Values, io: CliIO): Promise<number> {
   const results = parseScoreInput(text, file);
 
   const model = await openModel(v);
-  const t = threshold ?? model.spec.default_threshold;
+  const t = resolveThreshold(model.spec, threshold);
   const bad: number[] = [];
   let pending: Pending[] = [];
   let printed = 0;
@@ -272,17 +279,18 @@ async function scoreFile(v: Values, io: CliIO): Promise<number> {
   const flush = async () => {
     for (let i = 0; i < pending.length; i += batchSize) {
       const chunk = pending.slice(i, i + batchSize);
-      const rewards = await scorePlanned(
+      const scored = await runPlans(
         model.runner,
         chunk.map((p) => p.plan),
+        t,
       );
       chunk.forEach((p, j) => {
-        const r = rewards[j];
+        const r = scored[j].rewards;
         const out: Record<string, unknown> = {
           id: p.record.id,
           steps: p.steps,
           rewards: r,
-          first_error: firstError(r, t),
+          first_error: scored[j].firstError,
           aggregate: aggregates(r),
         };
         const domain = domainNotice(model.spec, p.record.problem, p.steps, p.plan.tokenCount);
@@ -308,7 +316,7 @@ async function scoreFile(v: Values, io: CliIO): Promise<number> {
           pending.push({
             record: rec,
             steps,
-            plan: planInput(model.spec, model.tokenizer, rec.problem, steps, Boolean(v.truncate)),
+            plan: planScore(model.spec, model.tokenizer, rec.problem, steps, Boolean(v.truncate)),
           });
         } catch (e) {
           const msg = e instanceof ContextLengthError ? overflowMessage(e) : (e as Error).message;
