@@ -16,7 +16,8 @@ import type {
   SolutionResult,
   WorkerReply,
 } from '../engine/protocol.ts';
-import { formatBytes } from '../engine/errors.ts';
+import { formatBytes } from '../core/format.ts';
+import { CancelledError } from '../engine/errors.ts';
 
 export type Probe = Extract<WorkerReply, { status: 'probed' }>;
 export type BundledModel = Extract<WorkerReply, { status: 'bundled' }>['models'][number];
@@ -26,17 +27,6 @@ export type ScoreOutcome =
   | { kind: 'scored'; results: SolutionResult[]; runMs: number; model: LoadedModel }
   | { kind: 'overflow'; overflow: Overflow }
   | { kind: 'cancelled' };
-
-/** A failure to show the user, with the engine's stable code when it came from the engine. */
-export class EngineFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'EngineFailure';
-  }
-}
 
 /** A running request of the client: its answer, and a cancel that makes it settle as cancelled. */
 export interface RunningRequest<T> {
@@ -70,12 +60,9 @@ export interface EngineClientLike {
   >;
 }
 
-function failure(err: unknown): EngineFailure {
-  if (err instanceof EngineFailure) return err;
-  // The client rejects with EngineRequestError, which carries the engine's stable `code`.
-  const code = (err as { code?: unknown } | null)?.code;
-  const message = err instanceof Error ? err.message : String(err);
-  return new EngineFailure(typeof code === 'string' ? code : 'internal', message);
+/** The text of a rejection, for a sentence shown to the user. */
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 export interface Activity {
@@ -143,8 +130,7 @@ export class EngineState {
 
   #need(): EngineClientLike {
     if (!this.#client) {
-      throw new EngineFailure(
-        'no-engine',
+      throw new Error(
         'This build has no scoring engine, so nothing can be scored. Segmentation still works.',
       );
     }
@@ -165,13 +151,13 @@ export class EngineState {
     if (!client) return;
     const [probe, bundled] = await Promise.allSettled([client.probe(), client.listBundled()]);
     if (probe.status === 'fulfilled') this.probe = probe.value;
-    else this.problem = `The browser check failed: ${failure(probe.reason).message}`;
+    else this.problem = `The browser check failed: ${messageOf(probe.reason)}`;
     if (bundled.status === 'fulfilled') {
       this.bundled = bundled.value;
       if (!this.source && bundled.value[0]) this.source = { kind: 'bundled', id: bundled.value[0].id };
     } else {
       this.bundled = [];
-      this.problem = `The bundled models could not be listed: ${failure(bundled.reason).message}`;
+      this.problem = `The bundled models could not be listed: ${messageOf(bundled.reason)}`;
     }
   }
 
@@ -184,7 +170,10 @@ export class EngineState {
     this.notice = null;
   }
 
-  /** Loads the chosen model (or returns the loaded one). Throws `EngineFailure` with a clear message. */
+  /**
+   * Loads the chosen model (or returns the loaded one). Rejects with the engine's `EngineError`,
+   * `CancelledError` when the user cancelled, or an `Error` saying why there is nothing to load.
+   */
   load(dtype: Dtype | 'auto' = 'auto'): Promise<LoadedModel> {
     if (this.model) return Promise.resolve(this.model);
     this.#loadingPromise ??= this.#load(dtype).finally(() => (this.#loadingPromise = null));
@@ -197,8 +186,7 @@ export class EngineState {
     await this.#initialized;
     const source = this.source;
     if (!source) {
-      throw new EngineFailure(
-        'no-model',
+      throw new Error(
         'No model is chosen, and this build bundles none. Pick a Hugging Face repo or a local model folder under "Model".',
       );
     }
@@ -211,11 +199,9 @@ export class EngineState {
       });
       this.#running = run;
       const model = await run.result;
-      if (!model) throw new EngineFailure('cancelled', 'Loading the model was cancelled.');
+      if (!model) throw new CancelledError('Loading the model was cancelled.');
       if (this.source === source) this.model = model;
       return model;
-    } catch (err) {
-      throw failure(err);
     } finally {
       this.#running = null;
       this.loading = null;
@@ -247,8 +233,6 @@ export class EngineState {
         case 'cancelled':
           return { kind: 'cancelled' };
       }
-    } catch (err) {
-      throw failure(err);
     } finally {
       this.#running = null;
     }

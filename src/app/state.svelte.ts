@@ -15,7 +15,8 @@ import { firstError } from '../core/rewards.ts';
 import { practiceProblem } from '../core/synth/index.ts';
 import type { Aggregate, SegmentStrategy, Step } from '../core/types.ts';
 import type { EngineState, Overflow } from './engine.svelte.ts';
-import { EngineFailure, type Activity } from './engine.svelte.ts';
+import { CancelledError } from '../engine/errors.ts';
+import type { Activity } from './engine.svelte.ts';
 import { rebaseSteps } from './lib/boundaries.ts';
 import { emptyDraft, isEmptyDraft, MAX_SOLUTIONS, type Draft } from './lib/draft.ts';
 import type { Example } from './lib/examples.ts';
@@ -364,10 +365,10 @@ export class AppState {
       };
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
-      const code = err instanceof EngineFailure ? err.code : 'internal';
+      const cancelled = err instanceof CancelledError;
       this.message = {
-        kind: code === 'cancelled' ? 'info' : 'error',
-        text: `${text}${code === 'cancelled' ? '' : ' Your text is unchanged.'}`,
+        kind: cancelled ? 'info' : 'error',
+        text: `${text}${cancelled ? '' : ' Your text is unchanged.'}`,
       };
     } finally {
       this.scoring = null;

@@ -95,10 +95,6 @@ export interface ConvertResult {
   tokenPair?: { goodTokenId: number; badTokenId: number };
 }
 
-export class ConvertError extends Error {
-  override name = 'ConvertError';
-}
-
 /** Math-Shepherd's pair (model card: `tokenizer.encode("+ -")[1:]` = [648, 387]). */
 export const DEFAULT_GOOD_TOKEN = '+';
 export const DEFAULT_BAD_TOKEN = '-';
@@ -150,7 +146,7 @@ export function resolveTokenPair(
   ) => {
     if (id !== undefined) {
       if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-        throw new ConvertError(`--${label}-id ${id} is outside the vocabulary [0, ${vocabSize})`);
+        throw new Error(`--${label}-id ${id} is outside the vocabulary [0, ${vocabSize})`);
       }
       return { id, how: `id ${id}` };
     }
@@ -161,7 +157,7 @@ export function resolveTokenPair(
       const found = tokenIdOf(tokenizer, c);
       if (found !== undefined) return { id: found, how: `${JSON.stringify(c)} -> ${found}` };
     }
-    throw new ConvertError(
+    throw new Error(
       `the ${label} token ${JSON.stringify(t)} is not a single token in tokenizer.json. Pass the exact ` +
         `vocabulary string (SentencePiece vocabularies write a leading space as "▁") with --${label}-token, ` +
         `or the id with --${label}-id.`,
@@ -170,7 +166,7 @@ export function resolveTokenPair(
   const good = one('good', o.goodId, o.goodToken, DEFAULT_GOOD_TOKEN);
   const bad = one('bad', o.badId, o.badToken, DEFAULT_BAD_TOKEN);
   if (good.id === bad.id)
-    throw new ConvertError(`the good and bad tokens are the same id ${good.id}; they must differ`);
+    throw new Error(`the good and bad tokens are the same id ${good.id}; they must differ`);
   return { goodTokenId: good.id, badTokenId: bad.id, note: `token pair: good ${good.how}, bad ${bad.how}` };
 }
 
@@ -190,13 +186,13 @@ async function readJsonText(
 ): Promise<{ value: Record<string, unknown>; text: string }> {
   const path = files.path(file);
   const text = await files.readText(file);
-  if (text === null) throw new ConvertError(`${path}: missing. ${what}`);
+  if (text === null) throw new Error(`${path}: missing. ${what}`);
   try {
     const v = JSON.parse(text) as unknown;
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
     return { value: v as Record<string, unknown>, text };
   } catch (e) {
-    throw new ConvertError(`${path}: invalid JSON (${(e as Error).message})`);
+    throw new Error(`${path}: invalid JSON (${(e as Error).message})`, { cause: e });
   }
 }
 
@@ -209,7 +205,7 @@ function checkTensors(ckpt: Checkpoint, cfg: DecoderConfig, tokenPairTied: boole
       .slice(0, 8)
       .map((n) => `"${n}"`)
       .join(', ');
-    throw new ConvertError(
+    throw new Error(
       `the checkpoint lacks ${missing.length} tensor(s) a ${cfg.architectureName} needs: ${shown}` +
         `${missing.length > 8 ? ', ...' : ''}. Is a shard missing, or is config.json from another model?`,
     );
@@ -220,13 +216,13 @@ function checkTensors(ckpt: Checkpoint, cfg: DecoderConfig, tokenPairTied: boole
     const info = ckpt.info(n);
     const want = expectedTensorShape(cfg, n)!;
     if (info.shape.length !== want.length || info.shape.some((d, i) => d !== want[i])) {
-      throw new ConvertError(
+      throw new Error(
         `tensor "${n}" has shape ${JSON.stringify(info.shape)} but config.json implies ${JSON.stringify(want)}. ` +
           'Does config.json belong to these weights?',
       );
     }
     if (!['F32', 'F16', 'BF16', 'F64'].includes(info.dtype)) {
-      throw new ConvertError(
+      throw new Error(
         `tensor "${n}" is stored as ${info.dtype}; only F32, F16, BF16 and F64 weights can be converted ` +
           '(quantized checkpoints - GPTQ, AWQ, bitsandbytes - are not supported: use the original weights).',
       );
@@ -253,7 +249,7 @@ async function tokenizerConfigFor(
     const ct = await readJson(files, 'chat_template.json', '');
     if (typeof ct.chat_template === 'string') return { ...tc, chat_template: ct.chat_template };
   }
-  throw new ConvertError(
+  throw new Error(
     `${files.path('tokenizer_config.json')} has no "chat_template", and there is no chat_template.jinja. A qwen-prm ` +
       "model scores a ChatML conversation, which the playground renders with the tokenizer's chat template. " +
       'Copy tokenizer_config.json from the model repository (Qwen2.5-Math-PRM ships the template in it).',
@@ -265,22 +261,21 @@ export const MAX_THREADS = 64;
 
 function parseOptions(o: ConvertOptions): { dtypes: Dtype[]; blockSize: number; threads: number } {
   const dtypes = o.dtypes ?? ['q4', 'q4f16'];
-  if (dtypes.length === 0) throw new ConvertError(`no dtype requested; choose from ${DTYPES.join(', ')}`);
+  if (dtypes.length === 0) throw new Error(`no dtype requested; choose from ${DTYPES.join(', ')}`);
   for (const d of dtypes) {
     if (!DTYPES.includes(d))
-      throw new ConvertError(`unknown dtype ${JSON.stringify(d)}; choose from ${DTYPES.join(', ')}`);
+      throw new Error(`unknown dtype ${JSON.stringify(d)}; choose from ${DTYPES.join(', ')}`);
   }
-  if (new Set(dtypes).size !== dtypes.length)
-    throw new ConvertError(`dtype listed twice in ${dtypes.join(',')}`);
+  if (new Set(dtypes).size !== dtypes.length) throw new Error(`dtype listed twice in ${dtypes.join(',')}`);
   const blockSize = o.blockSize ?? 32;
   try {
     checkBlockSize(blockSize);
   } catch (e) {
-    throw new ConvertError(`--block-size: ${(e as Error).message}`);
+    throw new Error(`--block-size: ${(e as Error).message}`, { cause: e });
   }
   const threads = o.threads ?? Math.min(4, availableParallelism());
   if (!Number.isInteger(threads) || threads < 0 || threads > MAX_THREADS) {
-    throw new ConvertError(`--threads must be a whole number from 0 to ${MAX_THREADS}, got ${o.threads}`);
+    throw new Error(`--threads must be a whole number from 0 to ${MAX_THREADS}, got ${o.threads}`);
   }
   return { dtypes, blockSize, threads };
 }
@@ -306,12 +301,10 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
   if (existsSync(out)) {
     const problem = existingOutProblem(out);
     if (problem) {
-      throw new ConvertError(
-        options.force ? problem : `${out} already exists. Choose another --out. (${problem})`,
-      );
+      throw new Error(options.force ? problem : `${out} already exists. Choose another --out. (${problem})`);
     }
     if (!options.force) {
-      throw new ConvertError(`${out} already exists. Choose another --out, or pass --force to replace it.`);
+      throw new Error(`${out} already exists. Choose another --out, or pass --force to replace it.`);
     }
   }
 
@@ -321,19 +314,22 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
     try {
       cfg = parseDecoderConfig(ckpt.config);
     } catch (e) {
-      throw new ConvertError(
+      throw new Error(
         `${files.path('config.json')}: ${(e as Error).message.replace(/^config\.json: /, '')}`,
+        {
+          cause: e,
+        },
       );
     }
     if (cfg.headDim % 16 !== 0) {
-      throw new ConvertError(
+      throw new Error(
         `head_dim ${cfg.headDim} is not a multiple of 16, which onnxruntime's GroupQueryAttention requires. ` +
           'This architecture cannot be converted to the WebGPU graph.',
       );
     }
     const contextLength = options.contextLength ?? Math.min(cfg.maxPositions, MAX_DEFAULT_CONTEXT);
     if (!Number.isInteger(contextLength) || contextLength < 1 || contextLength > MAX_CONTEXT_LENGTH) {
-      throw new ConvertError(
+      throw new Error(
         `--context-length must be a whole number from 1 to ${MAX_CONTEXT_LENGTH}, got ${contextLength}`,
       );
     }
@@ -412,7 +408,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
         chunkBytes: options.chunkBytes,
         parallel: { threads, minValues: options.workerMinValues ?? 1 << 20 },
         onProgress: (p) => {
-          if (options.signal?.aborted) throw new ConvertError('conversion aborted');
+          if (options.signal?.aborted) throw new Error('conversion aborted');
           options.onProgress?.({ ...p, total });
         },
       });
@@ -430,12 +426,12 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
       await writeFile(join(tmp, 'tokenizer.json'), tokenizerText);
       await writeFile(join(tmp, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2) + '\n');
       await writeFile(join(tmp, 'prm.json'), JSON.stringify(spec, null, 2) + '\n');
-      if (options.signal?.aborted) throw new ConvertError('conversion aborted');
+      if (options.signal?.aborted) throw new Error('conversion aborted');
 
       if (existsSync(out)) {
         // The conversion took a while: look again, the folder may have gained files since.
         const problem = existingOutProblem(out);
-        if (problem) throw new ConvertError(problem);
+        if (problem) throw new Error(problem);
         const old = oldFolderName(out);
         await rename(out, old);
         await rename(tmp, out);

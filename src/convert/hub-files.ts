@@ -12,6 +12,7 @@
  */
 import type { ByteSource, CheckpointFiles } from './byte-source.ts';
 import { HttpSourceError, openHttpFile, type HttpSourceOptions } from './http-source.ts';
+import { bestEffort } from '../core/best-effort.ts';
 import { hubResolveUrl, hubRevisionUrl, hubTreeUrl } from '../core/hub-ref.ts';
 
 export interface HubFilesOptions {
@@ -72,7 +73,11 @@ export async function hubCheckpointFiles(options: HubFilesOptions): Promise<HubC
       );
     }
     if (!res.ok) {
-      await res.body?.cancel().catch(() => undefined);
+      if (res.body)
+        await bestEffort(
+          res.body.cancel(),
+          'the HTTP status is the error to report; this only frees the connection',
+        );
       const hubSays = res.headers.get('x-error-message');
       const detail = hubSays ? `: ${hubSays}` : '';
       if (res.status === 401 || res.status === 403) {

@@ -11,6 +11,7 @@
  * descriptors (the caller closes them, after `close` has stopped every worker).
  */
 import { Worker } from 'node:worker_threads';
+import { bestEffort } from '../core/best-effort.ts';
 import { sourceBuffer, type WeightJob } from './weight-jobs.ts';
 
 interface Pending {
@@ -84,8 +85,10 @@ export class WeightPool {
       slot.busy--;
       this.wake();
     });
-    // Failures surface through drain()/submit(); keep them from being unhandled here.
-    tracked.catch(() => {});
+    void bestEffort(
+      tracked,
+      'failures surface through drain()/submit(); this keeps them from going unhandled',
+    );
     this.running.add(tracked);
     slot.busy++;
     slot.worker.postMessage({ id, job }, [sourceBuffer(job)]);

@@ -145,7 +145,7 @@ export interface FitEstimate {
 
 // onnxruntime-web's WASM build has a 4 GiB wasm32 heap; the weights must leave room for activations.
 const WASM_WEIGHT_LIMIT = 2.5 * 1024 ** 3;
-// Binary units labelled GB, as the rest of the app shows sizes (engine/errors.ts formatBytes).
+// Binary units labelled GB, as the rest of the app shows sizes (formatBytes in ./format.ts).
 const GB = 1024 ** 3;
 const gb = (n: number) => `${(n / GB).toFixed(n < 10 * GB ? 1 : 0)} GB`;
 

@@ -8,7 +8,7 @@
  */
 import type { Dtype } from '../core/types.ts';
 import type { Backend, BackendInfo } from './protocol.ts';
-import { formatBytes } from './errors.ts';
+import { formatBytes } from '../core/format.ts';
 
 export interface AdapterFacts {
   vendor: string;

@@ -1,12 +1,13 @@
 /**
  * The page's typed handle on the scoring worker: one promise per request (resolved with the
- * final reply, rejected with an `EngineRequestError` on `error`), callbacks for progress, plans
+ * final reply, rejected with an `EngineError` carrying the reply's code on `error`), callbacks for progress, plans
  * and backend changes, and cancel. The page never imports onnxruntime or transformers.js; all of
  * that lives in the worker.
  *
  * It does not keep UI state; the app's stores do.
  */
 import type { Dtype } from '../core/types.ts';
+import { EngineError } from './errors.ts';
 import type {
   Backend,
   CacheEntry,
@@ -34,20 +35,6 @@ export interface WorkerLike {
 // Vite bundles the worker from the literal `new Worker(new URL(...), ...)` below; this
 // declaration only types that constructor for the checks that run without the DOM lib.
 declare const Worker: new (url: URL, options: { type: 'module'; name?: string }) => WorkerLike;
-
-/** An `error` reply as a thrown value: `code`, `message`, and `file`/`bytesNeeded` when given. */
-export class EngineRequestError extends Error {
-  readonly code: string;
-  readonly file?: string;
-  readonly bytesNeeded?: number;
-  constructor(reply: Reply<'error'>) {
-    super(reply.message);
-    this.name = 'EngineRequestError';
-    this.code = reply.code;
-    if (reply.file !== undefined) this.file = reply.file;
-    if (reply.bytesNeeded !== undefined) this.bytesNeeded = reply.bytesNeeded;
-  }
-}
 
 export interface RequestHooks {
   onProgress?: (p: Reply<'progress'>) => void;
@@ -123,7 +110,7 @@ export class EngineClient {
         break;
       case 'error':
         this.pending.delete(id!);
-        p.reject(new EngineRequestError(r));
+        p.reject(new EngineError(r.code, r.message, { file: r.file, bytesNeeded: r.bytesNeeded }));
         return;
       default:
         break;

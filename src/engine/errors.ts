@@ -1,7 +1,9 @@
 /**
- * The engine's one error type. Every failure the worker reports carries a stable `code` the page
- * can switch on, a message a person can act on (which file, what is wrong, what to do), and for
- * some codes the facts behind it (the file, how many bytes a cache needs).
+ * The engine's one error type, on both sides of the worker: the worker throws it, its `error`
+ * reply carries the same `code`, `message`, `file` and `bytesNeeded`, and the page's client
+ * rejects with it again (src/engine/client.ts). The `code` is a stable `EngineErrorCode` the page
+ * can switch on; the message is one a person can act on (which file, what is wrong, what to do).
+ * A cancelled request is not an error: `CancelledError`.
  *
  * It does not decide how errors are shown; the page does.
  */
@@ -44,27 +46,8 @@ export class EngineError extends Error {
 
 /** Cancellation of a request by the page; never reported as an error. */
 export class CancelledError extends Error {
-  constructor() {
-    super('The request was cancelled.');
+  constructor(message = 'The request was cancelled.') {
+    super(message);
     this.name = 'CancelledError';
   }
-}
-
-/**
- * A human size, e.g. for messages about downloads and limits.
- *
- * @example
- * formatBytes(1536); // '1.5 KB'
- * formatBytes(1.2e9); // '1.12 GB'
- */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (Math.abs(v) >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} bytes` : `${Number(v.toFixed(2))} ${units[u]}`;
 }

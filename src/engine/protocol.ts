@@ -7,6 +7,7 @@
  * exactly one of `scored`, `context-overflow`, `cancelled` or `error`. Types only: no runtime code.
  */
 import type { Dtype, ModelSpec } from '../core/types.ts';
+import type { EngineErrorCode } from './errors.ts';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -196,7 +197,7 @@ export type WorkerReply =
   | {
       status: 'error';
       requestId?: number;
-      code: string;
+      code: EngineErrorCode;
       message: string;
       /** The model file the error is about. */
       file?: string;

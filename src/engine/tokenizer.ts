@@ -10,7 +10,7 @@
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { TokenizerLike } from '../core/types.ts';
 
-/** Tokenizer files that cannot be parsed or built; the message names the file and the problem. */
+/** Tokenizer files that are missing, unreadable, or cannot be parsed or built; the message names the file and the problem. */
 export class TokenizerFileError extends Error {
   constructor(
     readonly file: string,

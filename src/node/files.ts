@@ -5,20 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** A file the user named cannot be read; the message names it and the reason. */
-export class InputFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputFileError';
-  }
-}
-
 /**
  * The UTF-8 text of `file`; `what` says in the message what the file was for.
  *
  * @example
  * readTextFile('data/gsm8k.json', '--data'); // '[{"id": "gsm8k-0", ...'
- * readTextFile('nope.json', '--data'); // InputFileError: --data: no such file: /abs/nope.json
+ * readTextFile('nope.json', '--data'); // Error: --data: no such file: /abs/nope.json
  */
 export function readTextFile(file: string, what: string): string {
   const abs = path.resolve(file);
@@ -27,14 +19,14 @@ export function readTextFile(file: string, what: string): string {
     stat = fs.statSync(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputFileError(`${what}: no such file: ${abs}; check the path.`);
-    throw new InputFileError(`${what}: cannot read ${abs}: ${(e as Error).message}`);
+    if (code === 'ENOENT') throw new Error(`${what}: no such file: ${abs}; check the path.`, { cause: e });
+    throw new Error(`${what}: cannot read ${abs}: ${(e as Error).message}`, { cause: e });
   }
-  if (stat.isDirectory()) throw new InputFileError(`${what}: ${abs} is a folder; give a file.`);
+  if (stat.isDirectory()) throw new Error(`${what}: ${abs} is a folder; give a file.`);
   try {
     return fs.readFileSync(abs, 'utf8');
   } catch (e) {
-    throw new InputFileError(`${what}: cannot read ${abs}: ${(e as Error).message}`);
+    throw new Error(`${what}: cannot read ${abs}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -46,9 +38,7 @@ export function readTextFile(file: string, what: string): string {
  */
 export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
   if ((stream as NodeJS.ReadStream).isTTY) {
-    throw new InputFileError(
-      "'-' reads from stdin, but stdin is a terminal; pipe the text in or pass it directly.",
-    );
+    throw new Error("'-' reads from stdin, but stdin is a terminal; pipe the text in or pass it directly.");
   }
   const chunks: Buffer[] = [];
   for await (const chunk of stream)

@@ -3,6 +3,7 @@
  * training: the Node side of src/convert/safetensors.ts, which only reads.
  */
 import { createWriteStream } from 'node:fs';
+import { bestEffort } from '../core/best-effort.ts';
 import { CheckpointError, DTYPE_BYTES, encodeFloats } from '../convert/safetensors.ts';
 
 export interface TensorToWrite {
@@ -69,7 +70,10 @@ export async function writeSafetensors(
 
   const stream = createWriteStream(path);
   const failed = new Promise<never>((_, reject) => stream.once('error', reject));
-  failed.catch(() => {});
+  void bestEffort(
+    failed,
+    'raced by every write below, which rethrows it; this keeps it from going unhandled',
+  );
   const write = async (chunk: Uint8Array) => {
     if (!stream.write(chunk)) {
       await Promise.race([new Promise<void>((r) => stream.once('drain', () => r())), failed]);

@@ -6,26 +6,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TokenizerLike } from '../core/types.ts';
-import { tokenizerFromFiles } from '../engine/tokenizer.ts';
-
-/** A model folder's tokenizer file is missing or unreadable. */
-export class TokenizerFilesError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TokenizerFilesError';
-  }
-}
+import { TokenizerFileError, tokenizerFromFiles } from '../engine/tokenizer.ts';
 
 function readText(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new TokenizerFilesError(
+      throw new TokenizerFileError(
+        file,
         `${file} is missing; a model folder needs tokenizer.json and tokenizer_config.json next to prm.json.`,
       );
     }
-    throw new TokenizerFilesError(`Cannot read ${file}: ${(e as Error).message}`);
+    throw new TokenizerFileError(file, `Cannot read ${file}: ${(e as Error).message}`);
   }
 }
 

@@ -7,6 +7,7 @@
  * It does not touch the DOM, storage or the worker directly: files arrive as text, the engine as
  * an `EvalScorer`, storage as a `TextStore` (the view wires them).
  */
+import { bestEffort } from '../../core/best-effort.ts';
 import { evaluate, sweepThreshold } from '../../core/metrics.ts';
 import { DataError, parseProcessBench, parsePredictions } from '../../core/processbench.ts';
 import { firstError } from '../../core/rewards.ts';
@@ -57,8 +58,12 @@ export interface BonFile {
  * the threshold sweep included, recomputes then): 0.4 s, longer for big sets (3,400 items: 1.7 s).
  */
 const flushMs = (items: number) => Math.max(400, items / 2);
-/** Save throttle: 0.8 s, longer for big sets (writing 8 MB of JSON takes about 0.2 s): 1 s per 2 MB. */
+/** Save throttle: 0.8 s, longer for big sets (1 s per 2 MB), so writes stay a small share of the time. */
 const saveDelayMs = (bytes: number) => Math.max(800, bytes / 2000);
+
+/** Why a failed delete of an emptied snapshot is ignored. */
+const STALE_SNAPSHOT =
+  'nothing is left to save; a failed delete leaves the old snapshot, which the next save replaces';
 
 export class EvaluateState {
   items = $state.raw<EvalItem[]>([]);
@@ -364,7 +369,7 @@ export class EvaluateState {
   async saveDataset(store: TextStore): Promise<void> {
     this.#stored = [this.items, this.sources, this.threshold, this.model];
     if (this.items.length === 0) {
-      await store.delete(EVAL_KEY).catch(() => {});
+      await bestEffort(store.delete(EVAL_KEY), STALE_SNAPSHOT);
       this.saved = { ...this.saved, processbench: null };
       return;
     }
@@ -382,7 +387,7 @@ export class EvaluateState {
   /** Writes the Best-of-N file (or deletes it when none). */
   async saveBon(store: TextStore): Promise<void> {
     if (!this.bon) {
-      await store.delete(BON_KEY).catch(() => {});
+      await bestEffort(store.delete(BON_KEY), STALE_SNAPSHOT);
       this.saved = { ...this.saved, bon: null };
       return;
     }

@@ -48,10 +48,6 @@ export interface BuildProgress {
   bytesWritten: number;
 }
 
-export class WeightError extends Error {
-  override name = 'WeightError';
-}
-
 // Embedding rows are read and converted in slices of about this many values (64 MB as float32).
 const EMBEDDING_SLICE_VALUES = 16 * 1024 * 1024;
 
@@ -192,13 +188,11 @@ export class GraphBuilder {
   /** Checks a checkpoint tensor's shape before reading it. */
   private checkShape(name: string, shape: number[]): void {
     if (!this.source.has(name)) {
-      throw new WeightError(
-        `the checkpoint has no tensor "${name}", which this model needs. Is a shard missing?`,
-      );
+      throw new Error(`the checkpoint has no tensor "${name}", which this model needs. Is a shard missing?`);
     }
     const got = this.source.info(name).shape;
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
-      throw new WeightError(
+      throw new Error(
         `tensor "${name}" has shape ${JSON.stringify(got)} but config.json implies ${JSON.stringify(shape)}. ` +
           'Does config.json belong to these weights?',
       );

@@ -9,7 +9,9 @@
  * refused `cache.put` (QuotaExceededError) becomes `EngineError('quota')` with the bytes needed.
  * It does not handle private or gated repos (no tokens are ever sent).
  */
-import { CancelledError, EngineError, formatBytes } from '../errors.ts';
+import { formatBytes } from '../../core/format.ts';
+import { bestEffort } from '../../core/best-effort.ts';
+import { CancelledError, EngineError } from '../errors.ts';
 import type { CacheEntry } from '../protocol.ts';
 import { checkLength, contentLength, fetchOk, readBody } from './fetch.ts';
 import type { ModelFiles, SourceFile } from './types.ts';
@@ -76,6 +78,7 @@ function storageEstimate(): Promise<{ usage?: number; quota?: number } | null> {
     globalThis.navigator as
       { storage?: { estimate?(): Promise<{ usage?: number; quota?: number }> } } | undefined
   )?.storage;
+  // null is "unknown": the cache panel then shows no usage line.
   return storage?.estimate ? storage.estimate().catch(() => null) : Promise.resolve(null);
 }
 
@@ -150,9 +153,11 @@ export async function hubFiles(options: HubOptions): Promise<ModelFiles> {
   if (res && res.ok) {
     const text = await res.text();
     listing = parseTree(JSON.parse(text), label);
-    await cache
-      ?.put(tree, new Response(text, { headers: { 'content-type': 'application/json' } }))
-      .catch(() => undefined);
+    if (cache)
+      await bestEffort(
+        cache.put(tree, new Response(text, { headers: { 'content-type': 'application/json' } })),
+        'the listing is already in hand; an unsaved copy only means no offline fallback later',
+      );
   } else {
     // Offline or a failing server: fall back to the listing saved with the cached files.
     const cached = await cache?.match(tree);
@@ -189,8 +194,7 @@ export async function hubFiles(options: HubOptions): Promise<ModelFiles> {
     const [toCache, toCount] = got.body.tee();
     const headers = { 'content-type': got.headers.get('content-type') ?? 'application/octet-stream' };
     const put = cache.put(url, new Response(toCache, { headers }));
-    // Handled below after counting; this keeps an early refusal from surfacing as unhandled.
-    put.catch(() => undefined);
+    void bestEffort(put, 'awaited below after counting; this keeps an early refusal from going unhandled');
     let loaded = 0;
     const reader = toCount.getReader();
     try {
@@ -203,9 +207,10 @@ export async function hubFiles(options: HubOptions): Promise<ModelFiles> {
       }
       await put;
     } catch (e) {
-      await reader.cancel().catch(() => undefined);
-      await put.catch(() => undefined);
-      await cache.delete(url).catch(() => undefined);
+      const why = `the download already failed with \`e\`, which is what the user needs to see`;
+      await bestEffort(reader.cancel(), why);
+      await bestEffort(put, why);
+      await bestEffort(cache.delete(url), why);
       if (e instanceof CancelledError || e instanceof EngineError) throw e;
       if (isQuotaError(e)) throw quotaError(file, total ?? loaded, e);
       throw new EngineError(
@@ -217,7 +222,7 @@ export async function hubFiles(options: HubOptions): Promise<ModelFiles> {
     try {
       checkLength(file, loaded, announced, expected);
     } catch (e) {
-      await cache.delete(url).catch(() => undefined);
+      await bestEffort(cache.delete(url), 'a bad length is the error to report; the entry is refused anyway');
       throw e;
     }
     // Re-store with the size header: the cached body is already on disk, so this is cheap.
@@ -227,7 +232,7 @@ export async function hubFiles(options: HubOptions): Promise<ModelFiles> {
     try {
       await cache.put(url, new Response(blob, { headers: { ...headers, [SIZE_HEADER]: String(blob.size) } }));
     } catch (e) {
-      await cache.delete(url).catch(() => undefined);
+      await bestEffort(cache.delete(url), 'the failed store is the error to report');
       if (isQuotaError(e)) throw quotaError(file, blob.size, e);
       throw e;
     }
