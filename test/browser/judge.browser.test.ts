@@ -77,6 +77,10 @@ describe('the arithmetic checker beside the PRM (wasm, bundled model)', () => {
     const row = await s.page.locator('[data-cell="0-0"]').boundingBox();
     const check = await s.page.locator('[data-check="0-0"]').boundingBox();
     expect(check!.y).toBeGreaterThan(row!.y + row!.height - 2);
+    expect(await s.page.locator('[data-step-index="1"] [data-slip]').innerText()).toContain(
+      'arithmetic check: 120 - 98 = 22, not 32',
+    );
+    expect(await s.page.locator('[data-slip]').count()).toBe(1);
     expect(s.errors).toEqual([]);
   });
 
