@@ -61,6 +61,8 @@ function browserReport(): string[] {
 /** The browser tests' one watchdog (one per test file: vitest runs each file in its own process). */
 export const watchdog = new Watchdog({
   silenceMs: silenceS * 1000,
+  // Longer than closeBrowser's own wait before it kills Chromium, so the kill is not abandoned.
+  cleanupMs: 30_000,
   report: browserReport,
   // Test code here never blocks its main thread on purpose (child processes run async, in steps).
   killWhenBlockedMs: silenceS * 1000,
