@@ -145,6 +145,9 @@ describe('nothing typed is lost (wasm)', () => {
       expect(await page.locator('[data-drafts] summary').innerText()).toBe('Drafts (not saved)');
       await page.getByRole('button', { name: 'Copy share link' }).click();
       await expect.poll(() => page.getByLabel('Share link').count()).toBe(1);
+      // The Evaluate view keeps its runs in IndexedDB, blocked too: it opens all the same.
+      await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+      await expect.poll(() => page.locator('main').innerText()).toMatch(/A ProcessBench subset/);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
