@@ -12,6 +12,16 @@
  *   npx tsx train/eval_types.ts train/out/eval-4242.json train/out/preds-q4.jsonl
  */
 import { readFileSync } from 'node:fs';
+import { checkStep } from '../src/core/judge/index.ts';
+
+/** Digits of the largest operand in the first computation of a step ("3+" for 3 or more), or "?". */
+export function operandSize(step: string): string {
+  const claim = checkStep(step).claims[0];
+  if (!claim) return '?';
+  const computed = claim.text.slice(0, claim.text.lastIndexOf('='));
+  const digits = Math.max(0, ...(computed.replace(/,/g, '').match(/\d+/g) ?? []).map((d) => d.length));
+  return digits >= 3 ? '3+' : String(digits);
+}
 
 interface Pred {
   id: string;
@@ -33,6 +43,7 @@ function main(): void {
     id: string;
     error_type: string;
     label: number;
+    steps: string[];
   }[];
   const preds = new Map<string, Pred>();
   for (const line of readFileSync(predsFile, 'utf8').split('\n')) {
@@ -65,8 +76,20 @@ function main(): void {
     pct(accCorrect),
     pct(f1(share(errors), accCorrect)),
   ]);
+  // Arithmetic errors by the size of the wrong step's operands: which computations it checks.
+  const arithmetic = data.filter((d) => d.error_type === 'arithmetic');
+  for (const size of ['1', '2', '3+', '?']) {
+    const items = arithmetic.filter((d) => operandSize(d.steps[d.label]) === size);
+    if (items.length === 0) continue;
+    const acc = share(items);
+    const name =
+      size === '?'
+        ? 'arithmetic, no a op b = c found'
+        : `arithmetic, largest operand ${size} digit${size === '1' ? '' : 's'}`;
+    rows.push([name, String(items.length), pct(acc), pct(accCorrect), pct(f1(acc, accCorrect))]);
+  }
   console.log(`correct solutions: ${correct.length}`);
   console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n'));
 }
 
-main();
+if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -1,20 +1,21 @@
 /**
  * Writes the bundled demo PRM's own tokenizer (train/tokenizer/tokenizer.json and
- * tokenizer_config.json), loadable by @huggingface/transformers and by Hugging Face `tokenizers`.
+ * tokenizer_config.json), loadable unchanged by @huggingface/transformers and by Hugging Face
+ * `tokenizers`.
  *
  * Design (see train/README.md):
- * - WordLevel over lower-cased text: every word the synthetic generator can write, every printable
- *   ASCII character, the operator glyphs `− × ÷`, and `<unk>` for anything else.
+ * - Open vocabulary: byte-level BPE over lower-cased text. Every byte has a token, so no word,
+ *   name, unit, currency sign or LaTeX command is ever unknown; merges learned here from the
+ *   generator's own text make its frequent words single tokens and split the rest into pieces.
  * - Pre-tokenizer: split on whitespace, then isolate every digit and every character that is not a
- *   letter, so `$124.` is `$ 1 2 4 .` - the model sees numbers digit by digit.
+ *   letter, so `$124.` is `$ 1 2 4 .` - the model sees numbers digit by digit and merges never
+ *   cross a digit or a sign; then the GPT-2 byte-to-character map (ByteLevel without its regex).
  * - Whitespace (newlines included) is dropped: step boundaries are carried by `<extra_0>`, and
  *   nothing in the domain depends on line breaks.
  * - Added special tokens `<|endoftext|>`, `<|im_start|>`, `<|im_end|>`, `<extra_0>` and a ChatML chat
  *   template that renders exactly the Qwen2.5-Math-PRM prompt (prm-models.md 2.1).
  *
- * It does not train anything: the vocabulary is a list, not learned merges.
- *
- * Run: npx tsx train/make_tokenizer.ts [--out train/tokenizer]
+ * Run: npx tsx train/make_tokenizer.ts [--out train/tokenizer] [--vocab 2048]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,21 +52,73 @@ export function pieces(text: string): string[] {
   return out;
 }
 
-/** Vocabulary: `<unk>`, the special tokens, then ASCII/glyph characters, then words by frequency. */
-export function buildVocab(texts: Iterable<string>): Record<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of texts) for (const p of pieces(t)) counts.set(p, (counts.get(p) ?? 0) + 1);
-  const tokens: string[] = ['<unk>', ...SPECIAL_TOKENS];
-  for (let c = 33; c < 127; c++) tokens.push(String.fromCharCode(c).toLowerCase());
-  tokens.push('−', '×', '÷');
-  const words = [...counts.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([w]) => w);
-  tokens.push(...words);
-  const vocab: Record<string, number> = {};
-  for (const t of tokens) if (!(t in vocab)) vocab[t] = Object.keys(vocab).length;
-  return vocab;
+/** GPT-2's reversible byte -> printable character map (what the ByteLevel pre-tokenizer applies). */
+export function bytesToUnicode(): string[] {
+  const keep: number[] = [];
+  for (let c = 33; c <= 126; c++) keep.push(c);
+  for (let c = 161; c <= 172; c++) keep.push(c);
+  for (let c = 174; c <= 255; c++) keep.push(c);
+  const map: string[] = new Array(256);
+  let extra = 0;
+  for (let byte = 0; byte < 256; byte++)
+    map[byte] = String.fromCodePoint(keep.includes(byte) ? byte : 256 + extra++);
+  return map;
 }
 
-export function tokenizerJson(vocab: Record<string, number>): object {
+const BYTE_CHARS = bytesToUnicode();
+const byteLevel = (piece: string): string[] => [...new TextEncoder().encode(piece)].map((b) => BYTE_CHARS[b]);
+
+export interface Bpe {
+  vocab: Record<string, number>;
+  merges: string[];
+}
+
+/**
+ * Byte-level BPE learned from `texts`: the special tokens, the 256 byte characters, then merges of
+ * the most frequent adjacent pair (ties broken by the pair's text, so the result is reproducible)
+ * until the vocabulary has `size` tokens or no pair occurs twice.
+ */
+export function trainBpe(texts: Iterable<string>, size: number): Bpe {
+  const counts = new Map<string, number>();
+  for (const t of texts) for (const p of pieces(t)) counts.set(p, (counts.get(p) ?? 0) + 1);
+  const words = [...counts.entries()].map(([w, n]) => ({ syms: byteLevel(w), n }));
+  const vocab: Record<string, number> = {};
+  const add = (t: string): void => {
+    if (!(t in vocab)) vocab[t] = Object.keys(vocab).length;
+  };
+  SPECIAL_TOKENS.forEach(add);
+  BYTE_CHARS.forEach(add);
+  const merges: string[] = [];
+  while (Object.keys(vocab).length < size) {
+    const pairs = new Map<string, number>();
+    for (const { syms, n } of words)
+      for (let i = 0; i + 1 < syms.length; i++) {
+        const key = syms[i] + ' ' + syms[i + 1];
+        pairs.set(key, (pairs.get(key) ?? 0) + n);
+      }
+    let best = '';
+    let bestN = 1;
+    for (const [k, n] of pairs)
+      if (n > bestN || (n === bestN && best !== '' && k < best)) [best, bestN] = [k, n];
+    if (best === '') break;
+    const [x, y] = best.split(' ');
+    merges.push(best);
+    add(x + y);
+    for (const w of words) {
+      const out: string[] = [];
+      for (let i = 0; i < w.syms.length; i++) {
+        if (i + 1 < w.syms.length && w.syms[i] === x && w.syms[i + 1] === y) {
+          out.push(x + y);
+          i++;
+        } else out.push(w.syms[i]);
+      }
+      w.syms = out;
+    }
+  }
+  return { vocab, merges };
+}
+
+export function tokenizerJson({ vocab, merges }: Bpe): object {
   return {
     version: '1.0',
     truncation: null,
@@ -85,11 +138,22 @@ export function tokenizerJson(vocab: Record<string, number>): object {
       pretokenizers: [
         { type: 'WhitespaceSplit' },
         { type: 'Split', pattern: { Regex: SPLIT_REGEX }, behavior: 'Isolated', invert: false },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
       ],
     },
     post_processor: null,
-    decoder: null,
-    model: { type: 'WordLevel', vocab, unk_token: '<unk>' },
+    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
+    },
   };
 }
 
@@ -100,7 +164,6 @@ export function tokenizerConfig(vocab: Record<string, number>): object {
     bos_token: null,
     eos_token: '<|im_end|>',
     pad_token: '<|endoftext|>',
-    unk_token: '<unk>',
     additional_special_tokens: ['<|im_start|>', '<|im_end|>', '<extra_0>'],
     added_tokens_decoder: Object.fromEntries(
       SPECIAL_TOKENS.map((content) => [
@@ -114,18 +177,29 @@ export function tokenizerConfig(vocab: Record<string, number>): object {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'train/tokenizer' } } });
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string', default: 'train/tokenizer' },
+      vocab: { type: 'string', default: '2048' },
+    },
+  });
   const out = values.out as string;
   // Several seeds and many items so every name, item and phrasing the generator knows is seen.
-  const texts: string[] = [SYSTEM_PROMPT, 'system user assistant'];
+  // Every prompt carries the system prompt and the role names: weight them like one problem each.
+  const texts: string[] = Array.from({ length: 60000 }, () => `${SYSTEM_PROMPT} system user assistant`);
   for (const seed of [101, 202, 303]) {
     for (const it of synthesize({ n: 20000, seed })) texts.push(it.problem, ...it.steps);
   }
-  const vocab = buildVocab(texts);
+  const bpe = trainBpe(texts, Number(values.vocab));
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'tokenizer.json'), JSON.stringify(tokenizerJson(vocab), null, 2) + '\n');
-  writeFileSync(join(out, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig(vocab), null, 2) + '\n');
-  console.log(`wrote ${out}/tokenizer.json (${Object.keys(vocab).length} tokens) and tokenizer_config.json`);
+  writeFileSync(join(out, 'tokenizer.json'), JSON.stringify(tokenizerJson(bpe), null, 2) + '\n');
+  writeFileSync(
+    join(out, 'tokenizer_config.json'),
+    JSON.stringify(tokenizerConfig(bpe.vocab), null, 2) + '\n',
+  );
+  console.log(
+    `wrote ${out}/tokenizer.json (${Object.keys(bpe.vocab).length} tokens) and tokenizer_config.json`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -28,6 +28,7 @@ export function demoSpec(): ModelSpec {
     dtypes: ['fp32', 'q4'],
     ...defaultSpecFor('qwen-prm'),
     context_length: 1024,
+    strip_step_labels: true,
   };
 }
 

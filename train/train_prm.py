@@ -311,6 +311,126 @@ def read_safetensors(path):
     return out
 
 
+def _varint(b, i):
+    r, s = 0, 0
+    while True:
+        x = b[i]
+        i += 1
+        r |= (x & 0x7F) << s
+        s += 7
+        if x < 0x80:
+            return r, i
+
+
+def _proto_fields(b):
+    """(field number, wire type, value) of one protobuf message; enough of the format for ONNX."""
+    i = 0
+    while i < len(b):
+        key, i = _varint(b, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            v, i = _varint(b, i)
+        elif wire == 2:
+            n, i = _varint(b, i)
+            v, i = b[i : i + n], i + n
+        elif wire == 5:
+            v, i = b[i : i + 4], i + 4
+        elif wire == 1:
+            v, i = b[i : i + 8], i + 8
+        else:
+            raise ValueError("unsupported protobuf wire type %d" % wire)
+        yield field, wire, v
+
+
+def onnx_float_initializers(path):
+    """name -> float32 array of every float initializer stored inline (ModelProto.graph.initializer)."""
+    data = memoryview(open(path, "rb").read())
+    out = {}
+    for f, _, graph in _proto_fields(data):
+        if f != 7:
+            continue
+        for g, _, t in _proto_fields(graph):
+            if g != 5:
+                continue
+            dims, name, raw, dtype = [], None, None, None
+            for k, w, v in _proto_fields(t):
+                if k == 1 and w == 0:
+                    dims.append(v)
+                elif k == 1:
+                    j = 0
+                    while j < len(v):
+                        d, j = _varint(v, j)
+                        dims.append(d)
+                elif k == 2:
+                    dtype = v
+                elif k == 8:
+                    name = bytes(v).decode()
+                elif k == 9:
+                    raw = bytes(v)
+            if dtype == 1 and raw is not None:
+                out[name] = np.frombuffer(raw, dtype="<f4").reshape(dims).copy()
+    return out
+
+
+def _token_text(token, byte_level):
+    if not byte_level:
+        return token
+    inv = {c: b for b, c in enumerate(_bytes_to_unicode())}
+    try:
+        return bytes(inv[c] for c in token).decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return None
+
+
+def _bytes_to_unicode():
+    keep = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+    out, extra = [], 0
+    for b in range(256):
+        if b in keep:
+            out.append(chr(b))
+        else:
+            out.append(chr(256 + extra))
+            extra += 1
+    return out
+
+
+def init_from_onnx(model, folder, vocab, byte_level):
+    """
+    Starts from a converted model (prm convert's fp32 graph keeps every weight, linear ones
+    transposed as `<name>.weight_T`): same layers and head; embedding rows of tokens whose text
+    exists in the old vocabulary are copied, new tokens start at the mean old embedding. Lets a
+    new tokenizer reuse what the old model learned instead of training from scratch.
+    """
+    weights = onnx_float_initializers(os.path.join(folder, "onnx", "model.onnx"))
+    with open(os.path.join(folder, "tokenizer.json")) as f:
+        old_vocab = json.load(f)["model"]["vocab"]
+    state = model.state_dict()
+    new_state = {}
+    for name, t in state.items():
+        if name == "model.embed_tokens.weight":
+            continue
+        src = weights.get(name)
+        if src is None and name.endswith(".weight") and name[: -len(".weight")] + ".weight_T" in weights:
+            src = weights[name[: -len(".weight")] + ".weight_T"].T
+        if src is None or tuple(src.shape) != tuple(t.shape):
+            sys.exit("error: --init-onnx %s has no tensor %s of shape %s" % (folder, name, tuple(t.shape)))
+        new_state[name] = torch.from_numpy(np.ascontiguousarray(src))
+    old_emb = weights["model.embed_tokens.weight"]
+    if old_emb.shape[1] != state["model.embed_tokens.weight"].shape[1]:
+        sys.exit("error: --init-onnx %s has hidden size %d" % (folder, old_emb.shape[1]))
+    emb = np.tile(old_emb.mean(0), (state["model.embed_tokens.weight"].shape[0], 1)).astype("<f4")
+    emb += np.random.RandomState(0).normal(0, 0.02, emb.shape).astype("<f4")
+    carried = 0
+    for token, i in vocab.items():
+        text = _token_text(token, byte_level)
+        if text is not None and text in old_vocab:
+            emb[i] = old_emb[old_vocab[text]]
+            carried += 1
+    new_state["model.embed_tokens.weight"] = torch.from_numpy(emb)
+    model.load_state_dict(new_state)
+    print("initialised from %s (%d of %d embedding rows carried over)" % (folder, carried, len(vocab)), flush=True)
+
+
 def hf_config(c, extra):
     return {
         "architectures": ["Qwen2ForProcessRewardModel"],
@@ -414,6 +534,11 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--init", default="", help="checkpoint folder to continue from (same model flags)")
     p.add_argument(
+        "--init-onnx",
+        default="",
+        help="model folder (onnx/model.onnx + tokenizer.json) to start from: its fp32 weights, with embedding rows carried over by token text",
+    )
+    p.add_argument(
         "--oversample",
         default="",
         help="TYPE=K[,TYPE=K]: use training examples of an error type K times (e.g. arithmetic=3)",
@@ -477,6 +602,9 @@ def main(argv):
                 sys.exit("error: --init %s has %s=%s but this run has %s; pass the same model flags" % (a.init, k, old[k], cfg[k]))
         model.load_state_dict(read_safetensors(os.path.join(a.init, "model.safetensors")))
         print("initialised from %s" % a.init, flush=True)
+    if a.init_onnx:
+        # Byte-level tokens are GPT-2's byte characters; map them back to text to find old rows.
+        init_from_onnx(model, a.init_onnx, vocab, "ByteLevel" in json.dumps(tok.get("pre_tokenizer")))
     n_params = sum(p.numel() for p in model.parameters())
     print("model: %d params (%.2f MB fp32); train %d, val %d examples" % (n_params, n_params * 4 / 1e6, len(train), len(val)), flush=True)
 

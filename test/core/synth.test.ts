@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_TYPES, practiceProblem, synthesize, type SynthItem } from '../../src/core/synth/index.ts';
+import { readFileSync } from 'node:fs';
+import { carrySlip } from '../../src/core/synth/inject.ts';
 import { mulberry32 } from '../../src/core/synth/rng.ts';
+import { stripStepLabel } from '../../src/core/segment/markers.ts';
 
 // An independent checker: finds every `a op b = c` in a step, whatever glyph or `$`/unit it uses.
 const EQ = /(\$?)(\d+)(?: [a-z]+)? ([+\-−*×x/÷]) \$?(\d+)(?: [a-z]+)? = \$?(\d+)/g;
@@ -12,8 +15,26 @@ interface Eq {
   c: number;
 }
 
+/** The generator's notations in one plain form: no label, LaTeX, separators or `gives`. */
+function plainText(step: string): string {
+  return stripStepLabel(step)
+    .replace(/(\d),(?=\d{3}\b)/g, '$1')
+    .replace(/\\(times|cdot)/g, '×')
+    .replace(/\\div/g, '÷')
+    .replace(/\\frac\{([^}]*)\}\{([^}]*)\}/g, '$1 / $2')
+    .replace(/\\\$/g, '$')
+    .replace(/\\[()]/g, '')
+    .replace(/\\boxed\{([^}]*)\}/g, '$1')
+    .replace(/,? (?:which )?gives /g, ' = ');
+}
+
 function equations(step: string): Eq[] {
-  return [...step.matchAll(EQ)].map((m) => ({ a: Number(m[2]), op: m[3], b: Number(m[4]), c: Number(m[5]) }));
+  return [...plainText(step).matchAll(EQ)].map((m) => ({
+    a: Number(m[2]),
+    op: m[3],
+    b: Number(m[4]),
+    c: Number(m[5]),
+  }));
 }
 
 function compute({ a, op, b }: Eq): number {
@@ -24,7 +45,7 @@ function compute({ a, op, b }: Eq): number {
 }
 
 const holds = (e: Eq): boolean => compute(e) === e.c;
-const numbers = (text: string): number[] => (text.match(/\d+/g) ?? []).map(Number);
+const numbers = (text: string): number[] => (plainText(text).match(/\d+/g) ?? []).map(Number);
 /** The number the last step gives as the final answer: the last number in it. */
 const finalAnswer = (item: SynthItem): number => numbers(item.steps[item.steps.length - 1]).at(-1)!;
 const lastResult = (item: SynthItem): number => equations(item.steps[item.steps.length - 1]).at(-1)!.c;
@@ -142,6 +163,66 @@ describe('synthesize({ n, seed })', () => {
     [{ n: 1, seed: 1, correctShare: 2 }, /correctShare must be between 0 and 1/],
   ])('synthesize(%j) throws a clear error', (options, message) => {
     expect(() => synthesize(options)).toThrow(message);
+  });
+});
+
+describe('wording', () => {
+  const vocab = new Set(
+    Object.keys(
+      (
+        JSON.parse(readFileSync('models/arith-prm-mini/tokenizer.json', 'utf8')) as {
+          model: { vocab: object };
+        }
+      ).model.vocab,
+    ),
+  );
+
+  it('plain keeps every word inside the bundled (closed-vocabulary) model tokenizer', () => {
+    const unknown = new Set<string>();
+    for (const x of synthesize({ n: 500, seed: 31, wording: 'plain' }))
+      for (const w of [x.problem, ...x.steps]
+        .join(' ')
+        .toLowerCase()
+        .match(/\p{L}+/gu) ?? [])
+        if (!vocab.has(w)) unknown.add(w);
+    expect([...unknown]).toEqual([]);
+  });
+
+  it('varied writes labels, bare equations, LaTeX, separators, boxed answers and word-list objects', () => {
+    const items = synthesize({ n: 1000, seed: 32 });
+    const text = items.flatMap((x) => [x.problem, ...x.steps]).join('\n');
+    for (const form of ['Step 1: ', '**Step 2:** ', '\\times', '\\frac{', '\\$', '\\boxed{', 'which gives'])
+      expect(text, form).toContain(form);
+    expect(text).toMatch(/\d,\d{3}/);
+    expect(items.some((x) => /^\$?\d+ \S+ \$?\d+ = \$?\d+\.?$/.test(x.steps[0]))).toBe(true);
+    const words = new Set(text.toLowerCase().match(/\p{L}+/gu));
+    expect([...words].filter((w) => !vocab.has(w)).length).toBeGreaterThan(300);
+  });
+
+  it('practiceProblem uses the plain wording the bundled model reads', () => {
+    const x = practiceProblem(5);
+    for (const w of [x.problem, ...x.steps]
+      .join(' ')
+      .toLowerCase()
+      .match(/\p{L}+/gu) ?? [])
+      expect(vocab.has(w), w).toBe(true);
+  });
+});
+
+describe('carrySlip(op, a, b)', () => {
+  it.each([
+    ['+', 47, 38, 75],
+    ['-', 52, 38, 26],
+    ['*', 27, 4, 88],
+    ['*', 4, 27, 88],
+  ] as const)('%s %i %i gives the dropped-carry result %i', (op, a, b, m) => {
+    expect(carrySlip(op, a, b)).toBe(m);
+  });
+
+  it('is null when no carry is dropped or the slip does not apply', () => {
+    expect(carrySlip('+', 12, 34)).toBeNull();
+    expect(carrySlip('*', 12, 34)).toBeNull();
+    expect(carrySlip('/', 12, 4)).toBeNull();
   });
 });
 

@@ -8,7 +8,7 @@ import { parseFlags } from '../../node/cli-options.ts';
 import { synthesize } from '../../core/synth/index.ts';
 import { UsageError, type Command } from '../command.ts';
 
-const usage = `Usage: prm synth --n N --seed S [--out FILE] [--jsonl] [--correct-share P]
+const usage = `Usage: prm synth --n N --seed S [--out FILE] [--jsonl] [--correct-share P] [--wording W]
 
 Writes N synthetic arithmetic word problems with step-by-step solutions in ProcessBench form:
 {id, generator: "synth", problem, steps, label, final_answer_correct, error_type}.
@@ -21,6 +21,9 @@ Options:
   --out FILE          output file (default: stdout)
   --jsonl             one JSON record per line instead of a JSON array
   --correct-share P   share of fully correct solutions, 0..1 (default 0.5)
+  --wording W         varied (default: word-list names and objects, step labels, bare
+                      equations, LaTeX, thousands separators, \\boxed answers) or plain (the
+                      small vocabulary the bundled demo model was trained on)
   -h, --help          show this help
 
 Example:
@@ -41,6 +44,7 @@ const FLAGS = {
   out: { type: 'string' },
   jsonl: { type: 'boolean', default: false },
   'correct-share': { type: 'string' },
+  wording: { type: 'string' },
 } as const;
 
 export const synthCommand: Command = {
@@ -62,7 +66,10 @@ export const synthCommand: Command = {
           `--correct-share must be a number between 0 and 1, got '${v['correct-share']}'.`,
         );
     }
-    const items = synthesize({ n, seed: seed | 0, correctShare });
+    const wording = v.wording ?? 'varied';
+    if (wording !== 'plain' && wording !== 'varied')
+      throw new UsageError(`--wording must be plain or varied, got '${wording}'.`);
+    const items = synthesize({ n, seed: seed | 0, correctShare, wording });
     const text = v.jsonl
       ? items.map((x) => JSON.stringify(x)).join('\n') + '\n'
       : JSON.stringify(items, null, 1) + '\n';

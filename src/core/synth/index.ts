@@ -8,12 +8,14 @@
 import type { ProcessBenchItem } from '../types.ts';
 import { itemSeed, mulberry32, type Rng } from './rng.ts';
 import { evaluate, type Plan } from './plan.ts';
-import { SCENARIOS } from './scenarios.ts';
+import { SCENARIOS, type Wording } from './scenarios.ts';
 import { render, type Mutation, type Rendered } from './render.ts';
+import { stripStepLabel } from '../segment/markers.ts';
 import { ERROR_TYPES, chooseMutation, type ErrorType } from './inject.ts';
 
 export type { ErrorType } from './inject.ts';
 export { ERROR_TYPES } from './inject.ts';
+export type { Wording } from './scenarios.ts';
 
 export interface SynthItem extends ProcessBenchItem {
   generator: 'synth';
@@ -27,24 +29,37 @@ export interface SynthOptions {
   seed: number;
   /** Share of fully correct solutions, 0..1 (default 0.5). Errors split evenly over the four types. */
   correctShare?: number;
+  /**
+   * `varied` (default): names and objects from word lists, step labels, bare equations, LaTeX,
+   * thousands separators, boxed answers. `plain`: the small vocabulary and sentence forms the
+   * bundled demo model (closed vocabulary) was trained on.
+   */
+  wording?: Wording;
 }
 
 const MIN_STEPS = 2;
 const MAX_STEPS = 8;
 
-function plan(r: Rng): Plan {
+function plan(r: Rng, w: Wording): Plan {
   for (;;) {
-    const p = r.pick(SCENARIOS)(r);
+    const p = r.pick(SCENARIOS[w])(r, w);
     if (p.steps.length >= MIN_STEPS && p.steps.length <= MAX_STEPS) return p;
   }
 }
 
-const numbersIn = (text: string): Set<number> => new Set((text.match(/\d+/g) ?? []).map(Number));
+const numbersIn = (text: string): Set<number> =>
+  new Set(
+    (
+      stripStepLabel(text)
+        .replace(/(\d),(?=\d{3}\b)/g, '$1')
+        .match(/\d+/g) ?? []
+    ).map(Number),
+  );
 
 /** True when the mutation really is what its type claims, judged on the rendered text. */
 function holds(p: Plan, m: Mutation, out: Rendered): boolean {
   if (m.a === undefined && m.b === undefined) return true;
-  const known = numbersIn([p.problem, ...out.steps.slice(0, m.step)].join(' '));
+  const known = new Set([p.problem, ...out.steps.slice(0, m.step)].flatMap((t) => [...numbersIn(t)]));
   const orig = evaluate(p.steps.slice(0, m.step));
   const s = p.steps[m.step];
   const base = (o: { given: number } | { ref: number }): number => ('given' in o ? o.given : orig[o.ref]);
@@ -61,15 +76,20 @@ function holds(p: Plan, m: Mutation, out: Rendered): boolean {
  * @example
  * synthItem(12345, 'synth-0').label; // -1, or the index of the first wrong step
  */
-export function synthItem(seed: number, id: string, correctShare = 0.5): SynthItem {
+export function synthItem(
+  seed: number,
+  id: string,
+  correctShare = 0.5,
+  wording: Wording = 'varied',
+): SynthItem {
   const r = mulberry32(seed);
   const type: ErrorType = r.chance(correctShare) ? 'none' : r.pick(ERROR_TYPES);
   for (let attempt = 0; attempt < 60; attempt++) {
-    const p = plan(r);
+    const p = plan(r, wording);
     const truth = evaluate(p.steps);
     const m = type === 'none' ? undefined : chooseMutation(p, type, r);
     if (type !== 'none' && !m) continue;
-    const out = render(p, r, m ?? undefined);
+    const out = render(p, r, m ?? undefined, wording);
     if (!out || (m && !holds(p, m, out))) continue;
     if (m?.answer !== undefined && m.answer === out.stated[out.stated.length - 1]) continue;
     return {
@@ -82,7 +102,7 @@ export function synthItem(seed: number, id: string, correctShare = 0.5): SynthIt
       error_type: type,
     };
   }
-  return synthItem(seed + 1, id, 0);
+  return synthItem(seed + 1, id, 0, wording);
 }
 
 /**
@@ -94,14 +114,14 @@ export function synthItem(seed: number, id: string, correctShare = 0.5): SynthIt
  * items.filter((x) => x.label === -1).length; // about 500
  */
 export function synthesize(options: SynthOptions): SynthItem[] {
-  const { n, seed, correctShare = 0.5 } = options;
+  const { n, seed, correctShare = 0.5, wording = 'varied' } = options;
   if (!Number.isInteger(n) || n < 0)
     throw new RangeError(`synthesize: n must be a whole number >= 0, got ${n}.`);
   if (!Number.isInteger(seed)) throw new RangeError(`synthesize: seed must be an integer, got ${seed}.`);
   if (!(correctShare >= 0 && correctShare <= 1))
     throw new RangeError(`synthesize: correctShare must be between 0 and 1, got ${correctShare}.`);
   return Array.from({ length: n }, (_, i) =>
-    synthItem(itemSeed(seed, i), `synth-${seed}-${i}`, correctShare),
+    synthItem(itemSeed(seed, i), `synth-${seed}-${i}`, correctShare, wording),
   );
 }
 
@@ -112,5 +132,6 @@ export function synthesize(options: SynthOptions): SynthItem[] {
  * practiceProblem(Date.now() >>> 0).steps; // ['First, the cost of the pens is 4 × $3 = $12.', ...]
  */
 export function practiceProblem(seed: number): SynthItem {
-  return synthItem(itemSeed(seed >>> 0, 0), `practice-${seed >>> 0}`);
+  // The bundled model reads only the plain wording's vocabulary (see models/arith-prm-mini).
+  return synthItem(itemSeed(seed >>> 0, 0), `practice-${seed >>> 0}`, 0.5, 'plain');
 }

@@ -46,6 +46,30 @@ export function slip(r: Rng, n: number): number {
   return n + 1;
 }
 
+/**
+ * The result a pupil gets by dropping a carry or a borrow: digit-wise sums (`47 + 38 = 75`),
+ * digit-wise differences taken smaller from larger (`52 - 38 = 26`), or a product by one digit
+ * without its carries (`27 × 4 = 88`). Null when the slip gives the true result or does not apply.
+ */
+export function carrySlip(op: Op, a: number, b: number): number | null {
+  const da = String(a).split('').reverse().map(Number);
+  const db = String(b).split('').reverse().map(Number);
+  const width = Math.max(da.length, db.length);
+  let m = 0;
+  if (op === '+' || op === '-') {
+    for (let k = 0; k < width; k++) {
+      const x = da[k] ?? 0;
+      const y = db[k] ?? 0;
+      m += (op === '+' ? (x + y) % 10 : Math.abs(x - y)) * 10 ** k;
+    }
+  } else if (op === '*' && (a < 10 || b < 10)) {
+    const [big, d] = a < 10 ? [db, a] : [da, b];
+    big.forEach((x, k) => (m += ((x * d) % 10) * 10 ** k));
+  } else return null;
+  const truth = apply(op, a, b);
+  return m !== truth && m >= 0 && m < 1_000_000 ? m : null;
+}
+
 /** Operand values with the same result as `a op b` but different numbers. */
 function sameResult(r: Rng, op: Op, a: number, b: number): [number, number] | null {
   const c = apply(op, a, b);
@@ -85,7 +109,8 @@ export function chooseMutation(plan: Plan, type: Exclude<ErrorType, 'none'>, r: 
   const a = operandValue(s.a);
   const b = operandValue(s.b);
   if (type === 'arithmetic') {
-    return { step, stated: slip(r, values[step]), compensate: step < n - 1 && r.chance(0.2) };
+    const carried = r.chance(0.35) ? carrySlip(s.op, a, b) : null;
+    return { step, stated: carried ?? slip(r, values[step]), compensate: step < n - 1 && r.chance(0.2) };
   }
   if (type === 'wrong_operation') {
     const op = r.pick(WRONG_OPS[s.op]);

@@ -8,6 +8,7 @@
  */
 import type { Rng } from './rng.ts';
 import { MONEY, PlanBuilder, given, plain, type Plan, type Qty } from './plan.ts';
+import { PLURAL_NOUNS } from './words.ts';
 
 interface Person {
   name: string;
@@ -15,18 +16,112 @@ interface Person {
   his: string;
 }
 
-const PEOPLE: Person[] = [
-  ...['Maria', 'Aisha', 'Lena', 'Sofia', 'Priya', 'Emma', 'Chloe', 'Nora', 'Yuki', 'Grace'].map((name) => ({
-    name,
-    he: 'she',
-    his: 'her',
-  })),
-  ...['Tom', 'Omar', 'Ben', 'Carlos', 'Ravi', 'Leo', 'Sam', 'Jack', 'Kenji', 'David'].map((name) => ({
-    name,
-    he: 'he',
-    his: 'his',
-  })),
+const SHE = [
+  'Maria',
+  'Aisha',
+  'Lena',
+  'Sofia',
+  'Priya',
+  'Emma',
+  'Chloe',
+  'Nora',
+  'Yuki',
+  'Grace',
+  'Fatima',
+  'Ines',
+  'Hannah',
+  'Olivia',
+  'Mei',
+  'Zara',
+  'Amara',
+  'Ingrid',
+  'Lucia',
+  'Ana',
+  'Keiko',
+  'Rosa',
+  'Nadia',
+  'Julia',
+  'Mira',
+  'Beatriz',
+  'Tamar',
+  'Chiara',
+  'Elif',
+  'Siobhan',
+  'Ayumi',
+  'Kavya',
+  'Lola',
+  'Freya',
+  'Zoe',
+  'Ruth',
+  'Ms. Patel',
+  'Mrs. Lopez',
+  'Grandma',
+  'Aunt Jo',
 ];
+const HE = [
+  'Tom',
+  'Omar',
+  'Ben',
+  'Carlos',
+  'Ravi',
+  'Leo',
+  'Sam',
+  'Jack',
+  'Kenji',
+  'David',
+  'Ahmed',
+  'Luca',
+  'Noah',
+  'Mateo',
+  'Arjun',
+  'Felix',
+  'Hugo',
+  'Ivan',
+  'Kwame',
+  'Diego',
+  'Yusuf',
+  'Tariq',
+  'Oscar',
+  'Pablo',
+  'Ethan',
+  'Liam',
+  'Jonas',
+  'Malik',
+  'Hiro',
+  'Finn',
+  'Elias',
+  'Marco',
+  'Theo',
+  'Raj',
+  'Sven',
+  'Wei',
+  'Mr. Green',
+  'Mr. Brown',
+  'Grandpa',
+  'Uncle Bob',
+];
+
+const people = (she: string[], he: string[]): Person[] => [
+  ...she.map((name) => ({ name, he: 'she', his: 'her' })),
+  ...he.map((name) => ({ name, he: 'he', his: 'his' })),
+];
+const PEOPLE = people(SHE, HE);
+/** The first ten names of each list: the plain wording's people. */
+const PLAIN_PEOPLE = people(SHE.slice(0, 10), HE.slice(0, 10));
+
+/**
+ * How widely a problem's words vary: `plain` keeps to the small vocabulary the bundled demo model
+ * was trained on (closed vocabulary); `varied` adds names, word-list objects and the groups
+ * scenario.
+ */
+export type Wording = 'plain' | 'varied';
+
+const person = (r: Rng, w: Wording): Person => r.pick(w === 'varied' ? PEOPLE : PLAIN_PEOPLE);
+
+/** A curated object word, or (varied wording, 40 %) any plural noun from the word list. */
+function thingFrom(r: Rng, w: Wording, curated: readonly string[]): string {
+  return w === 'varied' && r.chance(0.4) ? r.pick(PLURAL_NOUNS) : r.pick(curated);
+}
 
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 const money = (r: Rng, n: number): string => (r.chance(0.8) ? `$${n}` : `${n} dollars`);
@@ -64,10 +159,10 @@ const ITEMS: [string, number, number][] = [
   ['batteries', 1, 8],
 ];
 
-function shopping(r: Rng): Plan {
-  const who = r.pick(PEOPLE);
+function shopping(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
   const kinds = sample(r, ITEMS, r.int(1, 4)).map(([item, lo, hi]) => ({
-    item,
+    item: w === 'varied' && r.chance(0.35) ? r.pick(PLURAL_NOUNS) : item,
     n: r.int(2, 9),
     price: r.int(lo, hi),
   }));
@@ -114,8 +209,8 @@ function shopping(r: Rng): Plan {
   return finish('shopping', who, [...sentences, question], p);
 }
 
-function savings(r: Rng): Plan {
-  const who = r.pick(PEOPLE);
+function savings(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
   const p = new PlanBuilder();
   const start = r.int(10, 400);
   const wage = r.int(5, 90);
@@ -142,7 +237,10 @@ function savings(r: Rng): Plan {
     have = p.calc(have, '+', given(gift, MONEY), 'the money with the gift', MONEY);
   }
   if (r.chance(0.8)) {
-    const thing = r.pick(['a bike', 'a game', 'a jacket', 'a guitar', 'a watch']);
+    const thing =
+      w === 'varied' && r.chance(0.4)
+        ? `some ${r.pick(PLURAL_NOUNS)}`
+        : r.pick(['a bike', 'a game', 'a jacket', 'a guitar', 'a watch']);
     let split = r.chance(0.5) ? r.int(2, 6) : 0;
     if (split && Math.floor((have.value - 1) / split) < 1) split = 0;
     const spend = split
@@ -165,17 +263,17 @@ function savings(r: Rng): Plan {
   return finish('money', who, [...sentences, question], p);
 }
 
-function time(r: Rng): Plan {
-  const who = r.pick(PEOPLE);
+function time(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
   const p = new PlanBuilder();
   const min = plain('minutes');
-  const tasks = sample(r, ['piano', 'reading', 'homework', 'running', 'drawing', 'chess'], r.int(1, 3)).map(
-    (t) => ({
-      t,
-      m: r.int(5, 60),
-      d: r.int(2, 9),
-    }),
-  );
+  const activities = ['piano', 'reading', 'homework', 'running', 'drawing', 'chess'];
+  if (w === 'varied') activities.push('swimming', 'violin', 'yoga', 'coding', 'gardening', 'French');
+  const tasks = sample(r, activities, r.int(1, 3)).map((t) => ({
+    t,
+    m: r.int(5, 60),
+    d: r.int(2, 9),
+  }));
   const sentences = tasks.map(({ t, m, d }) =>
     r.pick([
       `${who.name} spends ${m} minutes on ${t} each day for ${d} days.`,
@@ -197,8 +295,8 @@ function time(r: Rng): Plan {
   return finish('time', who, [...sentences, question], p);
 }
 
-function distance(r: Rng): Plan {
-  const who = r.pick(PEOPLE);
+function distance(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
   const p = new PlanBuilder();
   const km = plain('km');
   const legs = Array.from({ length: r.int(1, 3) }, () => ({ v: r.int(3, 12) * 10, h: r.int(1, 6) }));
@@ -223,8 +321,8 @@ function distance(r: Rng): Plan {
   return finish('distance', who, [...sentences, question], p);
 }
 
-function rates(r: Rng): Plan {
-  const who = r.pick(PEOPLE);
+function rates(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
   const p = new PlanBuilder();
   const [thing, place] = r.pick([
     ['loaves', 'bakery'],
@@ -265,21 +363,21 @@ function rates(r: Rng): Plan {
       question = 'How much money do the crates bring in?';
     }
   }
-  if (p.steps.length < 2) return rates(r);
+  if (p.steps.length < 2) return rates(r, w);
   return finish('rates', who, [...sentences, question], p);
 }
 
-function sharing(r: Rng): Plan {
-  const who = r.pick(PEOPLE);
+function sharing(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
   const p = new PlanBuilder();
-  const thing = r.pick(['cookies', 'marbles', 'stickers', 'cards', 'candies', 'pencils']);
+  const thing = thingFrom(r, w, ['cookies', 'marbles', 'stickers', 'cards', 'candies', 'pencils']);
   const people = r.int(2, 9);
   const each = r.int(3, 40);
   const all = people * each;
   const perBox = r.int(3, 12);
   const boxes = Math.max(1, Math.floor((all - 1) / perBox) - r.int(0, 2));
   const extra = all - boxes * perBox;
-  if (boxes < 2 || extra < 1) return sharing(r);
+  if (boxes < 2 || extra < 1) return sharing(r, w);
   const sentences = [
     r.pick([
       `${who.name} has ${boxes} boxes of ${thing} with ${perBox} in each box.`,
@@ -306,8 +404,8 @@ function sharing(r: Rng): Plan {
   return finish('sharing', who, [...sentences, question], p);
 }
 
-function recipes(r: Rng): Plan {
-  const who = r.pick(PEOPLE);
+function recipes(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
   const p = new PlanBuilder();
   const g = plain('grams');
   const serves = r.int(2, 8);
@@ -349,10 +447,10 @@ function recipes(r: Rng): Plan {
   return finish('recipes', who, [...sentences, question], p);
 }
 
-function collection(r: Rng): Plan {
-  const who = r.pick(PEOPLE);
+function collection(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
   const p = new PlanBuilder();
-  const thing = r.pick(['stamps', 'shells', 'coins', 'comics', 'stickers', 'beads']);
+  const thing = thingFrom(r, w, ['stamps', 'shells', 'coins', 'comics', 'stickers', 'beads']);
   const start = r.int(20, 900);
   const away = r.int(1, start - 1);
   const packs = r.int(2, 9);
@@ -401,7 +499,73 @@ function finish(situation: string, who: Person, sentences: string[], p: PlanBuil
   return { situation, problem: sentences.map(fill).join(' '), steps: p.steps };
 }
 
-export const SCENARIOS: ((r: Rng) => Plan)[] = [
+/** Containers of things, some added or removed, then shared or sold: open-vocabulary objects. */
+function groups(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
+  const p = new PlanBuilder();
+  const thing = thingFrom(r, w, [
+    'apples',
+    'chairs',
+    'books',
+    'eggs',
+    'flowers',
+    'seats',
+    'bottles',
+    'tiles',
+  ]);
+  const box = r.pick([
+    'boxes',
+    'rows',
+    'shelves',
+    'bags',
+    'crates',
+    'trays',
+    'tables',
+    'baskets',
+    'buses',
+    'classes',
+  ]);
+  const n = r.int(2, 25);
+  const per = r.int(2, 48);
+  const sentences = [
+    r.pick([
+      `There are ${n} ${box} with ${per} ${thing} in each.`,
+      `${who.name} has ${n} ${box}, and each one holds ${per} ${thing}.`,
+      `Each of the ${n} ${box} has ${per} ${thing}.`,
+    ]),
+  ];
+  let cur = p.calc(given(n), '*', given(per), `the ${thing} in the ${box}`, plain(thing));
+  let question = r.pick([`How many ${thing} are there in all?`, `How many ${thing} is that altogether?`]);
+  if (r.chance(0.6)) {
+    if (r.chance(0.5)) {
+      const add = r.int(1, 200);
+      sentences.push(r.pick([`${add} more ${thing} arrive.`, `{He} adds ${add} more ${thing}.`]));
+      cur = p.calc(cur, '+', given(add), `the ${thing} after adding`, plain(thing));
+    } else {
+      const take = r.int(1, cur.value - 1);
+      sentences.push(r.pick([`${take} of the ${thing} are taken away.`, `{He} removes ${take} ${thing}.`]));
+      cur = p.calc(cur, '-', given(take), `the ${thing} that are left`, plain(thing));
+    }
+    question = r.pick([`How many ${thing} are there now?`, `How many ${thing} are left?`]);
+  }
+  const divisors = [2, 3, 4, 5, 6, 7, 8, 9, 10, 12].filter((d) => cur.value % d === 0 && cur.value / d > 1);
+  if (divisors.length && r.chance(0.5)) {
+    const k = r.pick(divisors);
+    sentences.push(
+      r.pick([`They are shared equally among ${k} people.`, `{He} splits them into ${k} equal groups.`]),
+    );
+    cur = p.calc(cur, '/', given(k), `the ${thing} in each share`, plain(thing));
+    question = r.pick([`How many ${thing} does each share get?`, `How many ${thing} are in each group?`]);
+  } else if (r.chance(0.5)) {
+    const price = r.int(1, 20);
+    sentences.push(`Each one sells for ${money(r, price)}.`);
+    cur = p.calc(cur, '*', given(price, MONEY), `the money from the ${thing}`, MONEY);
+    question = `How much money does that bring in?`;
+  }
+  return finish('groups', who, [...sentences, question], p);
+}
+
+const PLAIN_SCENARIOS: ((r: Rng, w: Wording) => Plan)[] = [
   shopping,
   savings,
   time,
@@ -411,3 +575,9 @@ export const SCENARIOS: ((r: Rng) => Plan)[] = [
   recipes,
   collection,
 ];
+
+/** The situations each wording draws from (`groups` brings words the plain vocabulary lacks). */
+export const SCENARIOS: Record<Wording, ((r: Rng, w: Wording) => Plan)[]> = {
+  plain: PLAIN_SCENARIOS,
+  varied: [...PLAIN_SCENARIOS, groups],
+};
