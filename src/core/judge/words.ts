@@ -8,7 +8,7 @@ import { GLUED_UNITS, type Token } from './lex.ts';
 
 /** Words right before a number that make what follows part of a larger expression. */
 export const LEFT_STOP = new Set(
-  'of times plus minus over by than twice half double triple thrice sqrt root log ln sin cos tan exp mod modulo from divided multiplied less more product sum difference quotient power choose per squared cubed in at on for with after before every each about'.split(
+  'of times plus minus over by than twice half double triple thrice sqrt root log ln sin cos tan exp mod modulo from divided multiplied less more product sum difference quotient power choose per squared cubed'.split(
     ' ',
   ),
 );
@@ -22,7 +22,7 @@ export const RIGHT_STOP = new Set(
 const NOT_UNITS = new Set([
   ...LEFT_STOP,
   ...RIGHT_STOP,
-  ...'and or is are was were be the a an in on at for with into each which that this then so if when we it as equals equal gives get makes total remainder left base digits'.split(
+  ...'and or is are was were be the a an in on at for with into each which that this then so if when we it as equals equal gives get makes total remainder left base digits after before every about'.split(
     ' ',
   ),
 ]);
