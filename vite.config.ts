@@ -1,19 +1,23 @@
 /**
  * Vite config for the playground.
- * - Serves `models/` at `/models/` in dev and copies it into the build, with a manifest of the
- *   bundled model folders (`/models/manifest.json`).
- * - Self-hosts onnxruntime-web's wasm/mjs pair under `/ort/` (never a CDN).
+ * - Serves `models/` at `<base>models/` in dev and copies it into the build, with a manifest of
+ *   the bundled model folders (`<base>models/manifest.json`).
+ * - Self-hosts onnxruntime-web's wasm/mjs pair under `<base>ort/` (never a CDN).
  * - Sends the response headers of public/_headers (the one source of them, see HOSTING.md): all of
  *   them under `vite preview` / `npm start`, as a static host would; the cross-origin ones (COOP/COEP,
  *   so multi-threaded WASM works) in dev, where the CSP would block Vite's own dev client.
+ * - Builds the offline app: a web app manifest and the service worker `src/sw/sw.ts` (vite-plugin-pwa,
+ *   injectManifest), which precaches the site and adds COOP/COEP where the host sends none.
+ * - `base`: `/` unless `PRM_BASE` (or `vite build --base`) names a sub-path such as `/prm-playground/`.
  */
 import { defineConfig, defaultClientConditions, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 import {
   createReadStream,
-  readFileSync,
   existsSync,
   readdirSync,
+  readFileSync,
   statSync,
   mkdirSync,
   copyFileSync,
@@ -24,6 +28,28 @@ import { join, resolve, extname, relative } from 'node:path';
 const root = import.meta.dirname;
 const modelsDir = resolve(root, 'models');
 const ortDist = resolve(root, 'node_modules/onnxruntime-web/dist');
+const readVersion = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+const ORT_VERSION = readVersion(resolve(root, 'node_modules/onnxruntime-web/package.json'));
+
+/**
+ * The public path the site is served under: `PRM_BASE` (e.g. `/prm-playground/` for a GitHub
+ * Pages project site), else `/`. `vite build --base` overrides it.
+ */
+export function siteBase(value = process.env.PRM_BASE): string {
+  if (value === undefined || value === '') return '/';
+  if (!/^\/([A-Za-z0-9._~-]+\/)*$/.test(value)) {
+    throw new Error(
+      `PRM_BASE=${JSON.stringify(value)} is not a site path: give one that starts and ends with "/", such as /prm-playground/.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * What the app shows as its build (`data-build` in the model panel): `PRM_BUILD_ID` when set (a CI
+ * can pass the commit), else the package version.
+ */
+const BUILD_ID = process.env.PRM_BUILD_ID || readVersion(resolve(root, 'package.json'));
 /**
  * The wasm builds the engine loads (src/engine/ort-web.ts): `onnxruntime-web/jspi` where the
  * browser has JSPI, else `onnxruntime-web/webgpu` (asyncify; see shared/reference/browser-runtime.md).
@@ -135,16 +161,21 @@ export function modelManifest() {
 }
 
 function staticDirs(): Plugin {
-  const mounts: [string, string, (p: string) => boolean][] = [
-    ['/models/', modelsDir, () => true],
-    ['/ort/', ortDist, (p) => ORT_FILES.includes(p)],
-  ];
+  let mounts: [string, string, (p: string) => boolean][] = [];
+  let base = '/';
   return {
     name: 'prm-static-dirs',
+    configResolved(config) {
+      base = config.base;
+      mounts = [
+        [`${base}models/`, modelsDir, () => true],
+        [`${base}ort/`, ortDist, (p) => ORT_FILES.includes(p)],
+      ];
+    },
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const url = decodeURIComponent((req.url ?? '').split('?')[0]);
-        if (url === '/models/manifest.json') {
+        if (url === `${base}models/manifest.json`) {
           res.setHeader('Content-Type', 'application/json');
           res.end(JSON.stringify(modelManifest()));
           return;
@@ -179,8 +210,55 @@ function staticDirs(): Plugin {
   };
 }
 
+/**
+ * The installable offline app. Precached (versioned by content, fetched when a new service worker
+ * installs): the app shell and its chunks, KaTeX's woff2 fonts, the bundled models and their
+ * manifest, and the JSPI pair of onnxruntime-web files, which browsers with JSPI load. The asyncify
+ * pair, for the other browsers, is cached by the service worker on first use instead, so nobody
+ * downloads both builds. Hub models are not touched: they keep their own cache (sources/hub.ts).
+ */
+function offlineApp(): Plugin[] {
+  return VitePWA({
+    strategies: 'injectManifest',
+    srcDir: 'src/sw',
+    filename: 'sw.ts',
+    registerType: 'prompt',
+    injectRegister: false,
+    manifestFilename: 'manifest.webmanifest',
+    // The glob below already lists the icons; the plugin adds the manifest itself.
+    includeManifestIcons: false,
+    manifest: {
+      name: 'PRM Playground',
+      short_name: 'PRM Playground',
+      description: 'Score every step of a math solution with a process reward model, in your browser.',
+      display: 'standalone',
+      start_url: '.',
+      scope: '.',
+      background_color: '#f6f6f8',
+      theme_color: '#4b2991',
+      icons: [
+        { src: 'icon-192.png', sizes: '192x192', type: 'image/png' },
+        { src: 'icon-512.png', sizes: '512x512', type: 'image/png' },
+        { src: 'icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        { src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml' },
+      ],
+    },
+    injectManifest: {
+      globPatterns: ['**/*.{html,js,css,woff2,svg,png,json,mjs,wasm,onnx}'],
+      globIgnores: ['**/*.map', 'ort/*.asyncify.*', 'sw.js'],
+      // The JSPI wasm is the largest file; the limit only guards against precaching something unplanned.
+      maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
+    },
+  });
+}
+
 export default defineConfig({
-  plugins: [svelte(), staticDirs(), hostHeaders()],
+  base: siteBase(),
+  define: {
+    __PRM_BUILD__: JSON.stringify(BUILD_ID),
+    __ORT_VERSION__: JSON.stringify(ORT_VERSION),
+  },
+  plugins: [svelte(), staticDirs(), hostHeaders(), offlineApp()],
   server: { headers: SECURITY_HEADERS, host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   // Use onnxruntime's build that loads its wasm from /ort/ instead of bundling a second 26.8 MB copy.
