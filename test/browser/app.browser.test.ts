@@ -14,13 +14,10 @@
  * 3. The bundled demo model against `prm score` with the CLI's default model. Needs a model in
  *    models/; skipped, with the reason in its name, while there is none.
  */
-import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,62 +31,20 @@ import {
   type BrowserMode,
   type BrowserSession,
 } from './harness.ts';
+import {
+  bundled,
+  chooseBundled,
+  cliScore,
+  inlineScriptRuns,
+  scoreAndWait,
+  stepHooks,
+  typeInput,
+} from './app-hooks.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const run = promisify(execFile);
 
 const PROBLEM = 'Tom has 3 bags of 4 apples. He eats 2. How many apples are left?';
 const SOLUTION = '3 x 4 = 12 apples.\n\nHe eats 2, so 12 - 2 = 10.\n\nThe answer is 10.';
-
-interface CliScore {
-  steps: string[];
-  rewards: number[];
-  first_error: number;
-  threshold: number;
-  model: string;
-  dtype: string;
-  truncated?: boolean;
-}
-
-/** `prm score ... --json`, the CLI's numbers for the same input. */
-async function cliScore(problem: string, solution: string, extra: string[] = []): Promise<CliScore> {
-  const { stdout } = await step(
-    `prm score --json ${extra.join(' ')}`,
-    () =>
-      run(
-        process.execPath,
-        [join(root, 'bin/prm.js'), 'score', '--problem', problem, '--solution', solution, '--json', ...extra],
-        { cwd: root, timeout: 120_000, killSignal: 'SIGKILL' },
-      ),
-    130_000,
-  );
-  return JSON.parse(stdout) as CliScore;
-}
-
-interface StepHook {
-  index: number;
-  reward: number | null;
-  firstError: boolean;
-}
-
-/** The step rows' automation hooks. */
-function stepHooks(page: Page): Promise<StepHook[]> {
-  return page.locator('[data-step-index]').evaluateAll((els) =>
-    els.map((e) => {
-      const d = e.dataset;
-      return {
-        index: Number(d.stepIndex),
-        reward: d.reward === undefined ? null : Number(d.reward),
-        firstError: d.firstError === 'true',
-      };
-    }),
-  );
-}
-
-async function typeInput(page: Page, problem: string, solution: string): Promise<void> {
-  await page.getByLabel('Problem').fill(problem);
-  await page.getByLabel('Solution', { exact: true }).fill(solution);
-}
 
 /** A threshold on the slider's 0.01 grid that is far from every reward and leaves a first error. */
 function safeThreshold(rewards: number[]): number {
@@ -201,15 +156,7 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('playground, production build in 
     expect(csp).toContain(
       "connect-src 'self' blob: data: https://huggingface.co https://*.huggingface.co https://*.hf.co http://127.0.0.1:* http://localhost:*",
     );
-    // A string, so the Node-side type check needs no DOM types.
-    const ran = await s.page.evaluate(`(async () => {
-      const el = document.createElement('script');
-      el.textContent = 'window.__inlineRan = true';
-      document.body.append(el);
-      await new Promise((r) => setTimeout(r, 50));
-      return window.__inlineRan === true;
-    })()`);
-    expect(ran).toBe(false);
+    expect(await inlineScriptRuns(s.page)).toBe(false);
   });
 
   it('keeps the text across a reload (autosave)', async () => {
@@ -328,28 +275,6 @@ async function appSite(
     throw new Error('vite preview reported no local URL');
   }
   return { url, outDir, close };
-}
-
-/** Picks bundled model `id` in the model panel. */
-async function chooseBundled(page: Page, id: string): Promise<void> {
-  const panel = page.locator('details.model');
-  if (!(await panel.evaluate((d) => Boolean(d.getAttribute('open') !== null))))
-    await panel.locator('summary').click();
-  // The panel opens on the catalog of real PRMs; the bundled models are one choice further.
-  await page.getByLabel('Bundled with this site').check();
-  await page.getByLabel('Bundled model').selectOption(id);
-}
-
-async function scoreAndWait(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Score' }).click();
-  await step(
-    'page: score and wait for every data-reward',
-    () =>
-      expect
-        .poll(async () => (await stepHooks(page)).every((h) => h.reward !== null), { timeout: 120_000 })
-        .toBe(true),
-    130_000,
-  );
 }
 
 describe('playground scoring on the fixture model', () => {
@@ -521,10 +446,6 @@ describe('playground scoring on the fixture model', () => {
     });
   });
 });
-
-const bundled = existsSync(join(root, 'models'))
-  ? readdirSync(join(root, 'models')).find((d) => existsSync(join(root, 'models', d, 'prm.json')))
-  : undefined;
 
 describe.each<BrowserMode>(['webgpu', 'wasm'])('playground with the bundled demo model (%s)', (mode) => {
   it.skipIf(bundled === undefined)(
