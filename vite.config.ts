@@ -220,7 +220,8 @@ function staticDirs(): Plugin {
 function offlineApp(): Plugin[] {
   return VitePWA({
     strategies: 'injectManifest',
-    srcDir: 'src/sw',
+    // Absolute: test pages are built with another `root` (test/browser/fixtures/engine-site.ts).
+    srcDir: resolve(root, 'src/sw'),
     filename: 'sw.ts',
     registerType: 'prompt',
     injectRegister: false,
