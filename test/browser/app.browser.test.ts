@@ -21,6 +21,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wasmThreads } from '../../src/engine/backend.ts';
 import { makeFixtureModels, type FixtureModels } from './fixtures/models.ts';
 import {
   closeBrowser,
@@ -123,6 +124,15 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('playground, production build in 
     await expect
       .poll(() => s.page.locator('[data-backend]').getAttribute('data-backend'), { timeout: 30_000 })
       .toBe(mode);
+  });
+
+  it("says vite preview's COOP/COEP headers isolate the page (data-isolation), with threads", async () => {
+    await s.page.goto(s.url);
+    await expect.poll(() => s.page.locator('[data-threads]').getAttribute('data-isolation')).toBe('host');
+    const cores = Number(await s.page.evaluate('navigator.hardwareConcurrency'));
+    expect(await s.page.locator('[data-threads]').getAttribute('data-threads')).toBe(
+      String(wasmThreads(true, cores)),
+    );
   });
 
   it('shows pasted HTML and script as text: nothing runs, no element is created', async () => {
