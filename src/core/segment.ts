@@ -29,8 +29,8 @@ export const SEGMENT_STRATEGIES: readonly SegmentStrategy[] = [
 ];
 
 /**
- * Splits `text` into steps. Empty or whitespace-only text gives []; pieces that trim to nothing
- * are dropped. With 'markers' and fewer than two markers, the whole text is one step.
+ * Splits `text` into steps. Empty or blank text gives []; pieces that show nothing (white space,
+ * NULs, zero-width or bidi characters only: `isBlankText`) are dropped. With 'markers' and fewer than two markers, the whole text is one step.
  *
  * @example
  * segment('Let x = 2.\n\nThen 2x = 4.')
@@ -115,9 +115,9 @@ function markerRanges(doc: Analysis): Span[] {
 function toSteps(text: string, ranges: Span[]): Step[] {
   const steps: Step[] = [];
   for (const r of ranges) {
+    if (isBlank(text, r.start, r.end)) continue;
     const piece = text.slice(r.start, r.end);
     const trimmed = piece.trim();
-    if (!trimmed) continue;
     const start = r.start + piece.length - piece.trimStart().length;
     steps.push({ text: trimmed, start, end: start + trimmed.length });
   }

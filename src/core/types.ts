@@ -89,10 +89,17 @@ export interface ModelDomain {
   whole_numbers_only: boolean;
 }
 
+/** `[start, end)` character range of user text inside a prompt. */
+export type UserSpan = readonly [start: number, end: number];
+
 /** What a tokenizer must offer the core. Implemented over @huggingface/transformers by callers. */
 export interface TokenizerLike {
-  /** Token ids of `text`; `addSpecialTokens` defaults to false. */
-  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
+  /**
+   * Token ids of `text`; `addSpecialTokens` defaults to false. Inside `userSpans` (`[start, end)`
+   * character ranges of text the user typed) special tokens such as `<|im_end|>` are never
+   * recognised: they encode as plain text, as the Hub tokenizers' `split_special_tokens` does.
+   */
+  encode(text: string, options?: { addSpecialTokens?: boolean; userSpans?: UserSpan[] }): number[];
   /** Id of a single token string (added/special tokens included), or undefined if absent. */
   tokenId(token: string): number | undefined;
   /** Beginning-of-sequence id, if the tokenizer has one. */

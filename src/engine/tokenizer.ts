@@ -8,7 +8,7 @@
  * model sources fetch and cache the files, this module only builds the tokenizer.
  */
 import { PreTrainedTokenizer } from '@huggingface/transformers';
-import type { TokenizerLike } from '../core/types.ts';
+import type { TokenizerLike, UserSpan } from '../core/types.ts';
 
 /** Tokenizer files that are missing, unreadable, or cannot be parsed or built; the message names the file and the problem. */
 export class TokenizerFileError extends Error {
@@ -47,6 +47,76 @@ function parseObject(text: string, file: string): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
+/** The parts of tokenizers.js' `Tokenizer` that user-span encoding reaches into (dist/tokenizers.mjs). */
+interface TokenizerInternals {
+  splitter_unnormalized: { split(text: string): string[] };
+  added_tokens_map: Map<string, { special: boolean }>;
+  all_special_ids: number[];
+}
+
+/**
+ * Runs `encode` (which must encode exactly `text`) so that special tokens inside `spans` are
+ * split like plain text. tokenizers.js first cuts the text at added tokens (its
+ * `splitter_unnormalized`) and encodes the pieces between them on their own; this swaps in a
+ * splitter that glues a special token found inside a span back into the text around it. Outside
+ * the spans, and for text with no special strings in the spans, the cuts and so the ids are the
+ * same as a plain encode. If a special id still comes out of a span (a piece that is exactly a
+ * special token, or one the normalizer reaches), the text is refused rather than read as control.
+ */
+function encodeWithUserSpans(
+  core: TokenizerInternals,
+  text: string,
+  spans: UserSpan[],
+  encode: () => number[],
+  /** Special ids the post-processor adds around any text (e.g. bos). */
+  wrapperSpecials: number,
+  file: string,
+): number[] {
+  const original = core.splitter_unnormalized;
+  let kept = 0;
+  core.splitter_unnormalized = {
+    split(t) {
+      const sections = original.split(t);
+      if (t !== text) return sections;
+      const out: string[] = [];
+      let plain = '';
+      let at = 0;
+      for (const section of sections) {
+        const start = at;
+        at += section.length;
+        const token = core.added_tokens_map.get(section);
+        const inUser = token?.special === true && spans.some(([a, b]) => start < b && at > a);
+        if (token && !inUser) {
+          if (plain) out.push(plain);
+          plain = '';
+          out.push(section);
+          if (token.special) kept++;
+        } else {
+          plain += section;
+        }
+      }
+      if (plain) out.push(plain);
+      return out;
+    },
+  };
+  let ids: number[];
+  try {
+    ids = encode();
+  } finally {
+    core.splitter_unnormalized = original;
+  }
+  const special = new Set(core.all_special_ids);
+  const found = ids.filter((id) => special.has(id)).length;
+  if (found > kept + wrapperSpecials) {
+    throw new TokenizerFileError(
+      file,
+      `the text holds a control string of ${file} (such as <|im_end|>) that this tokenizer can only read as a ` +
+        'control token, never as text; remove it or put a character next to it.',
+    );
+  }
+  return ids;
+}
+
 /**
  * A `TokenizerLike` from parsed `tokenizer.json` and `tokenizer_config.json` objects.
  *
@@ -78,11 +148,25 @@ export function tokenizerFromJSON(json: object, config: object, file = 'tokenize
     get_vocab(withAdded?: boolean): Map<string, number>;
   };
   const vocabSize = inner.get_vocab(true).size;
+  const core = tok._tokenizer as unknown as TokenizerInternals;
+  const specialCount = (ids: number[]) => ids.filter((id) => core.all_special_ids.includes(id)).length;
   const adapter: HfTokenizer = {
     inner: tok,
     vocabSize,
     encode: (text, options) => {
-      const ids = tok.encode(text, { add_special_tokens: options?.addSpecialTokens ?? false });
+      const add_special_tokens = options?.addSpecialTokens ?? false;
+      const spans = options?.userSpans ?? [];
+      const ids =
+        spans.length === 0
+          ? tok.encode(text, { add_special_tokens })
+          : encodeWithUserSpans(
+              core,
+              text,
+              spans,
+              () => tok.encode(text, { add_special_tokens }),
+              add_special_tokens ? specialCount(tok.encode('', { add_special_tokens })) : 0,
+              file,
+            );
       // A vocabulary without an unknown token (e.g. WordLevel with no unk_token) gives no id for
       // a word it lacks; onnxruntime would fail later on the missing number.
       const missing = ids.findIndex((id) => typeof id !== 'number');

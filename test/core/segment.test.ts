@@ -434,7 +434,7 @@ describe('stepsFromTexts(texts)', () => {
   });
 
   it.each([
-    [['a', '  '], RangeError, /texts\[1\] is empty or whitespace only/],
+    [['a', '  '], RangeError, /texts\[1\] is empty or shows nothing/],
     [['a', 3], TypeError, /texts\[1\] must be a string, got number/],
     ['a', TypeError, /texts must be an array of strings, got string/],
   ])('stepsFromTexts(%j) throws', (input, kind, message) => {

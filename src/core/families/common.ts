@@ -2,7 +2,8 @@
  * What every model family's prompt builder shares: the `PromptBuilder` contract, its error type
  * and the input checks. Family files hold only what differs between families.
  */
-import type { InputPlan, TokenizerLike } from '../types.ts';
+import { isBlankText } from '../segment/blocks.ts';
+import type { InputPlan, TokenizerLike, UserSpan } from '../types.ts';
 
 /** Turns (problem, steps) into model input ids and the positions where step scores are read. */
 export interface PromptBuilder {
@@ -29,8 +30,10 @@ export function checkInput(problem: string, steps: string[]): void {
     throw new PromptError('There are no steps to score: give the solution at least one step.');
   }
   steps.forEach((s, i) => {
-    if (typeof s !== 'string' || s.trim() === '') {
-      throw new PromptError(`Step ${i + 1} is empty: remove it or give it text.`);
+    if (typeof s !== 'string' || isBlankText(s)) {
+      throw new PromptError(
+        `Step ${i + 1} is empty (or only white space, NULs or zero-width characters): remove it or give it text.`,
+      );
     }
   });
 }
@@ -86,4 +89,75 @@ export function checkPositionCount(found: number, steps: number, token: string):
         'and that no step text ends in characters that fuse with the separator.',
     );
   }
+}
+
+/** A piece of prompt text; `user` marks text the user typed (encoded with special tokens split). */
+export interface PromptPart {
+  text: string;
+  user?: boolean;
+}
+
+/** `encode` options that treat all of `text` as the user's. */
+export function userText(text: string): { addSpecialTokens: false; userSpans: UserSpan[] } {
+  return { addSpecialTokens: false, userSpans: [[0, text.length]] };
+}
+
+/**
+ * Joins parts into one text and the spans of its user parts.
+ *
+ * @example
+ * joinParts([{ text: 'Q', user: true }, { text: ' ' }, { text: 'a', user: true }]);
+ * // { text: 'Q a', userSpans: [[0, 1], [2, 3]] }
+ */
+export function joinParts(parts: PromptPart[]): { text: string; userSpans: UserSpan[] } {
+  let text = '';
+  const userSpans: UserSpan[] = [];
+  for (const p of parts) {
+    if (p.user && p.text) userSpans.push([text.length, text.length + p.text.length]);
+    text += p.text;
+  }
+  return { text, userSpans };
+}
+
+// Private-use characters: stand-ins for user text while the chat template renders.
+const SLOT = /\uE000(\d+)\uE001/g;
+
+/**
+ * Renders chat messages made of parts through the tokenizer's chat template, and finds where the
+ * user parts landed: the template sees numbered stand-ins, which are then replaced by the user's
+ * text, so nothing the user typed is interpreted by the template and the spans are exact.
+ *
+ * @example
+ * renderChat(tok.applyChatTemplate, [{ role: 'user', parts: [{ text: 'Hi', user: true }] }]);
+ * // { text: '<|im_start|>user\nHi<|im_end|>\n', userSpans: [[19, 21]] }
+ */
+export function renderChat(
+  applyChatTemplate: NonNullable<TokenizerLike['applyChatTemplate']>,
+  messages: { role: string; parts: PromptPart[] }[],
+): { text: string; userSpans: UserSpan[] } {
+  const user: string[] = [];
+  const rendered = applyChatTemplate(
+    messages.map((m) => ({
+      role: m.role,
+      content: m.parts.map((p) => (p.user ? `\uE000${user.push(p.text) - 1}\uE001` : p.text)).join(''),
+    })),
+  );
+  let text = '';
+  let last = 0;
+  let next = 0;
+  const userSpans: UserSpan[] = [];
+  for (const m of rendered.matchAll(SLOT)) {
+    if (Number(m[1]) !== next) break;
+    text += rendered.slice(last, m.index);
+    if (user[next]) userSpans.push([text.length, text.length + user[next].length]);
+    text += user[next++];
+    last = m.index + m[0].length;
+  }
+  if (next !== user.length) {
+    throw new PromptError(
+      "The model's chat template does not place the message text verbatim, so the user's text cannot be " +
+        'kept apart from its control tokens; use a template that inserts message content as given.',
+    );
+  }
+  return { text: text + rendered.slice(last), userSpans };
 }

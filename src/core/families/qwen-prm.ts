@@ -10,9 +10,10 @@ import {
   positionsOf,
   PromptError,
   rejectMarker,
+  renderChat,
   singleTokenId,
 } from './common.ts';
-import type { PromptBuilder } from './common.ts';
+import type { PromptBuilder, PromptPart } from './common.ts';
 
 /**
  * @example
@@ -32,15 +33,21 @@ export function createQwenPrm(spec: ModelSpec): PromptBuilder {
             'this tokenizer has none. Ship tokenizer_config.json with its chat_template next to the model.',
         );
       }
-      const messages: { role: string; content: string }[] = [];
-      if (spec.system_prompt !== null) messages.push({ role: 'system', content: spec.system_prompt });
-      messages.push({ role: 'user', content: problem });
+      const messages: { role: string; parts: PromptPart[] }[] = [];
+      if (spec.system_prompt !== null) {
+        messages.push({ role: 'system', parts: [{ text: spec.system_prompt }] });
+      }
+      messages.push({ role: 'user', parts: [{ text: problem, user: true }] });
       messages.push({
         role: 'assistant',
-        content: steps.map((s) => s + spec.step_separator).join(spec.step_joiner),
+        parts: steps.flatMap((s, i) => [
+          ...(i > 0 ? [{ text: spec.step_joiner }] : []),
+          { text: s, user: true },
+          { text: spec.step_separator },
+        ]),
       });
-      const text = tokenizer.applyChatTemplate(messages);
-      const inputIds = tokenizer.encode(text, { addSpecialTokens: false });
+      const { text, userSpans } = renderChat(tokenizer.applyChatTemplate.bind(tokenizer), messages);
+      const inputIds = tokenizer.encode(text, { addSpecialTokens: false, userSpans });
       const scorePositions = positionsOf(inputIds, singleTokenId(tokenizer, spec.step_token));
       checkPositionCount(scorePositions.length, steps.length, spec.step_token);
       return { inputIds, scorePositions, text };

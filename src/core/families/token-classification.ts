@@ -10,7 +10,7 @@
  * steps may contain the separator text themselves.
  */
 import type { ModelSpec } from '../types.ts';
-import { checkInput, PromptError } from './common.ts';
+import { checkInput, PromptError, userText } from './common.ts';
 import type { PromptBuilder } from './common.ts';
 
 /**
@@ -29,10 +29,10 @@ export function createTokenClassification(spec: ModelSpec): PromptBuilder {
         );
       }
       const inputIds: number[] = tokenizer.bosId === undefined ? [] : [tokenizer.bosId];
-      inputIds.push(...tokenizer.encode(problem, { addSpecialTokens: false }));
+      inputIds.push(...tokenizer.encode(problem, userText(problem)));
       const scorePositions: number[] = [];
       for (const step of steps) {
-        inputIds.push(...tokenizer.encode(step, { addSpecialTokens: false }), ...separatorIds);
+        inputIds.push(...tokenizer.encode(step, userText(step)), ...separatorIds);
         scorePositions.push(inputIds.length - 1);
       }
       return { inputIds, scorePositions };

@@ -3,7 +3,14 @@
  * with the tokenizer's special tokens (bos), scores read at every step tag (model card).
  */
 import type { ModelSpec } from '../types.ts';
-import { checkInput, checkPositionCount, positionsOf, rejectMarker, singleTokenId } from './common.ts';
+import {
+  checkInput,
+  checkPositionCount,
+  joinParts,
+  positionsOf,
+  rejectMarker,
+  singleTokenId,
+} from './common.ts';
 import type { PromptBuilder } from './common.ts';
 
 /**
@@ -16,8 +23,16 @@ export function createTokenPair(spec: ModelSpec): PromptBuilder {
       checkInput(problem, steps);
       rejectMarker(problem, steps, spec.step_token);
       rejectMarker(problem, steps, spec.step_separator.trim());
-      const text = `${problem} ${steps.map((s) => s + spec.step_separator).join(spec.step_joiner)}`;
-      const inputIds = tokenizer.encode(text, { addSpecialTokens: true });
+      const { text, userSpans } = joinParts([
+        { text: problem, user: true },
+        { text: ' ' },
+        ...steps.flatMap((s, i) => [
+          ...(i > 0 ? [{ text: spec.step_joiner }] : []),
+          { text: s, user: true },
+          { text: spec.step_separator },
+        ]),
+      ]);
+      const inputIds = tokenizer.encode(text, { addSpecialTokens: true, userSpans });
       const scorePositions = positionsOf(inputIds, singleTokenId(tokenizer, spec.step_token));
       checkPositionCount(scorePositions.length, steps.length, spec.step_token);
       return { inputIds, scorePositions, text };

@@ -7,7 +7,7 @@
  * newlines of its own (many ProcessBench steps do); those inner newlines are not score positions.
  */
 import type { ModelSpec } from '../types.ts';
-import { checkInput, singleTokenId } from './common.ts';
+import { checkInput, singleTokenId, userText } from './common.ts';
 import type { PromptBuilder } from './common.ts';
 
 /**
@@ -21,10 +21,12 @@ export function createValueHead(spec: ModelSpec): PromptBuilder {
       checkInput(problem, steps);
       const stepId = singleTokenId(tokenizer, spec.step_token);
       const inputIds: number[] = tokenizer.bosId === undefined ? [] : [tokenizer.bosId];
-      inputIds.push(...tokenizer.encode(problem + '\n', { addSpecialTokens: false }));
+      inputIds.push(
+        ...tokenizer.encode(problem + '\n', { addSpecialTokens: false, userSpans: [[0, problem.length]] }),
+      );
       const scorePositions: number[] = [];
       for (const step of steps) {
-        inputIds.push(...tokenizer.encode(step, { addSpecialTokens: false }), stepId);
+        inputIds.push(...tokenizer.encode(step, userText(step)), stepId);
         scorePositions.push(inputIds.length - 1);
       }
       return { inputIds, scorePositions };

@@ -72,8 +72,22 @@ export function mergeSpans(spans: Span[]): Span[] {
   return out;
 }
 
+// Anything but white space (\s, \p{Z}), controls such as NUL (\p{Cc}) and invisible format
+// characters such as zero-width spaces and bidi marks (\p{Cf}).
+const VISIBLE = /[^\s\p{Z}\p{Cc}\p{Cf}]/u;
+
+/**
+ * True when `text` shows nothing: only white space, controls and zero-width or bidi characters.
+ *
+ * @example
+ * isBlankText('\u200b\u0000 '); // true
+ */
+export function isBlankText(text: string): boolean {
+  return !VISIBLE.test(text);
+}
+
 export function isBlank(text: string, start: number, end: number): boolean {
-  return start === end || !/\S/.test(text.slice(start, end));
+  return start === end || isBlankText(text.slice(start, end));
 }
 
 /** The first non-blank character of a line, or '' (a cheap filter before running a line regex). */

@@ -7,6 +7,7 @@
  * because a silently moved boundary would score a different solution than the one on screen.
  */
 import type { Step } from '../types.ts';
+import { isBlankText } from './blocks.ts';
 
 /**
  * Steps back to one text, the inverse of 'paragraphs' segmentation for trimmed steps without blank
@@ -107,9 +108,9 @@ export function stepsFromTexts(texts: string[]): { source: string; steps: Step[]
       throw new TypeError(`stepsFromTexts(texts): texts[${i}] must be a string, got ${typeof raw}`);
     }
     const text = raw.trim();
-    if (!text) {
+    if (isBlankText(text)) {
       throw new RangeError(
-        `stepsFromTexts(texts): texts[${i}] is empty or whitespace only; remove it or give it text`,
+        `stepsFromTexts(texts): texts[${i}] is empty or shows nothing (white space, NULs or zero-width characters only); remove it or give it text`,
       );
     }
     steps.push({ text, start: at, end: at + text.length });
