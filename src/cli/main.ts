@@ -4,6 +4,7 @@
  */
 import { commands } from './commands/index.ts';
 import { UsageError, type CliIO } from './command.ts';
+import { terminalSafe } from './terminal.ts';
 
 const defaultIO: CliIO = {
   stdout: (t) => process.stdout.write(t),
@@ -26,7 +27,13 @@ export function topLevelHelp(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+export async function main(argv: string[], raw: CliIO = defaultIO): Promise<number> {
+  // Everything printed may quote user text or file contents: escape what a terminal would act on.
+  const io: CliIO = {
+    stdout: (t) => raw.stdout(terminalSafe(t)),
+    stderr: (t) => raw.stderr(terminalSafe(t, raw.isTTY)),
+    isTTY: raw.isTTY,
+  };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(topLevelHelp());
