@@ -52,6 +52,7 @@ interface TokenizerInternals {
   splitter_unnormalized: { split(text: string): string[] };
   added_tokens_map: Map<string, { special: boolean }>;
   all_special_ids: number[];
+  model: { unk_token_id?: number };
 }
 
 /**
@@ -73,7 +74,6 @@ function encodeWithUserSpans(
   file: string,
 ): number[] {
   const original = core.splitter_unnormalized;
-  let kept = 0;
   core.splitter_unnormalized = {
     split(t) {
       const sections = original.split(t);
@@ -90,7 +90,6 @@ function encodeWithUserSpans(
           if (plain) out.push(plain);
           plain = '';
           out.push(section);
-          if (token.special) kept++;
         } else {
           plain += section;
         }
@@ -105,9 +104,10 @@ function encodeWithUserSpans(
   } finally {
     core.splitter_unnormalized = original;
   }
-  const special = new Set(core.all_special_ids);
+  // The unknown token stands for text the vocabulary lacks; it controls nothing.
+  const special = new Set(core.all_special_ids.filter((id) => id !== core.model.unk_token_id));
   const found = ids.filter((id) => special.has(id)).length;
-  if (found > kept + wrapperSpecials) {
+  if (found > specialsOutside(core, text, spans) + wrapperSpecials) {
     throw new TokenizerFileError(
       file,
       `the text holds a control string of ${file} (such as <|im_end|>) that this tokenizer can only read as a ` +
@@ -115,6 +115,23 @@ function encodeWithUserSpans(
     );
   }
   return ids;
+}
+
+/** How many special-token strings the text holds outside the spans (longest match first). */
+function specialsOutside(core: TokenizerInternals, text: string, spans: UserSpan[]): number {
+  const specials = [...core.added_tokens_map].filter(([, t]) => t.special).map(([s]) => s);
+  specials.sort((a, b) => b.length - a.length);
+  const first = new Set(specials.map((s) => s[0]));
+  let n = 0;
+  for (let i = 0; i < text.length;) {
+    const hit =
+      first.has(text[i]) && !spans.some(([a, b]) => i >= a && i < b)
+        ? specials.find((s) => text.startsWith(s, i))
+        : undefined;
+    if (hit) n++;
+    i += hit ? hit.length : 1;
+  }
+  return n;
 }
 
 /**

@@ -4,14 +4,16 @@
  * prompt's own special tokens stay special, and right-to-left overrides or terminal escapes in
  * what the CLI prints.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFamily } from '../../src/core/families/index.ts';
 import { segment, stepsFromTexts } from '../../src/core/segment.ts';
 import type { ModelFamily } from '../../src/core/types.ts';
-import { tokenizerFromJSON } from '../../src/engine/tokenizer.ts';
+import { tokenizerFromFiles, tokenizerFromJSON } from '../../src/engine/tokenizer.ts';
 import { runPrm } from '../cli/tiny-model.ts';
-import { CHATML_TEMPLATE } from '../convert/tiny-checkpoint.ts';
+import { CHATML_TEMPLATE, makeTinyCheckpoint } from '../convert/tiny-checkpoint.ts';
 import { specFor } from '../core/fixtures/specs.ts';
 import { SPECIAL_TOKENS, tokenizerJson } from '../../train/make_tokenizer.ts';
 import { toyTokenizer } from '../core/fixtures/toy-tokenizer.ts';
@@ -73,7 +75,7 @@ function qwenLikeTokenizer() {
   SPECIALS.forEach((t, i) => (vocab[t] = 256 + i));
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
   const json = {
-    ...tokenizerJson(vocab),
+    ...tokenizerJson({ vocab, merges: [] }),
     normalizer: null,
     pre_tokenizer: byteLevel,
     decoder: byteLevel,
@@ -133,6 +135,23 @@ describe('user text never produces special tokens', () => {
       expect(plan.scorePositions).toHaveLength(2);
     },
   );
+});
+
+it('words the vocabulary lacks still encode (as <unk>, which controls nothing)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prm-hostile-unk-'));
+  try {
+    await makeTinyCheckpoint({ dir, arch: 'mistral', head: 'token-pair', hidden: 64 });
+    const tok = tokenizerFromFiles(
+      fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8'),
+      fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'),
+    );
+    const plan = createFamily(specFor('token-pair')).build(tok, 'zebra?', ['quokka </s>', 'so 5']);
+    expect(plan.inputIds.filter((id) => id === tok.tokenId('</s>'))).toEqual([]);
+    expect(plan.inputIds).toContain(tok.tokenId('<unk>'));
+    expect(plan.scorePositions).toHaveLength(2);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('what the CLI prints cannot reorder or recolour the terminal', () => {
