@@ -25,7 +25,7 @@ const root = resolve(import.meta.dirname, '..');
 
 // measureUserAgentSpecificMemory() otherwise waits for the next natural GC (up to ~20 s).
 const MEMORY_FLAGS = ['--enable-blink-features=ForceEagerMeasureMemory'];
-/** Chrome team's headless real-GPU flags (shared/reference/browser-runtime.md). */
+/** Chrome team's headless real-GPU flags (https://developer.chrome.com/blog/supercharge-web-ai-testing). */
 export const REAL_GPU_FLAGS = [
   '--headless=new',
   '--use-angle=vulkan',

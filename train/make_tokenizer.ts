@@ -13,7 +13,7 @@
  * - Whitespace (newlines included) is dropped: step boundaries are carried by `<extra_0>`, and
  *   nothing in the domain depends on line breaks.
  * - Added special tokens `<|endoftext|>`, `<|im_start|>`, `<|im_end|>`, `<extra_0>` and a ChatML chat
- *   template that renders exactly the Qwen2.5-Math-PRM prompt (prm-models.md 2.1).
+ *   template that renders exactly the Qwen2.5-Math-PRM prompt (https://huggingface.co/Qwen/Qwen2.5-Math-PRM-7B).
  *
  * Run: npx tsx train/make_tokenizer.ts [--out train/tokenizer] [--vocab 2048]
  */

@@ -1,8 +1,8 @@
 /**
  * From model logits to step rewards, the first error and solution scores.
  *
- * Every family's graph emits logits `[seq, 2]` with class 1 = "step correct"
- * (prm-models.md 2.6), so one softmax serves them all. This module does not run models or know
+ * Every family's graph emits logits `[seq, 2]` with class 1 = "step correct" (the converter
+ * writes each head that way), so one softmax serves them all. This module does not run models or know
  * about tokens beyond the positions it is given.
  */
 import type { Aggregate, StepScores } from './types.ts';

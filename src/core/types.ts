@@ -16,8 +16,8 @@ export interface Step {
 export type SegmentStrategy = 'auto' | 'paragraphs' | 'markers' | 'lines' | 'sentences';
 
 /**
- * How a model family turns (problem, steps) into tokens and where scores are read.
- * See `shared/reference/prm-models.md` section 2.
+ * How a model family turns (problem, steps) into tokens and where scores are read (sources:
+ * the family defaults in src/core/spec.ts).
  * - `qwen-prm`: Qwen2.5-Math-PRM; ChatML chat template, `step_token` after every step.
  * - `value-head`: Skywork-o1-PRM style; bos + problem + "\n", each step tokenised alone with the
  *   newline id appended; read at that newline.

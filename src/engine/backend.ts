@@ -66,10 +66,9 @@ export type OrtBuild = 'jspi' | 'asyncify';
 
 /**
  * The onnxruntime-web build to load: JSPI where the browser has WebAssembly JSPI (Chromium 137+),
- * because it scored the bundled model's typical solution about 1.5x faster on WASM (2 threads),
- * loaded a third faster and used a third less memory than the asyncify build, in interleaved runs
- * on a 2-core machine (bench/README.md); asyncify
- * elsewhere, or when the page asks for it (`?ort=asyncify`, passed in the worker's name).
+ * because it scores, loads and uses memory better than the asyncify build (bench/README.md, "The
+ * onnxruntime-web build"); asyncify elsewhere, or when the page asks for it (`?ort=asyncify`,
+ * passed in the worker's name).
  *
  * @example
  * chooseOrtBuild(true, 'prm-engine'); // 'jspi'

@@ -385,7 +385,7 @@ async function warmUp(
     );
   }
   // All-zero logits are what some WebGPU builds return for fp16 graphs on adapters without
-  // shader-f16 (browser-runtime.md); no trained head produces them.
+  // shader-f16; no trained head produces them.
   if (session.backend === 'webgpu' && first.logits.every((v) => v === 0)) {
     throw new EngineError(
       'backend',

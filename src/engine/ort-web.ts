@@ -133,15 +133,17 @@ export function probeEnvironment(): Promise<Environment> {
 }
 
 // One queue for session creation and runs across every session: WASM and WebGPU sessions must
-// not be entered concurrently (style.md 2; transformers.js backends/onnx.js).
+// not be entered concurrently (transformers.js does the same:
+// https://github.com/huggingface/transformers.js/blob/main/src/backends/onnx.js).
 const serial = serialQueue();
 
 // onnxruntime's WebGPU attention kernels (GroupQueryAttention, MultiHeadAttention) use subgroup
-// shuffles that read lanes up to 15, so on adapters whose subgroups are narrower (SwiftShader: 4;
-// some mobile GPUs) every query row past the first subgroup comes out wrong once the sequence
-// reaches 32 tokens. Measured here: max |webgpu - wasm| 0.2 on SwiftShader, 6e-8 with subgroups
-// off. Such adapters get a device without the `subgroups` feature, which makes ORT take its
-// subgroup-free kernels.
+// shuffles that assume 16-lane subgroups (their subgroup path hard-codes 16 keys per step; see
+// https://github.com/microsoft/onnxruntime/pull/28520, which fixed the same assumption for wider
+// subgroups), so on adapters whose subgroups are narrower (SwiftShader: 4; some mobile GPUs)
+// every query row past the first subgroup comes out wrong once the sequence reaches 32 tokens
+// (the size of the gap: bench/README.md, "WebGPU on narrow subgroups"). Such adapters get a
+// device without the `subgroups` feature, which makes ORT take its subgroup-free kernels.
 let ownDevice: Promise<GPUDevice> | null = null;
 
 /** A device for ORT without `subgroups`; every adapter limit at its maximum, as ORT itself asks. */
@@ -259,7 +261,9 @@ export const ortWebRuntime: Runtime = {
         });
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
-        // The one op our converter emits that WASM lacks: say what to do, not just what failed.
+        // The one op our converter emits that WASM lacks: onnxruntime has GatherBlockQuantized
+        // kernels for its CPU and WebGPU providers (microsoft/onnxruntime#21630, #21734), but
+        // onnxruntime-web's WASM build registers none. Say what to do, not just what failed.
         const hint =
           options.backend === 'wasm' && /implementation for GatherBlockQuantized/.test(msg)
             ? ' This model stores its embedding 4-bit (converted with --quantize-embedding), which only WebGPU ' +

@@ -51,7 +51,7 @@ export function packageRoot(): string {
  * The default `--model`: the first folder (by name) under `<package>/models/` with a prm.json.
  *
  * @example
- * defaultModelDir(); // '/work/main/models/arith-prm'
+ * defaultModelDir(); // '<repository>/models/arith-prm'
  */
 export function defaultModelDir(modelsDir = path.join(packageRoot(), 'models')): string {
   let names: string[];

@@ -3,7 +3,7 @@
  * graph contract (`input_ids` + `attention_mask` int64 [batch, seq] in, `logits` float32
  * [batch, seq, 2] out), and runs batches of token id lists as a `ModelSession`.
  *
- * No other Node module imports onnxruntime-node (style.md "one module owns ONNX Runtime"). Runs are
+ * No other Node module imports onnxruntime-node. Runs are
  * serialised through one queue: a session is not meant to be entered concurrently and the CPU EP
  * already uses every core for one run. Padding and the logits check are the core's
  * (src/core/runner.ts), shared with onnxruntime-web. It does not tokenise, build prompts or read

@@ -19,7 +19,7 @@ import type { Aggregate } from '../../src/core/types.ts';
 const p = (subset: string, label: number, prediction: number) => ({ subset, label, prediction });
 
 describe('f1Score(accError, accCorrect)', () => {
-  // Published Qwen2.5-Math-PRM-7B accuracies and F1 (ProcessBench paper; prm-models.md 4).
+  // Published Qwen2.5-Math-PRM-7B accuracies and F1 (ProcessBench paper, https://arxiv.org/abs/2412.06559).
   it.each([
     ['gsm8k', 0.72, 0.964, 0.824],
     ['math', 0.68, 0.904, 0.776],

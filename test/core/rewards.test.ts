@@ -25,7 +25,7 @@ describe('stepRewards(logits, seqLen, positions)', () => {
   });
 
   it('reproduces the class-1 probabilities of the vLLM Qwen2.5-Math-PRM fixture from their log-probabilities', () => {
-    // vllm tests/models/fixtures/qwen2_5_math_prm_reward_step.json (see prm-models.md 2.1).
+    // https://github.com/vllm-project/vllm/blob/main/tests/models/fixtures/qwen2_5_math_prm_reward_step.json
     const pairs = [
       [0.000636, 0.99951],
       [0.81885, 0.18127],
