@@ -5,8 +5,8 @@
  *   npx tsx bench/make-synthetic-checkpoint.ts --config qwen7b --out .bench/qwen7b
  *   npx tsx bench/make-synthetic-checkpoint.ts --config skywork1.5b --out .bench/sky15 [--layers 2]
  *
- * qwen7b = Qwen2.5-Math-PRM-7B (prm-models.md 2.1; 15.2 GB, 4 shards); skywork1.5b =
- * Skywork-o1-Open-PRM-Qwen-2.5-1.5B (2.2; 3.1 GB). Shards of about `--shard-gb` (default 4) GB
+ * qwen7b = https://huggingface.co/Qwen/Qwen2.5-Math-PRM-7B (15.2 GB, 4 shards); skywork1.5b =
+ * https://huggingface.co/Skywork/Skywork-o1-Open-PRM-Qwen-2.5-1.5B (3.1 GB). Shards of about `--shard-gb` (default 4) GB
  * with model.safetensors.index.json; one tensor in memory at a time (the largest, the 7B
  * embedding, is 1.09 GB). Also writes a WordLevel tokenizer whose special tokens sit at the real
  * ids (<|endoftext|> 151643, <|im_start|> 151644, <|im_end|> 151645, <extra_0> 151651, "\n" 198).
@@ -15,39 +15,22 @@
  * a 4 M-value random pool copied at random offsets (memcpy speed instead of 7.6 G random draws);
  * norms are 1. Good for timing, memory and file-format checks, not for accuracy.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { expectedTensorNames, expectedTensorShape, parseDecoderConfig } from '../src/convert/hf-config.ts';
-import { f32ToBf16 } from '../src/convert/safetensors.ts';
+import { f32ToBf16 } from '../src/convert/float16.ts';
 import { safetensorsIndex, writeSafetensors, type TensorSpec } from '../src/node/safetensors-write.ts';
 
 const CONFIGS: Record<string, Record<string, unknown>> = {
-  qwen7b: {
-    architectures: ['Qwen2ForProcessRewardModel'],
-    attention_dropout: 0.0,
-    bos_token_id: 151643,
-    eos_token_id: 151645,
-    hidden_act: 'silu',
-    hidden_size: 3584,
-    initializer_range: 0.02,
-    intermediate_size: 18944,
-    max_position_embeddings: 4096,
-    max_window_layers: 28,
-    model_type: 'qwen2',
-    num_attention_heads: 28,
-    num_hidden_layers: 28,
-    num_key_value_heads: 4,
-    rms_norm_eps: 1e-5,
-    rope_scaling: null,
-    rope_theta: 10000.0,
-    sliding_window: 4096,
-    tie_word_embeddings: false,
-    torch_dtype: 'bfloat16',
-    use_cache: true,
-    use_sliding_window: false,
-    vocab_size: 152064,
-  },
+  // The same file test/convert/hf-config.test.ts checks the config parser against.
+  qwen7b: JSON.parse(
+    readFileSync(
+      new URL('../test/convert/fixtures/configs/qwen2.5-math-prm-7b.json', import.meta.url),
+      'utf8',
+    ),
+  ) as Record<string, unknown>,
   'skywork1.5b': {
     architectures: ['Qwen2ForPrmModel'],
     attention_dropout: 0.0,

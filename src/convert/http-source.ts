@@ -14,6 +14,7 @@
  *
  * Deliberately does not: send credentials (public repos only), or cache bytes (the caller does).
  */
+import { bestEffort } from '../core/best-effort.ts';
 import { freshBuffer, type ByteSource } from './byte-source.ts';
 
 /** What a caller handles differently: a repo/file that is not there, a changed upstream, the network. */
@@ -79,6 +80,15 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** Why a failed cancel of a response body is ignored. */
+const DISCARD =
+  'the body is unwanted and the caller reports the response; a failed cancel only delays freeing it';
+
+/** Drops a response body this reader will not read, so the connection is freed. */
+async function discardBody(res: Response): Promise<void> {
+  if (res.body) await bestEffort(res.body.cancel(), DISCARD);
+}
+
 function statusError(name: string, res: Response): HttpSourceError {
   if (res.status === 401 || res.status === 403)
     return new HttpSourceError(
@@ -114,7 +124,7 @@ export async function openHttpFile(url: string, options: HttpSourceOptions): Pro
         const res = await doFetch(target, { headers: { Range: range }, signal });
         if (!retryable(res.status)) return res;
         why = `HTTP ${res.status}`;
-        await res.body?.cancel().catch(() => undefined);
+        await discardBody(res);
       } catch (e) {
         if (signal?.aborted) throw new HttpSourceError('aborted', `${name}: aborted`);
         why = (e as Error).message;
@@ -133,7 +143,7 @@ export async function openHttpFile(url: string, options: HttpSourceOptions): Pro
   async function resolve(): Promise<Resolved> {
     const res = await request(url, 'bytes=0-0');
     if (res.status !== 206) {
-      await res.body?.cancel().catch(() => undefined);
+      await discardBody(res);
       if (res.status === 200)
         throw new HttpSourceError(
           'bad-response',
@@ -142,7 +152,7 @@ export async function openHttpFile(url: string, options: HttpSourceOptions): Pro
       throw statusError(name, res);
     }
     const cr = parseContentRange(res.headers.get('content-range'));
-    await res.body?.cancel().catch(() => undefined);
+    await discardBody(res);
     if (!cr || cr.total === null || cr.first !== 0) {
       throw new HttpSourceError(
         'bad-response',
@@ -166,7 +176,7 @@ export async function openHttpFile(url: string, options: HttpSourceOptions): Pro
       const res = await request(where.url, `bytes=${from}-${to}`, failures);
       if ((res.status === 401 || res.status === 403 || res.status === 410) && !reResolved) {
         // A signed CDN URL expired: resolve again, and insist it is still the same file.
-        await res.body?.cancel().catch(() => undefined);
+        await discardBody(res);
         reResolved = true;
         where = await resolve();
         if (where.size !== first.size || (first.etag && where.etag && where.etag !== first.etag)) {
@@ -175,14 +185,14 @@ export async function openHttpFile(url: string, options: HttpSourceOptions): Pro
         continue;
       }
       if (res.status !== 206) {
-        await res.body?.cancel().catch(() => undefined);
+        await discardBody(res);
         if (res.status === 200)
           throw new HttpSourceError('bad-response', `${name}: the server ignored the byte range (HTTP 200).`);
         throw statusError(name, res);
       }
       const cr = parseContentRange(res.headers.get('content-range'));
       if (!cr || cr.first !== from || cr.last !== to || (cr.total !== null && cr.total !== first.size)) {
-        await res.body?.cancel().catch(() => undefined);
+        await discardBody(res);
         throw new HttpSourceError(
           'bad-response',
           `${name}: asked for bytes ${from}-${to} of ${first.size} but the server sent Content-Range ${res.headers.get('content-range')}.`,
@@ -190,7 +200,7 @@ export async function openHttpFile(url: string, options: HttpSourceOptions): Pro
       }
       const etag = res.headers.get('etag');
       if (first.etag && etag && etag !== first.etag) {
-        await res.body?.cancel().catch(() => undefined);
+        await discardBody(res);
         throw changed(`ETag ${first.etag} -> ${etag}`);
       }
       const before = done;
@@ -200,7 +210,7 @@ export async function openHttpFile(url: string, options: HttpSourceOptions): Pro
           const { done: end, value } = await reader.read();
           if (end) break;
           if (done + value.length > out.length) {
-            await reader.cancel().catch(() => undefined);
+            await bestEffort(reader.cancel(), DISCARD);
             throw new HttpSourceError(
               'bad-response',
               `${name}: the server sent more bytes than the range ${from}-${to}.`,

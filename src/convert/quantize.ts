@@ -17,7 +17,7 @@
  * Deliberately does not: use zero points (asymmetric), 2/8-bit packing, or accuracy-aware
  * rounding (GPTQ/AWQ); plain round-to-nearest is what browser q4 models ship with.
  */
-import { f16ToF32, f32ToF16 } from './safetensors.ts';
+import { f16ToF32, f32ToF16 } from './float16.ts';
 import { quantizeQ4Simd } from './q4-kernel/q4-simd.ts';
 
 export interface Q4Weight {

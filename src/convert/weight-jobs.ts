@@ -12,7 +12,9 @@
  * Deliberately does not: decide which variant gets which output (variant.ts does) or open files.
  */
 import { writeAllAt } from './onnx-proto.ts';
-import { checkFinite, decodeFloats, type StDtype } from './safetensors.ts';
+import type { StDtype } from './dtype.ts';
+import { decodeFloats } from './float16.ts';
+import { checkFinite } from './safetensors.ts';
 import { q4Sizes, quantizeQ4IntoJs, transposeInto } from './quantize.ts';
 import {
   encodeF16Simd,

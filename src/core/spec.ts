@@ -44,47 +44,36 @@ export type FamilyDefaults = Pick<
 
 const QWEN_SYSTEM_PROMPT = 'Please reason step by step, and put your final answer within \\boxed{}.';
 
-// Sources: Qwen2.5-Math-PRM model card; SkyworkAI/skywork-o1-prm-inference `prepare_input`;
-// Math-Shepherd model card; TRL `PRMConfig.step_separator` (default "\n", the same separator
-// ProcessBench's `run_eval_prm_trl.py` uses). See shared/reference/prm-models.md section 2.
+/** A family's defaults: its separators, and what every family shares unless `more` says otherwise. */
+function familyDefaults(
+  family: ModelFamily,
+  step_separator: string,
+  step_token: string,
+  more: Partial<FamilyDefaults> = {},
+): FamilyDefaults {
+  return {
+    family,
+    step_separator,
+    step_token,
+    step_joiner: '',
+    system_prompt: null,
+    default_threshold: 0.5,
+    context_length: 4096,
+    ...more,
+  };
+}
+
+// Sources: the Qwen2.5-Math-PRM model card (https://huggingface.co/Qwen/Qwen2.5-Math-PRM-7B);
+// `prepare_input` in https://github.com/SkyworkAI/skywork-o1-prm-inference; the Math-Shepherd
+// model card (https://huggingface.co/peiyi9979/math-shepherd-mistral-7b-prm); TRL's
+// `PRMConfig.step_separator` (default "\n", the same separator ProcessBench's
+// `run_eval_prm_trl.py` uses: https://github.com/QwenLM/ProcessBench).
 const DEFAULTS: Record<ModelFamily, FamilyDefaults> = {
-  'qwen-prm': {
-    family: 'qwen-prm',
-    step_separator: '<extra_0>',
-    step_token: '<extra_0>',
-    step_joiner: '',
-    system_prompt: QWEN_SYSTEM_PROMPT,
-    default_threshold: 0.5,
-    context_length: 4096,
-  },
-  'value-head': {
-    family: 'value-head',
-    step_separator: '\n',
-    step_token: '\n',
-    step_joiner: '',
-    system_prompt: null,
-    // Skywork tuned its ProcessBench threshold on GSM8K but did not publish it; 0.5 is sigmoid(0).
-    default_threshold: 0.5,
-    context_length: 4096,
-  },
-  'token-pair': {
-    family: 'token-pair',
-    step_separator: ' ки',
-    step_token: 'ки',
-    step_joiner: '\n',
-    system_prompt: null,
-    default_threshold: 0.5,
-    context_length: 4096,
-  },
-  'token-classification': {
-    family: 'token-classification',
-    step_separator: '\n',
-    step_token: '\n',
-    step_joiner: '',
-    system_prompt: null,
-    default_threshold: 0.5,
-    context_length: 4096,
-  },
+  'qwen-prm': familyDefaults('qwen-prm', '<extra_0>', '<extra_0>', { system_prompt: QWEN_SYSTEM_PROMPT }),
+  // Skywork tuned its ProcessBench threshold on GSM8K but did not publish it; 0.5 is sigmoid(0).
+  'value-head': familyDefaults('value-head', '\n', '\n'),
+  'token-pair': familyDefaults('token-pair', ' ки', 'ки', { step_joiner: '\n' }),
+  'token-classification': familyDefaults('token-classification', '\n', '\n'),
 };
 
 /**

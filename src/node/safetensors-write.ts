@@ -4,7 +4,9 @@
  */
 import { createWriteStream } from 'node:fs';
 import { bestEffort } from '../core/best-effort.ts';
-import { CheckpointError, DTYPE_BYTES, encodeFloats } from '../convert/safetensors.ts';
+import { DTYPE_BYTES } from '../convert/dtype.ts';
+import { encodeFloats } from '../convert/float16.ts';
+import { CheckpointError } from '../convert/safetensors.ts';
 
 export interface TensorToWrite {
   name: string;

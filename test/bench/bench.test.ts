@@ -251,7 +251,7 @@ describe('runBench on a tiny model (node + torch)', () => {
 describe('prm bench flags', () => {
   it.each([
     [['--backends', 'node,cuda'], /--backends: unknown 'cuda'/],
-    [['--repeats', '0'], /--repeats must be a whole number >= 1/],
+    [['--repeats', '0'], /--repeats must be a whole number of at least 1/],
     [['--dtype', 'int8'], /--dtype must be one of/],
     [['--graph-opt', 'max'], /--graph-opt must be/],
   ])('prm bench %j exits 2 with a message', async (flags, message) => {

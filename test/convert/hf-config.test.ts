@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -9,34 +10,14 @@ import {
   type DecoderConfig,
 } from '../../src/convert/hf-config.ts';
 
-// Qwen/Qwen2.5-Math-PRM-7B config.json (prm-models.md 2.1).
-const QWEN_PRM_7B = {
-  architectures: ['Qwen2ForProcessRewardModel'],
-  attention_dropout: 0.0,
-  bos_token_id: 151643,
-  eos_token_id: 151645,
-  hidden_act: 'silu',
-  hidden_size: 3584,
-  initializer_range: 0.02,
-  intermediate_size: 18944,
-  max_position_embeddings: 4096,
-  max_window_layers: 28,
-  model_type: 'qwen2',
-  num_attention_heads: 28,
-  num_hidden_layers: 28,
-  num_key_value_heads: 4,
-  rms_norm_eps: 1e-5,
-  rope_scaling: null,
-  rope_theta: 10000.0,
-  sliding_window: 4096,
-  tie_word_embeddings: false,
-  torch_dtype: 'bfloat16',
-  use_cache: true,
-  use_sliding_window: false,
-  vocab_size: 152064,
-};
+// https://huggingface.co/Qwen/Qwen2.5-Math-PRM-7B/blob/main/config.json, shared with
+// bench/make-synthetic-checkpoint.ts.
+const QWEN_PRM_7B = JSON.parse(
+  readFileSync(new URL('./fixtures/configs/qwen2.5-math-prm-7b.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
 
-// Skywork/Skywork-o1-Open-PRM-Qwen-2.5-1.5B (prm-models.md 2.2; rope_theta of its Qwen2.5-Math base, UNVERIFIED).
+// https://huggingface.co/Skywork/Skywork-o1-Open-PRM-Qwen-2.5-1.5B (rope_theta of its Qwen2.5-Math
+// base, UNVERIFIED).
 const SKYWORK_1_5B = {
   architectures: ['Qwen2ForPrmModel'],
   model_type: 'qwen2',

@@ -9,7 +9,7 @@ import {
   type Q4Source,
 } from '../../src/convert/q4-kernel/q4-simd.ts';
 import { q4Sizes, quantizeQ4Into, quantizeQ4IntoJs, transpose } from '../../src/convert/quantize.ts';
-import { f32ToF16 } from '../../src/convert/safetensors.ts';
+import { f32ToF16 } from '../../src/convert/float16.ts';
 
 // The SIMD kernel must give exactly the reference's bytes: same packed nibbles, same scales
 // (Object.is, so -0 and +0 differ).

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { checkBlockSize, dequantizeQ4, quantizeQ4, transpose } from '../../src/convert/quantize.ts';
 import { attr, DataType, encodedToBytes, encodeModel } from '../../src/convert/onnx-proto.ts';
-import { encodeFloats, f16ToF32, f32ToF16 } from '../../src/convert/safetensors.ts';
+import { encodeFloats, f16ToF32, f32ToF16 } from '../../src/convert/float16.ts';
 import { makeRng } from './tiny-checkpoint.ts';
 
 const hexBytes = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');

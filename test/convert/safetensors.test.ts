@@ -2,14 +2,8 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { mkdtemp, rm, writeFile, readFile, truncate, mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CheckpointError,
-  bf16ToF32,
-  f16ToF32,
-  f32ToBf16,
-  f32ToF16,
-  readSafetensorsHeader,
-} from '../../src/convert/safetensors.ts';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../../src/convert/float16.ts';
+import { CheckpointError, readSafetensorsHeader } from '../../src/convert/safetensors.ts';
 import { openLocalCheckpoint, withLocalFile } from '../../src/node/local-files.ts';
 import { writeSafetensors } from '../../src/node/safetensors-write.ts';
 import { makeTinyCheckpoint } from './tiny-checkpoint.ts';

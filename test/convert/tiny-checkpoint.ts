@@ -10,7 +10,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeFloats, encodeFloats } from '../../src/convert/safetensors.ts';
+import { decodeFloats, encodeFloats } from '../../src/convert/float16.ts';
 import { safetensorsIndex, writeSafetensors, type TensorToWrite } from '../../src/node/safetensors-write.ts';
 import { writeTorchSave } from '../support/torch-save.ts';
 import {

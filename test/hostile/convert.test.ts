@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { convertCheckpoint } from '../../src/convert/convert.ts';
-import { encodeFloats } from '../../src/convert/safetensors.ts';
+import { encodeFloats } from '../../src/convert/float16.ts';
 import { main } from '../../src/cli/main.ts';
 import { makeTinyCheckpoint, type TinyCheckpoint } from '../convert/tiny-checkpoint.ts';
 import { snapshot } from './snapshot.ts';

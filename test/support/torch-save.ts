@@ -9,7 +9,7 @@
  * Checked against real torch.save output by test/convert/pickle.test.ts reading both.
  */
 import { writeFile } from 'node:fs/promises';
-import { encodeFloats } from '../../src/convert/safetensors.ts';
+import { encodeFloats } from '../../src/convert/float16.ts';
 
 export interface TorchTensor {
   name: string;

@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { DTYPES } from '../../core/spec.ts';
-import { parseDtype, parseFlags } from '../../node/cli-options.ts';
+import { parseDtype, parseFlags, parseWholeNumber } from '../options.ts';
 import type { SessionTweaks } from '../../../bench/web/protocol.ts';
 import { UsageError, type Command } from '../command.ts';
 
@@ -54,20 +54,6 @@ Options:
 Example:
   prm bench --backends node,wasm1,wasmN --repeats 5 --json bench.json --md bench.md
 `;
-
-function positiveInt(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name} must be a whole number >= 1, got '${value}'.`);
-  return n;
-}
-
-function nonNegativeInt(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`--${name} must be a whole number >= 0, got '${value}'.`);
-  return n;
-}
 
 function list<T extends string>(name: string, value: string, allowed: readonly string[]): T[] {
   const items = value
@@ -127,15 +113,15 @@ export const benchCommand: Command = {
       modelDir: v.model,
       dtype,
       backends: v.backends ? list('backends', v.backends, BACKEND_LIST) : (BACKEND_LIST as never[]),
-      repeats: v.repeats ? positiveInt('repeats', v.repeats) : 10,
-      warmup: v.warmup === undefined ? undefined : nonNegativeInt('warmup', v.warmup),
+      repeats: parseWholeNumber('--repeats', v.repeats, 10, 1),
+      warmup: parseWholeNumber('--warmup', v.warmup, undefined, 0),
       solutions: v.solutions ? list('solutions', v.solutions, SOLUTIONS) : undefined,
-      threads: v.threads ? positiveInt('threads', v.threads) : undefined,
+      threads: parseWholeNumber('--threads', v.threads, undefined, 1),
       checkpoint: v.checkpoint,
       app: v.app,
       realGpu: v['real-gpu'],
       tweaks: Object.keys(tweaks).length > 0 ? tweaks : undefined,
-      timeoutMs: v.timeout ? positiveInt('timeout', v.timeout) * 1000 : undefined,
+      timeoutMs: v.timeout === undefined ? undefined : parseWholeNumber('--timeout', v.timeout, 0, 1) * 1000,
       log: (line) => io.stderr(`bench: ${line}\n`),
     });
     const md = markdown(report);

@@ -16,7 +16,7 @@ import {
 } from '../../convert/convert.ts';
 import { DTYPES } from '../../core/spec.ts';
 import type { Dtype } from '../../core/types.ts';
-import { parseFlags, parsePositiveInt, parseWholeNumber } from '../../node/cli-options.ts';
+import { parseFlags, parsePositiveInt, parseWholeNumber } from '../options.ts';
 import { hubEndpoint, HubRefError, parseHubRef } from '../../core/hub-ref.ts';
 import { hubCheckpointFiles } from '../../convert/hub-files.ts';
 import type { CheckpointFiles } from '../../convert/byte-source.ts';
@@ -106,13 +106,6 @@ function parseDtypes(value: string | undefined): Dtype[] | undefined {
   return list as Dtype[];
 }
 
-function parseId(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\s*\d+\s*$/.test(value))
-    throw new UsageError(`${flag} must be a token id (a whole number), got ${value}.`);
-  return Number(value);
-}
-
 const MB = 1024 * 1024;
 
 async function run(argv: string[], io: CliIO): Promise<number> {
@@ -143,8 +136,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       quantizeEmbedding: values['quantize-embedding'] ?? false,
       goodToken: values['good-token'],
       badToken: values['bad-token'],
-      goodId: parseId('--good-id', values['good-id']),
-      badId: parseId('--bad-id', values['bad-id']),
+      goodId: parseWholeNumber('--good-id', values['good-id'], undefined, 0),
+      badId: parseWholeNumber('--bad-id', values['bad-id'], undefined, 0),
       stepToken: values['step-token'],
       stepSeparator: values['step-separator'],
       contextLength: parseWholeNumber(

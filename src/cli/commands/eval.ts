@@ -18,7 +18,7 @@ import {
   parseJudge,
   parsePositiveInt,
   parseThreshold,
-} from '../../node/cli-options.ts';
+} from '../options.ts';
 import { judgeItems, judgeJson, judgeTable } from './eval-judge.ts';
 import { keyOf, loadEvalData, runEval } from '../../node/eval-run.ts';
 import { readTextFile } from '../../node/files.ts';

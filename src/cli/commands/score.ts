@@ -28,7 +28,7 @@ import {
   parseJudge,
   parsePositiveInt,
   parseThreshold,
-} from '../../node/cli-options.ts';
+} from '../options.ts';
 import { readStdin, readTextFile } from '../../node/files.ts';
 import { defaultModelDir, loadModelDir, type LoadedModel } from '../../node/model.ts';
 

@@ -4,7 +4,7 @@
  * `synthesize` in src/core/synth; it only parses flags and writes the file.
  */
 import { writeFileSync } from 'node:fs';
-import { parseFlags } from '../../node/cli-options.ts';
+import { parseFlags, parseWholeNumber } from '../options.ts';
 import { synthesize } from '../../core/synth/index.ts';
 import { UsageError, type Command } from '../command.ts';
 
@@ -30,14 +30,6 @@ Example:
   prm synth --n 1000 --seed 7 --out synth-7.json
 `;
 
-function intFlag(name: string, value: string | undefined, min: number): number {
-  if (value === undefined) throw new UsageError(`--${name} is required.`);
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be a whole number >= ${min}, got '${value}'.`);
-  return n;
-}
-
 const FLAGS = {
   n: { type: 'string' },
   seed: { type: 'string' },
@@ -53,7 +45,8 @@ export const synthCommand: Command = {
   usage,
   async run(argv, io) {
     const v = parseFlags(argv, FLAGS).values;
-    const n = intFlag('n', v.n, 1);
+    if (v.n === undefined) throw new UsageError('--n is required.');
+    const n = parseWholeNumber('--n', v.n, 0, 1);
     if (v.seed === undefined) throw new UsageError('--seed is required.');
     const seed = Number(v.seed);
     if (!Number.isInteger(seed) || Math.abs(seed) > 0xffffffff)

@@ -14,7 +14,8 @@ import { attr, DataType, type AttributeDef, type DataTypeCode, type ValueInfoDef
 import type { PlannedOut, VariantGraph } from './variant.ts';
 import { runWeightJob, type RawFloats } from '../weight-jobs.ts';
 import { WeightPool } from '../weight-pool.ts';
-import { checkFinite, DTYPE_BYTES } from '../safetensors.ts';
+import { DTYPE_BYTES } from '../dtype.ts';
+import { checkFinite } from '../safetensors.ts';
 
 /** What the builder needs from a checkpoint (`Checkpoint` in ../safetensors.ts fits). */
 export interface WeightSource {

@@ -21,7 +21,7 @@ import {
   type NodeDef,
   type TensorDef,
 } from '../onnx-proto.ts';
-import { encodeFloats } from '../safetensors.ts';
+import { encodeFloats } from '../float16.ts';
 import { q4Sizes } from '../quantize.ts';
 import type { Target, WeightOut } from '../weight-jobs.ts';
 import { ExternalDataWriter } from './external-data.ts';

@@ -1,6 +1,7 @@
 /**
  * The converter's per-value work on WebAssembly SIMD (q4.wat), each giving exactly the bytes of its
- * JavaScript reference, several times faster, so a 7B conversion is bound by the disk:
+ * JavaScript reference, fast enough that a 7B conversion is bound by the disk (bench/README.md,
+ * "The converter at full size"):
  * - `quantizeQ4Simd`: 4-bit blocks as `quantizeQ4IntoJs` (../quantize.ts). The weight streams
  *   through a small window of WebAssembly memory (32 Ki values at a time: decoded float32, raw
  *   source bytes, scales, packed bytes - about 220 KB, so it stays in the CPU's cache), reading
@@ -16,7 +17,7 @@
  * of 4-bit blocks; transposes of shapes that are not multiples of 4): the functions say no and
  * the caller uses the reference.
  */
-import { decodeFloats, f16ToF32, f32ToF16 } from '../safetensors.ts';
+import { decodeFloats, f16ToF32, f32ToF16 } from '../float16.ts';
 import { Q4_WASM_BASE64 } from './q4-wasm.ts';
 
 /** A weight's values: float32, or undecoded little-endian checkpoint bytes. */

@@ -304,6 +304,7 @@ export async function inspectHubRepo(options: HubOptions): Promise<HubRepoKind> 
     const cached = await cacheStorage()
       ?.open(HUB_CACHE)
       .then((c) => c.match(treeUrl(endpoint, repo, revision)))
+      // An unreadable cache counts as "not cached": the error below says what to do.
       .catch(() => undefined);
     if (cached) return 'converted';
     throw new EngineError(

@@ -1,10 +1,10 @@
 /**
- * Flag parsing shared by the model-running CLI commands (`prm score`, `prm eval`): a strict
- * `node:util` parseArgs that turns every slip into a `UsageError` with a plain message, and
- * checkers for the values those commands share (threshold, dtype, counts).
+ * Flag parsing shared by the CLI commands: a strict `node:util` parseArgs that turns every slip
+ * into a `UsageError` with a plain message, and the one checker for each kind of value the
+ * commands share (threshold, dtype, whole numbers).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../cli/command.ts';
+import { UsageError } from './command.ts';
 import { JUDGES, type JudgeName } from '../core/judge/index.ts';
 import { DTYPES } from '../core/spec.ts';
 import type { Dtype } from '../core/types.ts';
