@@ -98,3 +98,39 @@ export function makeParentFolder(flag: string, out: string): void {
     );
   }
 }
+
+/**
+ * Throws unless `out` (named `flag` in messages) may be written as a single file: a folder is
+ * refused, and an existing non-empty file is refused unless `force` is set and `isOurs(text)`
+ * says its contents are this command's own output, so a file the user owns is never replaced.
+ *
+ * @example
+ * checkFileOutput('--out', 'notes.txt', { force: true, isOurs: isSynthOutput });
+ * // OutputPathError: --out /abs/notes.txt holds something prm did not write; ...
+ */
+export function checkFileOutput(
+  flag: string,
+  out: string,
+  opts: { force: boolean; isOurs: (text: string) => boolean },
+): void {
+  const abs = path.resolve(out);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(abs);
+  } catch {
+    return;
+  }
+  if (stat.isDirectory())
+    throw new OutputPathError(
+      `${flag} ${abs} is a folder; give a file name (for example ${path.join(abs, 'out.json')}).`,
+    );
+  if (stat.size === 0) return;
+  if (!opts.force)
+    throw new OutputPathError(
+      `${flag} ${abs} already exists; choose a new file name, or pass --force to replace a file this command wrote.`,
+    );
+  if (!opts.isOurs(fs.readFileSync(abs, 'utf8')))
+    throw new OutputPathError(
+      `${flag} ${abs} holds something prm did not write; it is left as it is. Choose another file name.`,
+    );
+}

@@ -7,6 +7,28 @@ import { writeFileSync } from 'node:fs';
 import { parseFlags, parseWholeNumber } from '../options.ts';
 import { synthesize } from '../../core/synth/index.ts';
 import { UsageError, type Command } from '../command.ts';
+import { checkFileOutput } from '../../node/paths.ts';
+
+/** True when `text` is a file `prm synth` wrote: a JSON array or JSONL of synth records. */
+export function isSynthOutput(text: string): boolean {
+  const records = (): unknown[] => {
+    const t = text.trim();
+    if (t.startsWith('[')) return JSON.parse(t) as unknown[];
+    return t.split('\n').map((line) => JSON.parse(line) as unknown);
+  };
+  try {
+    const list = records();
+    return (
+      Array.isArray(list) &&
+      list.length > 0 &&
+      list.every(
+        (r) => typeof r === 'object' && r !== null && (r as { generator?: unknown }).generator === 'synth',
+      )
+    );
+  } catch {
+    return false;
+  }
+}
 
 const usage = `Usage: prm synth --n N --seed S [--out FILE] [--jsonl] [--correct-share P] [--wording W]
 
@@ -18,7 +40,8 @@ none, arithmetic, unsupported_number, wrong_operation, final_answer. Same N and 
 Options:
   --n N               number of records (required, whole number >= 1)
   --seed S            integer seed (required); use a seed not used in training for evaluation
-  --out FILE          output file (default: stdout)
+  --out FILE          output file (default: stdout); an existing file is refused
+  --force             replace an existing --out file that prm synth wrote (never any other file)
   --jsonl             one JSON record per line instead of a JSON array
   --correct-share P   share of fully correct solutions, 0..1 (default 0.5)
   --wording W         varied (default: word-list names and objects, step labels, bare
@@ -35,6 +58,7 @@ const FLAGS = {
   seed: { type: 'string' },
   out: { type: 'string' },
   jsonl: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
   'correct-share': { type: 'string' },
   wording: { type: 'string' },
 } as const;
@@ -62,6 +86,7 @@ export const synthCommand: Command = {
     const wording = v.wording ?? 'varied';
     if (wording !== 'plain' && wording !== 'varied')
       throw new UsageError(`--wording must be plain or varied, got '${wording}'.`);
+    if (v.out) checkFileOutput('--out', v.out, { force: v.force, isOurs: isSynthOutput });
     const items = synthesize({ n, seed: seed | 0, correctShare, wording });
     const text = v.jsonl
       ? items.map((x) => JSON.stringify(x)).join('\n') + '\n'
