@@ -228,6 +228,11 @@ export class AppState {
     this.aggregate = how;
   }
 
+  /** Shows a message from outside the state (storage, share links, exports, the model picker). */
+  showMessage(kind: Message['kind'], text: string): void {
+    this.message = { kind, text };
+  }
+
   dismissMessage(): void {
     this.message = null;
   }

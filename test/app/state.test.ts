@@ -1,6 +1,8 @@
 // AppState (a runes class in a .svelte.ts file) driven outside any component, with an engine
 // client over a scripted fake worker. The fake's rewards are fixtures for the state logic,
 // not model output: model numbers are checked in test/browser/app.browser.test.ts against the CLI.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { EXAMPLES } from '../../src/app/lib/examples.ts';
 import { describe, expect, it } from 'vitest';
 import { AppState } from '../../src/app/state.svelte.ts';
@@ -414,5 +416,25 @@ describe('AppState drafts', () => {
     expect(app.practice?.firstErrors).toHaveLength(1);
     app.message!.action!.run();
     expect([app.problem, app.solutions[0].text]).toEqual(['mine', 'my work']);
+  });
+
+  it('showMessage(kind, text) shows a message that dismissMessage() clears', async () => {
+    const { app } = await setup();
+    app.showMessage('error', 'The link is left in the address bar.');
+    expect(app.message).toEqual({ kind: 'error', text: 'The link is left in the address bar.' });
+    app.dismissMessage();
+    expect(app.message).toBeNull();
+  });
+
+  it('no file in src/app assigns app.message: it changes only through AppState methods', () => {
+    const root = resolve(import.meta.dirname, '../../src/app');
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) =>
+        statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)],
+      );
+    const offenders = walk(root)
+      .filter((f) => /\.(ts|svelte)$/.test(f))
+      .filter((f) => /\bapp\.message\s*=(?!=)/.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
   });
 });
