@@ -13,7 +13,7 @@
  * model), or support sparse tensors, subgraphs, functions or training info. Field numbers follow
  * onnx/onnx.proto (proto2 syntax: repeated scalars are written unpacked, which every parser reads).
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import type { FileIo } from './file-io.ts';
 
 /** TensorProto.DataType values used here. */
 export const DataType = {
@@ -412,61 +412,48 @@ export function encodeModelFields(m: Omit<ModelDef, 'graph'>, graph?: Encoded): 
   return w.finish();
 }
 
-function readSlice(slice: FileSlice, into: Uint8Array, fds: Map<string, number>): void {
-  let fd = fds.get(slice.path);
-  if (fd === undefined) {
-    fd = openSync(slice.path, 'r');
-    fds.set(slice.path, fd);
-  }
-  let done = 0;
-  while (done < into.length) {
-    const n = readSync(fd, into, done, into.length - done, slice.offset + done);
-    if (n === 0)
-      throw new Error(`onnx-proto: ${slice.path} ended before offset ${slice.offset + slice.length}`);
-    done += n;
-  }
-}
-
-/** Joins an encoded message into one buffer, reading any file slices (for small models and tests). */
-export function encodedToBytes(e: Encoded): Uint8Array {
+/**
+ * Joins an encoded message into one buffer (for small models and tests); file-slice parts are
+ * read through `io`.
+ */
+export function encodedToBytes(e: Encoded, io?: FileIo): Uint8Array {
   const out = new Uint8Array(e.length);
-  const fds = new Map<string, number>();
-  try {
-    let at = 0;
-    for (const p of e.parts) {
-      if (p instanceof Uint8Array) out.set(p, at);
-      else readSlice(p, out.subarray(at, at + p.length), fds);
-      at += p.length;
-    }
-  } finally {
-    for (const fd of fds.values()) closeSync(fd);
+  let at = 0;
+  for (const p of e.parts) {
+    if (p instanceof Uint8Array) out.set(p, at);
+    else readSlice(p, out.subarray(at, at + p.length), io);
+    at += p.length;
   }
   return out;
+}
+
+function readSlice(slice: FileSlice, into: Uint8Array, io: FileIo | undefined): void {
+  if (!io) throw new Error(`onnx-proto: reading the file slice of ${slice.path} needs a FileIo`);
+  io.readAt(slice.path, slice.offset, into);
 }
 
 /**
  * Writes an encoded message to `path`, copying file slices in 16 MiB pieces so memory stays flat.
  * Returns the number of bytes written.
  */
-export function writeEncoded(e: Encoded, path: string): number {
-  const out = openSync(path, 'w');
+export function writeEncoded(e: Encoded, io: FileIo, path: string): number {
+  const out = io.open(path, 'w');
   try {
-    writeEncodedAt(e, out, 0);
+    writeEncodedAt(e, io, out, 0);
   } finally {
-    closeSync(out);
+    io.close(out);
   }
   return e.length;
 }
 
 /** Writes an encoded message into the open file `out` from byte `position` on (see writeEncoded). */
-export function writeEncodedAt(e: Encoded, out: number, position: number): void {
-  const fds = new Map<string, number>();
+export function writeEncodedAt(e: Encoded, io: FileIo, out: number, position: number): void {
   const CHUNK = 16 * 1024 * 1024;
   let at = position;
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const put = (data: Uint8Array) => {
-    writeAllAt(out, data, at);
+    io.writeAt(out, data, at);
     at += data.length;
   };
   const flush = () => {
@@ -481,34 +468,24 @@ export function writeEncodedAt(e: Encoded, out: number, position: number): void 
     pending = [];
     pendingBytes = 0;
   };
-  try {
-    let buf: Uint8Array | undefined;
-    for (const p of e.parts) {
-      if (p instanceof Uint8Array) {
-        // Thousands of tiny header parts: batch them into few writes.
-        pending.push(p);
-        pendingBytes += p.length;
-        if (pendingBytes >= CHUNK) flush();
-        continue;
-      }
-      flush();
-      buf ??= new Uint8Array(CHUNK);
-      for (let done = 0; done < p.length;) {
-        const n = Math.min(CHUNK, p.length - done);
-        const view = buf.subarray(0, n);
-        readSlice({ path: p.path, offset: p.offset + done, length: n }, view, fds);
-        put(view);
-        done += n;
-      }
+  let buf: Uint8Array | undefined;
+  for (const p of e.parts) {
+    if (p instanceof Uint8Array) {
+      // Thousands of tiny header parts: batch them into few writes.
+      pending.push(p);
+      pendingBytes += p.length;
+      if (pendingBytes >= CHUNK) flush();
+      continue;
     }
     flush();
-  } finally {
-    for (const fd of fds.values()) closeSync(fd);
+    buf ??= new Uint8Array(CHUNK);
+    for (let done = 0; done < p.length;) {
+      const n = Math.min(CHUNK, p.length - done);
+      const view = buf.subarray(0, n);
+      readSlice({ path: p.path, offset: p.offset + done, length: n }, view, io);
+      put(view);
+      done += n;
+    }
   }
-}
-
-/** Writes all of `bytes` at `position` of `fd` (writeSync may write less than asked). */
-export function writeAllAt(fd: number, bytes: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  flush();
 }

@@ -12,13 +12,11 @@ import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ProtectedInput } from '../node/paths.ts';
+import { CONVERTED_MARK } from './convert-core.ts';
 
 const TOP_LEVEL = new Set(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'prm.json', 'onnx']);
 /** model.onnx, model_q4f16.onnx, model_q4.onnx_data, model.onnx_data_3 (external-data.ts naming). */
 const ONNX_FILE = /^model(_[a-z0-9]+)?\.onnx(_data(_\d+)?)?$/;
-/** The mark convert.ts puts in prm.json's description. */
-export const CONVERTED_MARK = 'converted by prm convert';
-
 /** The checkpoint folder and every entry in it (weights may be symlinks into a Hub cache). */
 export function checkpointInputs(src: string): ProtectedInput[] {
   const inputs: ProtectedInput[] = [{ what: 'the checkpoint folder', path: src }];

@@ -11,7 +11,7 @@
  *
  * Deliberately does not: decide which variant gets which output (variant.ts does) or open files.
  */
-import { writeAllAt } from './onnx-proto.ts';
+import type { FileIo } from './file-io.ts';
 import type { StDtype } from './dtype.ts';
 import { decodeFloats } from './float16.ts';
 import { checkFinite } from './safetensors.ts';
@@ -89,9 +89,9 @@ function bytesOf(a: Float32Array | Uint16Array | Uint8Array, count: number): Uin
   return new Uint8Array(a.buffer, a.byteOffset, count * a.BYTES_PER_ELEMENT);
 }
 
-function deliver(target: Target, bytes: Uint8Array): Uint8Array | null {
+function deliver(io: FileIo, target: Target, bytes: Uint8Array): Uint8Array | null {
   if (target === 'return') return bytes.slice();
-  writeAllAt(target.fd, bytes, target.position);
+  io.writeAt(target.fd, bytes, target.position);
   return null;
 }
 
@@ -102,9 +102,15 @@ function encodeFloatsInto(dtype: 'F32' | 'F16', values: Float32Array, count: num
 }
 
 /** Writes the packed bytes in the scratch buffers to the output's file; scales as `deliver`. */
-function writeQ4(out: Extract<WeightOut, { kind: 'q4' }>, packedBytes: number, scaleCount: number) {
-  writeAllAt(out.packed.fd, packedScratch.subarray(0, packedBytes), out.packed.position);
+function writeQ4(
+  io: FileIo,
+  out: Extract<WeightOut, { kind: 'q4' }>,
+  packedBytes: number,
+  scaleCount: number,
+) {
+  io.writeAt(out.packed.fd, packedScratch.subarray(0, packedBytes), out.packed.position);
   return deliver(
+    io,
     out.scales,
     encodeFloatsInto(out.scaleType === 'f16' ? 'F16' : 'F32', scaleScratch, scaleCount),
   );
@@ -116,9 +122,9 @@ function writeQ4(out: Extract<WeightOut, { kind: 'q4' }>, packedBytes: number, s
  *
  * @example
  * runWeightJob({ src: w, n: 2, k: 32, outs: [{ kind: 'q4', blockSize: 32, scaleType: 'f32',
- *   packed: { fd, position: 0 }, scales: 'return' }] }); // [Uint8Array(8) of two float32 scales]
+ *   packed: { fd, position: 0 }, scales: 'return' }] }, nodeFileIo); // [Uint8Array(8) of two float32 scales]
  */
-export function runWeightJob(job: WeightJob): (Uint8Array | null)[] {
+export function runWeightJob(job: WeightJob, io: FileIo): (Uint8Array | null)[] {
   const { n, k } = job;
   const count = n * k;
   checkFinite(job.name, job.src);
@@ -145,17 +151,18 @@ export function runWeightJob(job: WeightJob): (Uint8Array | null)[] {
       if (!quantizeQ4Simd(src, n, k, out.blockSize, out.scaleType, packedScratch, scaleScratch)) {
         quantizeQ4IntoJs(w!, n, k, out.blockSize, out.scaleType, packedScratch, scaleScratch);
       }
-      return writeQ4(out, packedBytes, scaleCount);
+      return writeQ4(io, out, packedBytes, scaleCount);
     }
     if (out.transpose) {
       const bytes = transposeSimd(src, n, k, out.dtype);
-      if (bytes) return deliver(out.target, bytes);
+      if (bytes) return deliver(io, out.target, bytes);
       transposeScratch = grow(transposeScratch, count, (c) => new Float32Array(c));
       return deliver(
+        io,
         out.target,
         encodeFloatsInto(out.dtype, transposeInto(w!, n, k, transposeScratch), count),
       );
     }
-    return deliver(out.target, encodeFloatsInto(out.dtype, w!, count));
+    return deliver(io, out.target, encodeFloatsInto(out.dtype, w!, count));
   });
 }

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { runWeightJob, sourceBuffer, type WeightJob } from './weight-jobs.ts';
 import type { WorkerReply } from './weight-pool.ts';
+import { nodeFileIo } from '../node/file-io.ts';
 
 const port = parentPort;
 if (!port) throw new Error('weight-worker.ts runs as a worker thread of WeightPool');
@@ -13,7 +14,7 @@ if (!port) throw new Error('weight-worker.ts runs as a worker thread of WeightPo
 port.on('message', ({ id, job }: { id: number; job: WeightJob }) => {
   let reply: WorkerReply;
   try {
-    const out = runWeightJob(job);
+    const out = runWeightJob(job, nodeFileIo);
     reply = { id, out, spare: sourceBuffer(job) };
   } catch (e) {
     reply = { id, error: (e as Error).message };

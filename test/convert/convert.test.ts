@@ -13,6 +13,7 @@
  * - q4f16: <= 5e-3 against the dequantized reference with float16 scales (measured <= 5.3e-4).
  * - A right-padded batch of 2 equals the single runs (measured: bit-identical).
  */
+import { nodeFileIo } from '../../src/node/file-io.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { existsSync, readdirSync } from 'node:fs';
@@ -34,7 +35,7 @@ import { main } from '../../src/cli/main.ts';
 import { ropeCaches } from '../../src/convert/graph/decoder.ts';
 import { ExternalDataWriter } from '../../src/convert/graph/external-data.ts';
 import { WeightPool } from '../../src/convert/weight-pool.ts';
-import { DataType, encodeGraph, encodeModelFields, writeAllAt } from '../../src/convert/onnx-proto.ts';
+import { DataType, encodeGraph, encodeModelFields } from '../../src/convert/onnx-proto.ts';
 import { readOnnxInfo } from '../../src/engine/onnx-info.ts';
 import { makeRng, makeTinyCheckpoint, type TinyCheckpoint } from './tiny-checkpoint.ts';
 
@@ -314,18 +315,18 @@ describe('ropeCaches(invFreq, positions)', () => {
   });
 });
 
-describe('ExternalDataWriter(dir, modelFile, chunkBytes)', () => {
+describe('ExternalDataWriter(io, dir, modelFile, chunkBytes)', () => {
   it('aligns tensors (64 bytes, 4096 from 1 MiB), starts a new chunk before overflowing, names chunks _data, _data_1', async () => {
     const dir = await mkdtemp(join(tmp, 'edw-'));
-    const w = new ExternalDataWriter(dir, 'm.onnx', 300);
+    const w = new ExternalDataWriter(nodeFileIo, dir, 'm.onnx', 300);
     const a = w.add('a', DataType.UINT8, [10], new Uint8Array(10).fill(1));
     const b = w.add('b', DataType.UINT8, [100], new Uint8Array(100).fill(2));
     // Reserved ranges are filled later, in any order, by positional writes.
     const { def: c, target } = w.reserve('c', DataType.UINT8, [100], 100);
     const { def: d, target: dt } = w.reserve('d', DataType.UINT8, [4], 4);
-    writeAllAt(dt.fd, new Uint8Array(4).fill(4), dt.position);
-    writeAllAt(target.fd, new Uint8Array(40).fill(3), target.position + 60);
-    writeAllAt(target.fd, new Uint8Array(60).fill(3), target.position);
+    nodeFileIo.writeAt(dt.fd, new Uint8Array(4).fill(4), dt.position);
+    nodeFileIo.writeAt(target.fd, new Uint8Array(40).fill(3), target.position + 60);
+    nodeFileIo.writeAt(target.fd, new Uint8Array(60).fill(3), target.position);
     w.close();
     // Chunk 0 leaves room before each tensor for its initializer header (see writeInlineModel).
     expect([a.external, b.external, c.external, d.external]).toEqual([
@@ -347,11 +348,11 @@ describe('ExternalDataWriter(dir, modelFile, chunkBytes)', () => {
 
   it('writeInlineModel turns the data file into the model in place: weights written once, still aligned', async () => {
     const dir = await mkdtemp(join(tmp, 'edw-'));
-    const w = new ExternalDataWriter(dir, 'm.onnx');
+    const w = new ExternalDataWriter(nodeFileIo, dir, 'm.onnx');
     const big = new Float32Array(1 << 18).map((_, i) => i % 7); // 1 MiB: page aligned
     const { def: wDef, target } = w.reserve('w', DataType.FLOAT, [512, 512], big.byteLength);
     w.add('bias', DataType.FLOAT, [3], new Uint8Array(new Float32Array([0.5, -1, 2]).buffer));
-    writeAllAt(target.fd, new Uint8Array(big.buffer), target.position);
+    nodeFileIo.writeAt(target.fd, new Uint8Array(big.buffer), target.position);
     w.close();
     const offset = wDef.external!.offset;
     expect(offset % 4096).toBe(0);
@@ -369,7 +370,7 @@ describe('ExternalDataWriter(dir, modelFile, chunkBytes)', () => {
       inputs: [{ name: 'x', elemType: DataType.FLOAT, shape: [3] }],
       outputs: [{ name: 'y', elemType: DataType.FLOAT, shape: [3] }],
     });
-    const size = w.writeInlineModel(graph, encodeModelFields(fields));
+    const size = await w.writeInlineModel(graph, encodeModelFields(fields));
     expect(readdirSync(dir)).toEqual(['m.onnx']);
     const bytes = new Uint8Array(await readFile(join(dir, 'm.onnx')));
     expect(bytes.length).toBe(size);
@@ -388,7 +389,7 @@ describe('ExternalDataWriter(dir, modelFile, chunkBytes)', () => {
 
   it('refuses to close over a reserved range that was never written', async () => {
     const dir = await mkdtemp(join(tmp, 'edw-'));
-    const w = new ExternalDataWriter(dir, 'm.onnx');
+    const w = new ExternalDataWriter(nodeFileIo, dir, 'm.onnx');
     w.add('a', DataType.UINT8, [10], new Uint8Array(10));
     w.reserve('b', DataType.UINT8, [8], 8);
     expect(() => w.close()).toThrow(/m\.onnx_data ended before the last tensor was written/);

@@ -1,3 +1,4 @@
+import { nodeFileIo } from '../../src/node/file-io.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -231,18 +232,18 @@ describe('encodeModel(m) loaded by onnxruntime-node', () => {
     const dir = await mkdtemp(join(tmp, 'ext-'));
     await writeFile(join(dir, 'm.onnx_data'), new Uint8Array([...new Uint8Array(64), ...f32([2, 3, 4])]));
     const model = encodeModel(testModel({ external: { location: 'm.onnx_data', offset: 64, length: 12 } }));
-    writeEncoded(model, join(dir, 'm.onnx'));
+    writeEncoded(model, nodeFileIo, join(dir, 'm.onnx'));
     expect((await run(join(dir, 'm.onnx'))).y).toEqual(expectedY(X));
   });
 });
 
-describe('writeEncoded(e, path)', () => {
+describe('writeEncoded(e, io, path)', () => {
   it('copies file-slice parts into the output and equals encodedToBytes', async () => {
     const dataPath = join(tmp, 'slice.bin');
     await writeFile(dataPath, new Uint8Array([9, 9, ...f32([2, 3, 4]), 9]));
     const model = encodeModel(testModel({ raw: { path: dataPath, offset: 2, length: 12 } }));
     const path = join(tmp, 'slice.onnx');
-    const written = writeEncoded(model, path);
+    const written = writeEncoded(model, nodeFileIo, path);
     const bytes = new Uint8Array(await readFile(path));
     expect(written).toBe(bytes.length);
     expect(hex(bytes)).toBe(hex(encodedToBytes(encodeModel(testModel({ raw: f32([2, 3, 4]) })))));

@@ -12,8 +12,7 @@
  */
 import { attr, DataType, type AttributeDef, type DataTypeCode, type ValueInfoDef } from '../onnx-proto.ts';
 import type { PlannedOut, VariantGraph } from './variant.ts';
-import { runWeightJob, type RawFloats } from '../weight-jobs.ts';
-import { WeightPool } from '../weight-pool.ts';
+import { runWeightJob, type RawFloats, type WeightJob } from '../weight-jobs.ts';
 import { DTYPE_BYTES } from '../dtype.ts';
 import { checkFinite } from '../safetensors.ts';
 
@@ -30,11 +29,21 @@ export interface WeightSource {
   readRaw?(name: string, rows?: { first: number; count: number }, into?: ArrayBuffer): Promise<RawFloats>;
 }
 
+/** Worker threads that run weight jobs (../weight-pool.ts on Node). */
+export interface JobPool {
+  takeSpare(bytes: number): ArrayBuffer | undefined;
+  submit(job: WeightJob, onDone: (out: (Uint8Array | null)[]) => void): Promise<void>;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface ParallelOptions {
   /** Worker threads for decoding, quantizing and writing weights; 0 = all on the main thread. */
   threads: number;
   /** Weights smaller than this many values are done on the main thread (worker start-up costs more). */
   minValues: number;
+  /** Starts the pool when `threads` > 0 (the pool's workers write through their own FileIo). */
+  makePool?: (threads: number) => JobPool;
 }
 
 export interface BuildProgress {
@@ -61,7 +70,7 @@ export class GraphBuilder {
   private readonly paths = new Set<string>();
   private readCount = 0;
   private readonly parallel: ParallelOptions;
-  private pool: WeightPool | null = null;
+  private pool: JobPool | null = null;
 
   constructor(
     source: WeightSource,
@@ -109,13 +118,14 @@ export class GraphBuilder {
       });
     const outs = planned.map((p) => p.out);
     const { threads, minValues } = this.parallel;
-    if (name !== null && threads > 0 && n * k >= minValues && this.source.readRaw) {
-      this.pool ??= new WeightPool(threads);
+    const makePool = this.parallel.makePool;
+    if (name !== null && threads > 0 && makePool && n * k >= minValues && this.source.readRaw) {
+      this.pool ??= makePool(threads);
       const bytes = n * k * (DTYPE_BYTES[this.source.info(name).dtype] ?? 4);
       const src = await this.source.readRaw(name, rows, this.pool.takeSpare(bytes));
       await this.pool.submit({ name: label, src, n, k, outs }, receive);
     } else {
-      receive(runWeightJob({ name: label, src: await readF32(), n, k, outs }));
+      receive(runWeightJob({ name: label, src: await readF32(), n, k, outs }, this.variants[0].data.io));
     }
   }
 

@@ -15,16 +15,14 @@
  * header room there is a few zero bytes per tensor.
  *
  * Deliberately does not: hold tensor data in memory, or split one tensor across chunks (ONNX
- * external data cannot). Node only.
+ * external data cannot). Files are written through a `FileIo` (Node fs, or OPFS in a page).
  */
-import { closeSync, fstatSync, openSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { joinPath, type FileIo } from '../file-io.ts';
 import {
   GRAPH_TAG,
   PADDED_VARINT_BYTES,
   initializerHeader,
   paddedVarint,
-  writeAllAt,
   writeEncodedAt,
   type DataTypeCode,
   type Encoded,
@@ -47,6 +45,7 @@ interface Chunk {
 const GRAPH_PREFIX = 1 + PADDED_VARINT_BYTES;
 
 export class ExternalDataWriter {
+  readonly io: FileIo;
   readonly dir: string;
   readonly modelFile: string;
   readonly chunkBytes: number;
@@ -58,11 +57,12 @@ export class ExternalDataWriter {
 
   /**
    * @example
-   * const w = new ExternalDataWriter('/tmp/out/onnx', 'model_q4.onnx');
+   * const w = new ExternalDataWriter(nodeFileIo, '/tmp/out/onnx', 'model_q4.onnx');
    * const def = w.add('model.norm.weight', DataType.FLOAT, [8], new Uint8Array(32));
    * w.close(); // def.external = { location: 'model_q4.onnx_data', offset: 64, length: 32 }
    */
-  constructor(dir: string, modelFile: string, chunkBytes = 2_000_000_000) {
+  constructor(io: FileIo, dir: string, modelFile: string, chunkBytes = 2_000_000_000) {
+    this.io = io;
     this.dir = dir;
     this.modelFile = modelFile;
     this.chunkBytes = chunkBytes;
@@ -81,13 +81,13 @@ export class ExternalDataWriter {
   /** Writes one whole tensor and returns its (external) TensorProto description. */
   add(name: string, dataType: DataTypeCode, dims: number[], bytes: Uint8Array): TensorDef {
     const { def, target } = this.reserve(name, dataType, dims, bytes.byteLength);
-    writeAllAt(target.fd, bytes, target.position);
+    this.io.writeAt(target.fd, bytes, target.position);
     return def;
   }
 
   /**
    * Sets aside `byteLength` bytes for one tensor and returns where to write them: any thread may
-   * fill the range later with positional writes (`writeAllAt`), in any order, before `close`.
+   * fill the range later with positional writes (`FileIo.writeAt`), in any order, before `close`.
    * Alignment padding between tensors is left as a file hole, which reads as zeros.
    */
   reserve(
@@ -135,7 +135,7 @@ export class ExternalDataWriter {
   private openChunk(): Chunk {
     const i = this.chunks.length;
     const file = `${this.modelFile}_data${i === 0 ? '' : `_${i}`}`;
-    const chunk = { file, fd: openSync(join(this.dir, file), 'w'), size: i === 0 ? GRAPH_PREFIX : 0 };
+    const chunk = { file, fd: this.io.open(joinPath(this.dir, file), 'w'), size: i === 0 ? GRAPH_PREFIX : 0 };
     this.chunks.push(chunk);
     return chunk;
   }
@@ -149,8 +149,8 @@ export class ExternalDataWriter {
     this.closed = true;
     const short: string[] = [];
     for (const c of this.chunks) {
-      if (fstatSync(c.fd).size < c.size) short.push(c.file);
-      closeSync(c.fd);
+      if (this.io.size(c.fd) < c.size) short.push(c.file);
+      this.io.close(c.fd);
     }
     if (short.length > 0) {
       throw new Error(`ExternalDataWriter: ${short.join(', ')} ended before the last tensor was written`);
@@ -164,27 +164,28 @@ export class ExternalDataWriter {
    * fields) after them, patches the graph length in at the start, and renames the file. Returns
    * the model's size in bytes. For a model whose data fits one protobuf (under 2 GB).
    */
-  writeInlineModel(graphRest: Encoded, modelRest: Encoded): number {
+  async writeInlineModel(graphRest: Encoded, modelRest: Encoded): Promise<number> {
     if (!this.closed) throw new Error('ExternalDataWriter: close before writeInlineModel');
     if (this.chunks.length > 1)
       throw new Error('ExternalDataWriter: an inline model needs a single data chunk');
-    if (this.chunks.length === 0) closeSync(this.openChunk().fd); // every tensor was inline
+    const io = this.io;
+    if (this.chunks.length === 0) io.close(this.openChunk().fd); // every tensor was inline
     const chunk = this.chunks[0];
-    const path = join(this.dir, chunk.file);
+    const path = joinPath(this.dir, chunk.file);
     const graphEnd = chunk.size + graphRest.length;
-    const fd = openSync(path, 'r+');
+    const fd = io.open(path, 'r+');
     try {
-      for (const h of this.headers) writeAllAt(fd, h.bytes, h.at);
-      writeEncodedAt(graphRest, fd, chunk.size);
-      writeAllAt(fd, Uint8Array.of(GRAPH_TAG, ...paddedVarint(graphEnd - GRAPH_PREFIX)), 0);
-      writeEncodedAt(modelRest, fd, graphEnd);
-      if (fstatSync(fd).size !== graphEnd + modelRest.length) {
+      for (const h of this.headers) io.writeAt(fd, h.bytes, h.at);
+      writeEncodedAt(graphRest, io, fd, chunk.size);
+      io.writeAt(fd, Uint8Array.of(GRAPH_TAG, ...paddedVarint(graphEnd - GRAPH_PREFIX)), 0);
+      writeEncodedAt(modelRest, io, fd, graphEnd);
+      if (io.size(fd) !== graphEnd + modelRest.length) {
         throw new Error(`ExternalDataWriter: ${chunk.file} is longer than the model written into it`);
       }
     } finally {
-      closeSync(fd);
+      io.close(fd);
     }
-    renameSync(path, join(this.dir, this.modelFile));
+    await io.rename(path, joinPath(this.dir, this.modelFile));
     this.chunks.length = 0;
     return graphEnd + modelRest.length;
   }

@@ -23,7 +23,7 @@ import { GraphBuilder, type BuildProgress, type ParallelOptions, type WeightSour
 import { emitDecoder } from './decoder.ts';
 import { emitHead, type HeadOptions } from './heads/index.ts';
 import { VariantGraph } from './variant.ts';
-import { join } from 'node:path';
+import { joinPath, type FileIo } from '../file-io.ts';
 
 export const IR_VERSION = 8;
 export const OPSETS = [
@@ -32,6 +32,8 @@ export const OPSETS = [
 ];
 
 export interface BuildOptions {
+  /** How files are written (Node fs, or OPFS in a page). */
+  io: FileIo;
   /** Folder the .onnx files go to (exists). */
   dir: string;
   dtypes: Dtype[];
@@ -69,7 +71,7 @@ const DEFAULT_INLINE_LIMIT = 1_900_000_000;
  * @example
  * const ckpt = await Checkpoint.open('ckpt');
  * const cfg = parseDecoderConfig(ckpt.config);
- * await buildOnnxModels(ckpt, cfg, { dir: 'out/onnx', dtypes: ['q4'], blockSize: 32,
+ * await buildOnnxModels(ckpt, cfg, { io: nodeFileIo, dir: 'out/onnx', dtypes: ['q4'], blockSize: 32,
  *   quantizeEmbedding: false, contextLength: 4096, head: {} });
  * // out/onnx/model_q4.onnx
  */
@@ -80,7 +82,7 @@ export async function buildOnnxModels(
 ): Promise<BuiltModel[]> {
   const variants = options.dtypes.map(
     (dtype) =>
-      new VariantGraph(options.dir, {
+      new VariantGraph(options.io, options.dir, {
         dtype,
         blockSize: options.blockSize,
         quantizeEmbedding: options.quantizeEmbedding,
@@ -118,8 +120,8 @@ export async function buildOnnxModels(
       // Inline: the data file already holds the weights where the model needs them; the rest of
       // the protobuf is written around them (no copy). Otherwise a model file that points to it.
       const size = inline
-        ? v.data.writeInlineModel(encodeGraph(graph), encodeModelFields(fields))
-        : writeEncoded(encodeModel({ ...fields, graph }), join(options.dir, v.modelFile));
+        ? await v.data.writeInlineModel(encodeGraph(graph), encodeModelFields(fields))
+        : writeEncoded(encodeModel({ ...fields, graph }), options.io, joinPath(options.dir, v.modelFile));
       built.push({
         dtype: v.dtype,
         file: v.modelFile,

@@ -25,6 +25,7 @@ import { encodeFloats } from '../float16.ts';
 import { q4Sizes } from '../quantize.ts';
 import type { Target, WeightOut } from '../weight-jobs.ts';
 import { ExternalDataWriter } from './external-data.ts';
+import type { FileIo } from '../file-io.ts';
 
 export interface VariantOptions {
   dtype: Dtype;
@@ -61,7 +62,7 @@ export class VariantGraph {
   readonly inlineInitializers: TensorDef[] = [];
   private readonly renames = new Map<string, string>();
 
-  constructor(dir: string, options: VariantOptions) {
+  constructor(io: FileIo, dir: string, options: VariantOptions) {
     this.dtype = options.dtype;
     // `onnx/model_q4.onnx` in the folder layout of ../../core/spec.ts; this writes inside onnx/.
     this.modelFile = modelFileFor(options.dtype).replace(/^onnx\//, '');
@@ -70,7 +71,7 @@ export class VariantGraph {
     this.quantized = options.dtype === 'q4' || options.dtype === 'q4f16';
     this.blockSize = options.blockSize;
     this.quantizeEmbedding = this.quantized && options.quantizeEmbedding;
-    this.data = new ExternalDataWriter(dir, this.modelFile, options.chunkBytes);
+    this.data = new ExternalDataWriter(io, dir, this.modelFile, options.chunkBytes);
   }
 
   get isF16(): boolean {

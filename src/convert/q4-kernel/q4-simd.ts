@@ -60,7 +60,8 @@ function kernelFor(blockSize: number): Kernel {
   if (kernel && kernel.blockSize === blockSize) return kernel;
   // The float16 encoder takes whatever layout is there: it needs the window's float32 values and
   // 2 bytes per value of the raw region, which every layout has.
-  module ??= new wasm.Module(Buffer.from(Q4_WASM_BASE64, 'base64'));
+  // atob: the same in Node and browsers (no Buffer in a page).
+  module ??= new wasm.Module(Uint8Array.from(atob(Q4_WASM_BASE64), (c) => c.charCodeAt(0)));
   const exports = (kernel?.exports ?? new wasm.Instance(module).exports) as unknown as Exports;
   const window = Math.ceil(WINDOW_VALUES / blockSize) * blockSize;
   // [float32 values][raw bytes, up to 4 per value][scales][packed]
