@@ -2,7 +2,8 @@
  * The scoring pipeline shared by the browser worker, `prm score` and `prm eval`, in two phases:
  * `planScore` turns a problem and its steps into the model input (the family builds it, the
  * context length is guarded, truncation keeps the leading whole steps that fit), and `runPlans`
- * runs planned inputs through an injected `LogitsRunner` and turns logits into step rewards.
+ * runs planned inputs through an injected `ScoreRunner` (a local graph's logits, or a vLLM server's
+ * step rewards) and turns what it returns into step rewards.
  * Callers plan every input first (an overflow is reported before any model time is spent), batch
  * the plans (./batching.ts), then run them; `scoreSolution(s)` compose the two for one call.
  *
@@ -11,7 +12,7 @@
  */
 import { createFamily } from './families/index.ts';
 import { firstError, stepRewards } from './rewards.ts';
-import type { ItemLogits, LogitsRunner } from './runner.ts';
+import type { ItemLogits, LogitsRunner, ScoreRunner } from './runner.ts';
 import type { InputPlan, ModelSpec, StepScores, TokenizerLike } from './types.ts';
 
 /** The input does not fit the model's context; says how many leading steps would. */
@@ -135,13 +136,21 @@ export function planScore(
   return { inputIds: part.inputIds, scorePositions: part.scorePositions, ...base, truncated: true };
 }
 
-function finish(plan: ScorePlan, out: ItemLogits, threshold: number): ScoredSolution {
+function logitsRewards(plan: ScorePlan, out: ItemLogits): number[] {
   if (out.seqLen < plan.inputIds.length) {
     throw new Error(
       `The model runner returned ${out.seqLen} positions for an input of ${plan.inputIds.length} tokens.`,
     );
   }
-  const rewards = stepRewards(out.logits, out.seqLen, plan.scorePositions);
+  return stepRewards(out.logits, out.seqLen, plan.scorePositions);
+}
+
+function finish(plan: ScorePlan, rewards: number[], threshold: number): ScoredSolution {
+  if (rewards.length !== plan.scorePositions.length) {
+    throw new Error(
+      `The runner returned ${rewards.length} step rewards for ${plan.scorePositions.length} steps.`,
+    );
+  }
   return {
     rewards,
     firstError: firstError(rewards, threshold),
@@ -153,23 +162,32 @@ function finish(plan: ScorePlan, out: ItemLogits, threshold: number): ScoredSolu
 }
 
 /**
- * Runs planned inputs as one batch (one runner call) and scores each at its own positions.
- * `threshold` must come from `resolveThreshold`.
+ * Runs planned inputs as one batch (one runner call) and scores each at its own positions: from
+ * the logits of a local graph, or as the step rewards a server returns. `threshold` must come
+ * from `resolveThreshold`.
  *
  * @example
  * const [a, b] = await runPlans(runner, [plan1, plan2], 0.5); // a.rewards.length === plan1.scorePositions.length
  */
 export async function runPlans(
-  runner: LogitsRunner,
+  runner: ScoreRunner,
   plans: ScorePlan[],
   threshold: number,
 ): Promise<ScoredSolution[]> {
   if (plans.length === 0) return [];
+  const rewards = 'stepRewards' in runner ? await runner.stepRewards(plans) : await runLogits(runner, plans);
+  if (rewards.length !== plans.length) {
+    throw new Error(`The model runner returned ${rewards.length} results for ${plans.length} inputs.`);
+  }
+  return plans.map((p, i) => finish(p, rewards[i], threshold));
+}
+
+async function runLogits(runner: LogitsRunner, plans: ScorePlan[]): Promise<number[][]> {
   const outs = await runner.run(plans.map((p) => p.inputIds));
   if (outs.length !== plans.length) {
     throw new Error(`The model runner returned ${outs.length} results for ${plans.length} inputs.`);
   }
-  return plans.map((p, i) => finish(p, outs[i], threshold));
+  return plans.map((p, i) => logitsRewards(p, outs[i]));
 }
 
 /**
@@ -183,7 +201,7 @@ export async function runPlans(
 export async function scoreSolution(
   spec: ModelSpec,
   tokenizer: TokenizerLike,
-  runner: LogitsRunner,
+  runner: ScoreRunner,
   problem: string,
   steps: string[],
   opts: ScoreOptions = {},
@@ -210,7 +228,7 @@ export type BatchResult =
 export async function scoreSolutions(
   spec: ModelSpec,
   tokenizer: TokenizerLike,
-  runner: LogitsRunner,
+  runner: ScoreRunner,
   solutions: { problem: string; steps: string[] }[],
   opts: ScoreOptions = {},
 ): Promise<BatchResult[]> {

@@ -8,6 +8,7 @@
  * loads onnxruntime and the core's build rules hold.
  */
 import { bestEffort } from './best-effort.ts';
+import type { InputPlan } from './types.ts';
 
 /** One input's logits: `[seqLen, 2]` flattened, trimmed to the input's own length. */
 export interface ItemLogits {
@@ -19,6 +20,18 @@ export interface ItemLogits {
 export interface LogitsRunner {
   run(batch: number[][]): Promise<ItemLogits[]>;
 }
+
+/**
+ * Runs planned inputs somewhere that answers with each step's p(correct) instead of logits: a vLLM
+ * server under STEP pooling returns one softmax row per step tag, never the logits of every token
+ * (src/remote/vllm.ts). The pipeline takes the rewards as they come; the runner checks the rows.
+ */
+export interface StepRewardRunner {
+  stepRewards(plans: InputPlan[]): Promise<number[][]>;
+}
+
+/** What `runPlans` can score with: a local graph's logits, or a server's step rewards. */
+export type ScoreRunner = LogitsRunner | StepRewardRunner;
 
 /** A `LogitsRunner` over an open model; `dispose` frees it (later runs reject). */
 export interface ModelSession extends LogitsRunner {
