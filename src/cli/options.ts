@@ -145,3 +145,70 @@ export function parseJudge(value: string | undefined): JudgeName | undefined {
   }
   return value as JudgeName;
 }
+
+/** The flags `prm score` and `prm eval` share for scoring on a vLLM server. */
+export const SERVER_FLAGS = {
+  server: { type: 'string' },
+  'prompt-from': { type: 'string' },
+  timeout: { type: 'string' },
+  retries: { type: 'string' },
+} as const;
+
+/** Their help text. */
+export const SERVER_USAGE = `vLLM server (the text is sent to it):
+  --server URL          Score on a vLLM server (vllm serve ... with STEP pooling) instead of a
+                        local ONNX model; --model is then the served model name.
+  --prompt-from DIR     With --server: the model folder (prm convert output; its ONNX files are
+                        not read) whose prm.json and tokenizer build the prompt, as locally.
+  --timeout S           Seconds to wait for one request (default 120).
+  --retries N           Retries of a request that failed in a way that may pass (connection
+                        refused or closed, timeout, HTTP 408/429/5xx), waiting 1 s, 2 s, 4 s...
+                        (default 3).`;
+
+/** What `--server` and its companions say, checked. */
+export interface ServerFlags {
+  url: string;
+  model: string;
+  promptDir: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+/**
+ * The server flags, or undefined without `--server` (then its companions are refused).
+ *
+ * @example
+ * parseServerFlags({ server: 'http://127.0.0.1:8000', model: 'Qwen/Qwen2.5-Math-PRM-7B', 'prompt-from': 'models/qwen-prm-7b' });
+ * // { url: 'http://127.0.0.1:8000', model: 'Qwen/Qwen2.5-Math-PRM-7B', promptDir: 'models/qwen-prm-7b', timeoutMs: 120000, retries: 3 }
+ */
+export function parseServerFlags(v: {
+  server?: string;
+  model?: string;
+  dtype?: string;
+  'prompt-from'?: string;
+  timeout?: string;
+  retries?: string;
+}): ServerFlags | undefined {
+  if (v.server === undefined) {
+    const extra = (['prompt-from', 'timeout', 'retries'] as const).filter((k) => v[k] !== undefined);
+    if (extra.length > 0) throw new UsageError(`--${extra[0]} applies to --server only.`);
+    return undefined;
+  }
+  if (v.model === undefined) {
+    throw new UsageError('--server needs --model NAME: the model name the server serves (vllm serve NAME).');
+  }
+  if (v['prompt-from'] === undefined) {
+    throw new UsageError(
+      '--server needs --prompt-from DIR: the converted model folder (prm.json and tokenizer files) that ' +
+        'builds the prompt for the served model, e.g. the one `prm convert hf:Qwen/Qwen2.5-Math-PRM-7B` wrote.',
+    );
+  }
+  if (v.dtype !== undefined) {
+    throw new UsageError(
+      '--dtype picks a local ONNX variant; the server runs its own weights. Drop --dtype.',
+    );
+  }
+  const timeout = parseWholeNumber('--timeout', v.timeout, 120, 1);
+  const retries = parseWholeNumber('--retries', v.retries, 3, 0, 20);
+  return { url: v.server, model: v.model, promptDir: v['prompt-from'], timeoutMs: timeout * 1000, retries };
+}

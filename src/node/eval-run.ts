@@ -21,14 +21,7 @@ import { DataError, describeScorer, parseProcessBench } from '../core/processben
 import { firstError } from '../core/rewards.ts';
 import type { Dtype, ProcessBenchItem } from '../core/types.ts';
 import { readTextFile } from './files.ts';
-import {
-  chooseDtype,
-  defaultModelDir,
-  loadModelDir,
-  modelFingerprint,
-  readModelSpec,
-  type LoadedModel,
-} from './model.ts';
+import { chooseDtype, defaultModelDir, loadModelDir, modelFingerprint, readModelSpec } from './model.ts';
 import { checkOutputPath } from './paths.ts';
 import {
   openPredictionWriter,
@@ -37,6 +30,19 @@ import {
   type PredictionWriter,
 } from './predictions-file.ts';
 import { createProgress } from './progress.ts';
+import { openServerModel, serverFingerprint, type ScoringModel } from './server-model.ts';
+
+/** Score on a vLLM server instead of a local ONNX model. */
+export interface EvalServer {
+  url: string;
+  /** The served model name. */
+  model: string;
+  /** The model folder whose prm.json and tokenizer build the prompt. */
+  promptDir: string;
+  timeoutMs?: number;
+  retries?: number;
+  backoffMs?: number;
+}
 
 export interface EvalOptions {
   dataFiles: string[];
@@ -49,8 +55,12 @@ export interface EvalOptions {
   limit?: number;
   /** Predictions file: resumed when present, appended to per batch. */
   out?: string;
-  /** Items per model run. */
+  /** Items per model run (per request to a server). */
   batch: number;
+  /** Score on this server; `modelDir` and `dtype` then do not apply. */
+  server?: EvalServer;
+  /** Batches in flight at once; default 1 (a local session runs one at a time anyway). */
+  concurrency?: number;
   /** Stops between batches (Ctrl-C). */
   signal?: AbortSignal;
   /** onnxruntime threads; every core when absent. */
@@ -64,7 +74,8 @@ export interface EvalSummary {
   evaluation: Evaluation;
   threshold: number;
   model: string;
-  dtype: Dtype;
+  /** The ONNX variant, or `vllm` for a server. */
+  dtype: Dtype | 'vllm';
   /** Items selected from the data files (after --limit). */
   total: number;
   /** Items taken from the existing --out file. */
@@ -125,14 +136,20 @@ interface Done {
 export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
   const { stderr } = opts;
   const { all, selected } = loadEvalData(opts.dataFiles, opts.limit);
-  const modelDir = opts.modelDir ?? defaultModelDir();
+  const server = opts.server;
+  const modelDir = server ? server.promptDir : (opts.modelDir ?? defaultModelDir());
   const spec = readModelSpec(modelDir);
-  const dtype = chooseDtype(path.resolve(modelDir), spec, opts.dtype);
+  const dtype = server ? 'vllm' : chooseDtype(path.resolve(modelDir), spec, opts.dtype);
   const threshold = resolveThreshold(spec, opts.threshold);
+  const modelName = server ? server.model : spec.name;
 
   // Hashing reads every byte of the model, so only runs that write lines pay for it.
-  const fingerprint = opts.out ? modelFingerprint(modelDir, dtype) : '';
-  const scorer = { model: spec.name, dtype, fingerprint };
+  const fingerprint = !opts.out
+    ? ''
+    : server
+      ? serverFingerprint(modelDir, server.model)
+      : modelFingerprint(modelDir, dtype as Dtype);
+  const scorer = { model: modelName, dtype, fingerprint };
 
   const done = new Map<string, Done>();
   if (opts.out) {
@@ -164,7 +181,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
             `come from ${describeScorer(scorer)}: ${redo}. (prm eval --preds still reads it.)`,
         );
       }
-      if (r.model !== spec.name || r.dtype !== dtype || r.fingerprint !== fingerprint) {
+      if (r.model !== modelName || r.dtype !== dtype || r.fingerprint !== fingerprint) {
         throw new DataError(
           `${at}: scored by model ${describeScorer(r)}, but this run uses ${describeScorer(scorer)}; mixing models would mix their scores: ${redo}.`,
         );
@@ -202,10 +219,23 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
   let interrupted = false;
 
   if (pending.length > 0) {
-    let model: LoadedModel | undefined;
+    let model: ScoringModel | undefined;
     let writer: PredictionWriter | undefined;
+    let failure: unknown;
     try {
-      model = await loadModelDir(modelDir, { dtype, threads: opts.threads });
+      model = server
+        ? await openServerModel({
+            url: server.url,
+            model: server.model,
+            promptDir: server.promptDir,
+            timeoutMs: server.timeoutMs,
+            retries: server.retries,
+            backoffMs: server.backoffMs,
+            onRetry: ({ attempt, waitMs, error }) =>
+              stderr(`\nnote: retry ${attempt} in ${(waitMs / 1000).toFixed(1)}s: ${error.message}\n`),
+            note: (t) => stderr(`note: ${t}\n`),
+          })
+        : await loadModelDir(modelDir, { dtype: dtype as Dtype, threads: opts.threads });
       const m = model;
       const progress = createProgress({
         total: selected.length,
@@ -231,43 +261,67 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
         }
       }
       if (opts.out) writer = openPredictionWriter(opts.out);
+      const w = writer;
       const start = performance.now();
-      for (const batch of lengthBatches(
+      const batches = lengthBatches(
         planned.map((p) => p.plan.inputIds.length),
         opts.batch,
-      )) {
-        if (opts.signal?.aborted) {
-          interrupted = true;
-          break;
+      );
+      let next = 0;
+      // Each lane takes the next batch when its last one is written; Ctrl-C or a failure stops
+      // new batches, and the batches in flight still land in the file.
+      const lane = async (): Promise<void> => {
+        while (next < batches.length && failure === undefined) {
+          if (opts.signal?.aborted) {
+            interrupted = true;
+            return;
+          }
+          const group = batches[next++].map((i) => planned[i]);
+          let results;
+          try {
+            results = await runPlans(
+              m.runner,
+              group.map((g) => g.plan),
+              threshold,
+            );
+          } catch (e) {
+            failure ??= e;
+            return;
+          }
+          const lines = group.map((g, j): PredictionLine => {
+            const line: PredictionLine = {
+              id: g.item.id,
+              subset: g.item.subset as string,
+              label: g.item.label,
+              prediction: results[j].firstError,
+              rewards: results[j].rewards,
+              model: modelName,
+              dtype,
+              fingerprint,
+            };
+            if (g.plan.truncated) line.truncated = true;
+            return line;
+          });
+          w?.append(lines);
+          for (const l of lines) done.set(keyOf(l.subset, l.id), l);
+          scored += lines.length;
+          progress.tick(lines.length);
         }
-        const group = batch.map((i) => planned[i]);
-        const results = await runPlans(
-          m.runner,
-          group.map((g) => g.plan),
-          threshold,
-        );
-        const lines = group.map((g, j): PredictionLine => {
-          const line: PredictionLine = {
-            id: g.item.id,
-            subset: g.item.subset as string,
-            label: g.item.label,
-            prediction: results[j].firstError,
-            rewards: results[j].rewards,
-            model: m.spec.name,
-            dtype: m.dtype,
-            fingerprint,
-          };
-          if (g.plan.truncated) line.truncated = true;
-          return line;
-        });
-        writer?.append(lines);
-        for (const l of lines) done.set(keyOf(l.subset, l.id), l);
-        scored += lines.length;
-        progress.tick(lines.length);
-      }
+      };
+      const lanes = Math.max(1, Math.min(opts.concurrency ?? 1, batches.length));
+      await Promise.all(Array.from({ length: lanes }, lane));
       scoreSeconds = (performance.now() - start) / 1000;
-      if (!interrupted) progress.done();
+      if (!interrupted && failure === undefined) progress.done();
       else if (opts.isTTY) stderr('\n');
+      if (failure !== undefined) {
+        const have = resumed + scored;
+        stderr(
+          opts.out
+            ? `stopped: ${have} of ${selected.length} items are saved in ${opts.out}; run the same command again to resume.\n`
+            : `stopped after ${have} of ${selected.length} items; nothing was saved (add --out FILE to make runs resumable).\n`,
+        );
+        throw failure;
+      }
     } finally {
       writer?.close();
       await model?.dispose();
@@ -289,7 +343,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
   return {
     evaluation: evaluate(preds),
     threshold,
-    model: spec.name,
+    model: modelName,
     dtype,
     total: selected.length,
     resumed,

@@ -75,7 +75,7 @@ export interface VllmStandIn {
   hang(count: number): void;
   /** Closes the connection of the next `count` /pooling requests without an answer. */
   drop(count: number): void;
-  /** After `count` more successful /pooling answers, drop every connection until `heal()`. */
+  /** After `count` more /pooling requests are answered, drop every connection until `heal()`. */
   breakAfter(count: number): void;
   heal(): void;
   close(): Promise<void>;
@@ -101,7 +101,7 @@ export async function startVllmStandIn(opts: VllmStandInOptions): Promise<VllmSt
   const spec = readModelSpec(dir);
   const dtype = chooseDtype(dir, spec, opts.dtype);
   const tokenizer = loadTokenizerDir(dir);
-  const runner = await createOrtRunner(path.join(dir, modelFileFor(dtype)), { threads: 1 });
+  const runner = await createOrtRunner(path.join(dir, modelFileFor(dtype)));
   const stepTag = tokenizer.tokenId(spec.step_token) ?? null;
   const pooler: PoolerConfig = {
     pooling_type: 'STEP',
@@ -164,6 +164,8 @@ export async function startVllmStandIn(opts: VllmStandInOptions): Promise<VllmSt
       req.socket.destroy();
       return;
     }
+    // Counted on arrival: concurrent requests must not all slip in before the break.
+    if (!fault) okLeft--;
     if (fault?.kind === 'fail') {
       error(res, fault.status, fault.message ?? `Internal server error (stand-in fault ${fault.status}).`);
       return;
@@ -218,7 +220,6 @@ export async function startVllmStandIn(opts: VllmStandInOptions): Promise<VllmSt
       return;
     }
     const data = await pool(ids);
-    okLeft--;
     const tokens = ids.reduce((a, x) => a + x.length, 0);
     send(res, 200, {
       id: `pool-${randomBytes(16).toString('hex')}`,

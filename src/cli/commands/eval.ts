@@ -17,7 +17,10 @@ import {
   parseFlags,
   parseJudge,
   parsePositiveInt,
+  parseServerFlags,
   parseThreshold,
+  SERVER_FLAGS,
+  SERVER_USAGE,
 } from '../options.ts';
 import { judgeItems, judgeJson, judgeTable } from './eval-judge.ts';
 import { keyOf, loadEvalData, runEval } from '../../node/eval-run.ts';
@@ -25,6 +28,7 @@ import { readTextFile } from '../../node/files.ts';
 
 const usage = `Usage:
   prm eval --data FILE... [options]
+  prm eval --server URL --model NAME --prompt-from DIR --data FILE... [options]
   prm eval --preds FILE [--threshold T] [--json]
 
 Evaluates a process reward model on ProcessBench-format data (JSON list or JSONL of
@@ -34,11 +38,15 @@ unweighted average F1, as ProcessBench defines them.
 
 Data and model:
   --data FILE...        One or more data files (--data a.json b.json, or repeat --data).
-  --model DIR           Converted model folder (default: the bundled model in models/).
+  --model DIR           Converted model folder (default: the bundled model in models/);
+                        with --server, the served model name.
   --dtype NAME          ONNX variant: fp32, fp16, q4, q4f16 (default q4 when present, else fp32).
   --threshold T         p(correct) at or below T marks a step wrong, 0..1 (default: the model's).
   --limit N             Only the first N items of each file.
-  --batch N             Items per model run (default ${DEFAULT_BATCH}).
+  --batch N             Items per model run, or per request to a server (default ${DEFAULT_BATCH}).
+  --concurrency N       With --server: requests in flight at once (default 8); vLLM batches them.
+
+${SERVER_USAGE}
 
 Predictions:
   --out FILE            Write one JSON line per item {id, subset, label, prediction, rewards,
@@ -63,6 +71,9 @@ Progress goes to stderr: a bar with items/s and time left on a terminal, a line 
 Examples:
   prm eval --data ../shared/processbench/gsm8k.json --limit 100 --out preds.jsonl
   prm eval --preds preds.jsonl --threshold 0.3 --json
+  prm eval --server http://127.0.0.1:8000 --model Qwen/Qwen2.5-Math-PRM-7B \\
+           --prompt-from models/qwen-prm-7b --data ../shared/processbench/*.json \\
+           --concurrency 16 --out preds-vllm.jsonl
 `;
 
 const flags = {
@@ -76,6 +87,8 @@ const flags = {
   preds: { type: 'string' },
   judge: { type: 'string' },
   json: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  ...SERVER_FLAGS,
 } as const;
 
 const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -167,11 +180,15 @@ export const evalCommand: Command = {
     const batch = parsePositiveInt('--batch', v.batch, DEFAULT_BATCH);
     const dataFiles = [...(v.data ?? []), ...positionals];
     const judge = parseJudge(v.judge);
+    const server = parseServerFlags(v);
+    if (!server && v.concurrency !== undefined)
+      throw new UsageError('--concurrency applies to --server only.');
+    const concurrency = parsePositiveInt('--concurrency', v.concurrency, 8);
 
     if (v.preds !== undefined) {
-      const extra = (['data', 'model', 'dtype', 'limit', 'batch', 'out', 'judge'] as const).filter(
-        (k) => v[k] !== undefined,
-      );
+      const extra = (
+        ['data', 'model', 'dtype', 'limit', 'batch', 'out', 'judge', 'server', 'concurrency'] as const
+      ).filter((k) => v[k] !== undefined);
       if (extra.length > 0 || positionals.length > 0) {
         throw new UsageError(
           `--preds recomputes metrics without a model; drop ${extra.map((k) => `--${k}`).join(', ') || positionals.join(' ')}.`,
@@ -198,8 +215,16 @@ export const evalCommand: Command = {
     try {
       summary = await runEval({
         dataFiles,
-        modelDir: v.model,
+        modelDir: server ? undefined : v.model,
         dtype,
+        server: server && {
+          url: server.url,
+          model: server.model,
+          promptDir: server.promptDir,
+          timeoutMs: server.timeoutMs,
+          retries: server.retries,
+        },
+        concurrency: server ? concurrency : 1,
         threshold,
         limit,
         out: v.out,
@@ -215,7 +240,8 @@ export const evalCommand: Command = {
     if (summary.scored > 0 && summary.scoreSeconds > 0) {
       io.stderr(
         `scored ${summary.scored} items in ${summary.scoreSeconds.toFixed(1)}s ` +
-          `(${(summary.scored / summary.scoreSeconds).toFixed(2)} items/s, batch ${batch}).\n`,
+          `(${(summary.scored / summary.scoreSeconds).toFixed(2)} items/s, batch ${batch}` +
+          `${server ? `, concurrency ${concurrency}` : ''}).\n`,
       );
     }
     if (summary.interrupted) {
@@ -240,7 +266,9 @@ export const evalCommand: Command = {
       io.stdout(JSON.stringify(judged ? { ...out, judge: judgeJson(judged) } : out) + '\n');
     } else {
       io.stdout(evalTable(summary.evaluation));
-      io.stdout(`threshold ${summary.threshold}, model ${summary.model} (${summary.dtype})\n`);
+      io.stdout(
+        `threshold ${summary.threshold}, model ${summary.model} (${server ? `vllm at ${server.url}` : summary.dtype})\n`,
+      );
       if (judged) io.stdout(judgeTable(judged));
     }
     if (summary.unscorable.length > 0) {

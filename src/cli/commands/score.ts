@@ -27,15 +27,20 @@ import {
   parseFlags,
   parseJudge,
   parsePositiveInt,
+  parseServerFlags,
   parseThreshold,
+  SERVER_FLAGS,
+  SERVER_USAGE,
 } from '../options.ts';
 import { readStdin, readTextFile } from '../../node/files.ts';
-import { defaultModelDir, loadModelDir, type LoadedModel } from '../../node/model.ts';
+import { defaultModelDir, loadModelDir } from '../../node/model.ts';
+import { openServerModel, type ScoringModel } from '../../node/server-model.ts';
 
 const usage = `Usage:
   prm score --problem TEXT --solution TEXT [options]
   prm score --problem TEXT --solution-file FILE [options]
   prm score --input FILE [options]
+  prm score --server URL --model NAME --prompt-from DIR (--problem ... | --input FILE) [options]
 
 Scores every step of a solution with a process reward model: p(step is correct), the first step
 at or below the threshold, and the solution aggregates (min, product, last, mean).
@@ -53,12 +58,14 @@ Input:
 
 Model:
   --model DIR           Converted model folder (prm.json, tokenizer, onnx/). Default: the bundled
-                        model in the package's models/ folder.
+                        model in the package's models/ folder. With --server: the served model name.
   --dtype NAME          ONNX variant: fp32, fp16, q4, q4f16 (default q4 when present, else fp32).
   --threshold T         p(correct) at or below T marks a step wrong, 0..1 (default: the model's).
   --truncate            Score only the leading steps that fit the model's context instead of
                         refusing an input that is too long.
   --batch N             With --input: solutions per model run (default ${DEFAULT_BATCH}).
+
+${SERVER_USAGE}
 
 Second judge:
   --judge arithmetic    Also check every computation a step states with exact arithmetic. JSON
@@ -90,6 +97,7 @@ const flags = {
   batch: { type: 'string' },
   judge: { type: 'string' },
   json: { type: 'boolean' },
+  ...SERVER_FLAGS,
 } as const;
 
 type Values = ReturnType<typeof parseFlags<typeof flags>>['values'];
@@ -135,9 +143,26 @@ function judgeLines(j: Judgement): string[] {
   ];
 }
 
-async function openModel(v: Values): Promise<LoadedModel> {
-  const dtype = parseDtype(v.dtype);
-  return loadModelDir(v.model ?? defaultModelDir(), { dtype });
+/** The model that scores, with the name and variant the output reports. */
+interface Opened extends ScoringModel {
+  name: string;
+  /** `q4`, or `vllm at URL`. */
+  variant: string;
+}
+
+async function openModel(v: Values, io: CliIO): Promise<Opened> {
+  const server = parseServerFlags(v);
+  if (server) {
+    const m = await openServerModel({
+      ...server,
+      onRetry: ({ attempt, waitMs, error }) =>
+        io.stderr(`note: retry ${attempt} in ${(waitMs / 1000).toFixed(1)}s: ${error.message}\n`),
+      note: (t) => io.stderr(`note: ${t}\n`),
+    });
+    return { ...m, name: server.model, variant: `vllm at ${m.runner.url}` };
+  }
+  const m = await loadModelDir(v.model ?? defaultModelDir(), { dtype: parseDtype(v.dtype) });
+  return { ...m, name: m.spec.name, variant: m.dtype };
 }
 
 function parseStrategy(value: string | undefined): SegmentStrategy {
@@ -179,7 +204,7 @@ async function scoreOne(v: Values, io: CliIO, stdin: () => Promise<string>): Pro
   if (steps.length === 0) throw new Error('the solution is empty; give at least one step of text.');
 
   const judgement = runJudge(v, steps);
-  const model = await openModel(v);
+  const model = await openModel(v, io);
   try {
     let scored;
     try {
@@ -202,7 +227,7 @@ async function scoreOne(v: Values, io: CliIO, stdin: () => Promise<string>): Pro
         first_error: scored.firstError,
         aggregate: agg,
         threshold: scored.threshold,
-        model: model.spec.name,
+        model: model.name,
         dtype: model.dtype,
         tokens: scored.tokenCount,
       };
@@ -213,7 +238,7 @@ async function scoreOne(v: Values, io: CliIO, stdin: () => Promise<string>): Pro
       return 0;
     }
     const lines = [
-      `model ${model.spec.name} (${model.dtype}), threshold ${scored.threshold}, ${scored.tokenCount} tokens`,
+      `model ${model.name} (${model.variant}), threshold ${scored.threshold}, ${scored.tokenCount} tokens`,
       ...(domain?.notice ? ['', `NOTE: ${domain.notice} (${domain.reasons.join('; ')}).`] : []),
       '',
       `step  reward  verdict   ${judgement ? 'check  ' : ''}text`,
@@ -270,7 +295,7 @@ async function scoreFile(v: Values, io: CliIO): Promise<number> {
   const where = (line: number) => (isList ? `${name} item ${line - 1}` : `${name} line ${line}`);
   const results = parseScoreInput(text, file);
 
-  const model = await openModel(v);
+  const model = await openModel(v, io);
   const t = resolveThreshold(model.spec, threshold);
   const bad: number[] = [];
   let pending: Pending[] = [];
@@ -359,6 +384,7 @@ export function createScoreCommand(stdin: () => Promise<string> = () => readStdi
     async run(argv: string[], io: CliIO): Promise<number> {
       const { values } = parseFlags(argv, flags);
       parseDtype(values.dtype);
+      parseServerFlags(values);
       parseThreshold(values.threshold);
       parseJudge(values.judge);
       if (values.input !== undefined) return scoreFile(values, io);
