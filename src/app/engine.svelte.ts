@@ -17,6 +17,7 @@ import type {
   WorkerReply,
 } from '../engine/protocol.ts';
 import { formatBytes } from '../core/format.ts';
+import { pickBackend, type BackendChoice } from '../engine/backend.ts';
 import { CancelledError } from '../engine/errors.ts';
 
 export type Probe = Extract<WorkerReply, { status: 'probed' }>;
@@ -47,6 +48,7 @@ export interface EngineClientLike {
     source: ModelSource,
     options: {
       dtype?: Dtype | 'auto';
+      backend?: BackendChoice;
       onPlan?: (plan: ModelPlan) => void;
       onProgress?: (p: Extract<WorkerReply, { status: 'progress' }>) => void;
     },
@@ -103,12 +105,42 @@ export class EngineState {
   /** A switch from WebGPU to WASM the user should know about. */
   notice = $state.raw<string | null>(null);
 
-  /** The backend in use, or the one the probe says will be used. */
+  /** Auto / WebGPU / WASM: what the next load asks the engine for (`setBackendChoice`). */
+  backendChoice = $state.raw<BackendChoice>('auto');
+  /** True when the page's `?backend=` set the choice (the menu then says so). */
+  backendForced = $state.raw(false);
+
+  /** Which backend the probe says the current choice would run on, and why (before a load). */
+  readonly #predicted = $derived.by(() => {
+    const p = this.probe;
+    if (!p) return null;
+    const picked = pickBackend(
+      { adapter: p.webgpu && p.adapter ? p.adapter : null, noAdapterReason: p.reason },
+      this.backendChoice,
+    );
+    return {
+      backend: picked.backend,
+      reason: picked.said.length ? `${picked.said.join('. ')}.` : `${p.reason}.`,
+    };
+  });
+
+  /** The backend in use, or the one the probe says the current choice will use. */
   readonly backend: Backend | null = $derived(
-    this.model?.backend.backend ??
-      this.plan?.backend.backend ??
-      (this.probe ? (this.probe.webgpu ? 'webgpu' : 'wasm') : null),
+    this.model?.backend.backend ?? this.plan?.backend.backend ?? this.#predicted?.backend ?? null,
   );
+  /** Why that backend (and dtype) runs, in words for the user. */
+  readonly backendReason: string | null = $derived(
+    this.model?.backend.reason ?? this.plan?.backend.reason ?? this.#predicted?.reason ?? null,
+  );
+  /** The chosen model's name (its prm.json name once loaded), or null when none is chosen. */
+  readonly modelName: string | null = $derived.by(() => {
+    if (this.model) return this.model.spec.name;
+    const s = this.source;
+    if (!s) return null;
+    if (s.kind === 'bundled') return this.bundled?.find((b) => b.id === s.id)?.name ?? s.id;
+    if (s.kind === 'hub') return s.repo;
+    return 'local folder';
+  });
   readonly available: boolean;
 
   #client: EngineClientLike | null;
@@ -171,6 +203,19 @@ export class EngineState {
   }
 
   /**
+   * Sets the backend the next load asks for; a loaded model on another backend is forgotten, so
+   * the next Score loads it again where the user asked. `forced`: set by the page's `?backend=`.
+   */
+  setBackendChoice(choice: BackendChoice, forced = false): void {
+    this.backendForced = forced;
+    if (choice === this.backendChoice) return;
+    this.backendChoice = choice;
+    this.plan = null;
+    this.model = null;
+    this.notice = null;
+  }
+
+  /**
    * Loads the chosen model (or returns the loaded one). Rejects with the engine's `EngineError`,
    * `CancelledError` when the user cancelled, or an `Error` saying why there is nothing to load.
    */
@@ -194,6 +239,7 @@ export class EngineState {
     try {
       const run = client.load(source, {
         dtype,
+        backend: this.backendChoice,
         onPlan: (plan) => (this.plan = plan),
         onProgress: (p) => (this.loading = describeProgress(p)),
       });

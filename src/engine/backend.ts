@@ -18,6 +18,87 @@ export interface AdapterFacts {
   maxStorageBufferBindingSize: number;
   /** Smallest subgroup size, when the adapter has the `subgroups` feature. */
   subgroupMinSize?: number;
+  /** `GPUAdapterInfo.isFallbackAdapter` (or the older `GPUAdapter.isFallbackAdapter`). */
+  isFallbackAdapter?: boolean;
+  /** `GPUAdapterInfo.description`, e.g. "SwiftShader Device (Subzero)". */
+  description?: string;
+}
+
+// Software rasterisers that expose WebGPU on the CPU: Chromium's SwiftShader, Mesa's llvmpipe /
+// lavapipe / softpipe, Windows' WARP ("Microsoft Basic Render Driver").
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|microsoft basic render/i;
+
+/**
+ * Why an adapter is a software (CPU-emulated) one, or null for a real GPU: the browser's
+ * `isFallbackAdapter` flag, or a vendor / architecture / description naming a software renderer.
+ * Such an adapter runs WebGPU on the same CPU as WASM, through an emulation layer, so WASM is
+ * faster there (https://www.w3.org/TR/webgpu/#gpuadapterinfo-isfallbackadapter).
+ *
+ * @example
+ * softwareAdapter({ vendor: 'google', architecture: 'swiftshader', ... }); // 'it is SwiftShader, a software renderer'
+ */
+export function softwareAdapter(a: AdapterFacts): string | null {
+  const named = [a.vendor, a.architecture, a.description ?? ''].join(' ').match(SOFTWARE_ADAPTER);
+  if (named) {
+    const name = /swiftshader/i.test(named[0]) ? 'SwiftShader' : named[0];
+    return `it is ${name}, a software renderer that emulates a GPU on the CPU`;
+  }
+  if (a.isFallbackAdapter) return 'the browser marks it as a fallback (software) adapter';
+  return null;
+}
+
+/** The backend a user asked for: the app's Auto / WebGPU / WASM choice or `?backend=`. */
+export type BackendChoice = Backend | 'auto';
+
+/** `?backend=webgpu|wasm` (or `auto`) from a query string; null when absent or unknown. */
+export function backendFromQuery(search: string): BackendChoice | null {
+  const v = new URLSearchParams(search).get('backend');
+  return v === 'webgpu' || v === 'wasm' || v === 'auto' ? v : null;
+}
+
+/** The quoted name of an adapter, as the reasons say it. */
+export function adapterName(a: AdapterFacts): string {
+  return `WebGPU adapter "${[a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown'}"`;
+}
+
+/**
+ * The backend for a request and the sentences that say why, before any dtype is chosen: WASM
+ * when asked, when there is no adapter, or (for Auto) when the adapter is a software one;
+ * WebGPU otherwise. Shared by `chooseVariant` and the page's prediction before a model loads.
+ *
+ * @example
+ * pickBackend(swiftshaderEnv, 'auto').backend; // 'wasm'
+ * pickBackend(swiftshaderEnv, 'webgpu').backend; // 'webgpu'
+ */
+export function pickBackend(
+  env: Pick<Environment, 'adapter' | 'noAdapterReason'>,
+  want: BackendChoice = 'auto',
+): { backend: Backend; said: string[] } {
+  const a = env.adapter;
+  if (want === 'wasm') return { backend: 'wasm', said: ['WASM was requested'] };
+  if (!a) {
+    const why = env.noAdapterReason ?? 'No WebGPU adapter';
+    return {
+      backend: 'wasm',
+      said: [
+        want === 'webgpu'
+          ? `WebGPU was requested but: ${why}; running on WASM`
+          : `${why}, so running on WASM`,
+      ],
+    };
+  }
+  const software = softwareAdapter(a);
+  if (software && want === 'auto') {
+    return {
+      backend: 'wasm',
+      said: [
+        `The only ${adapterName(a)} is a software one (${software}), usually much slower than WASM on the same CPU, so running on WASM; choose WebGPU under Backend (or open the page with ?backend=webgpu) to use it anyway`,
+      ],
+    };
+  }
+  if (want === 'webgpu')
+    return { backend: 'webgpu', said: [`WebGPU was requested${software ? ` (${software})` : ''}`] };
+  return { backend: 'webgpu', said: [] };
 }
 
 /** Below this subgroup size onnxruntime's attention kernels are wrong; ort-web.ts turns subgroups off. */
@@ -124,26 +205,11 @@ export function chooseVariant(
 ): VariantChoice {
   if (available.length === 0) throw new Error('chooseVariant: the model offers no dtypes');
   // Sentences joined into `reason`, in the order a person would ask: which backend, which variant.
-  const said: string[] = [];
-  let backend: Backend;
   const a = env.adapter;
-  const adapterName = a
-    ? `WebGPU adapter "${[a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown'}"`
-    : '';
-  if (want.backend === 'wasm') {
-    backend = 'wasm';
-    said.push('WASM was requested');
-  } else if (!a) {
-    backend = 'wasm';
-    const why = env.noAdapterReason ?? 'No WebGPU adapter';
-    said.push(
-      want.backend === 'webgpu'
-        ? `WebGPU was requested but: ${why}; running on WASM`
-        : `${why}, so running on WASM`,
-    );
-  } else {
-    backend = 'webgpu';
-  }
+  const picked = pickBackend(env, want.backend);
+  const said = picked.said;
+  const backend: Backend = picked.backend;
+  const name = a ? adapterName(a) : '';
   const f16 = backend === 'webgpu' && a?.shaderF16 === true;
   const order = backend === 'wasm' ? WASM_ORDER : f16 ? WEBGPU_F16_ORDER : WEBGPU_ORDER;
   const wasmHow = `${env.crossOriginIsolated ? `multi-threaded (${wasmThreads(true, env.hardwareConcurrency)} threads)` : 'single-threaded (the page is not cross-origin isolated)'} WASM`;
@@ -170,12 +236,12 @@ export function chooseVariant(
     const d = want.dtype;
     if (!available.includes(d)) said.push(`${d} was requested but the model only has ${listOf(available)}`);
     else if (backend === 'webgpu' && NEEDS_F16.includes(d) && !f16)
-      said.push(`${d} was requested but ${adapterName} has no shader-f16`);
+      said.push(`${d} was requested but ${name} has no shader-f16`);
     else
       return finish(
         backend,
         d,
-        backend === 'webgpu' ? `${adapterName}; ${d} as requested` : `${d} as requested, on ${wasmHow}`,
+        backend === 'webgpu' ? `${name}; ${d} as requested` : `${d} as requested, on ${wasmHow}`,
       );
   }
   const dtype = order.find((d) => available.includes(d));
@@ -185,7 +251,7 @@ export function chooseVariant(
     return finish(
       'wasm',
       fallback,
-      `${adapterName} has no shader-f16 and the model only has ${listOf(available)}, so running ${fallback} on ${wasmHow}`,
+      `${name} has no shader-f16 and the model only has ${listOf(available)}, so running ${fallback} on ${wasmHow}`,
     );
   }
   if (backend === 'webgpu') {
@@ -200,7 +266,7 @@ export function chooseVariant(
         ? 'has shader-f16'
         : `has shader-f16 but the model has no q4f16`
       : 'has no shader-f16';
-    return finish(backend, dtype, `${adapterName} ${why}, so ${dtype}${desc} on WebGPU`);
+    return finish(backend, dtype, `${name} ${why}, so ${dtype}${desc} on WebGPU`);
   }
   return finish(backend, dtype, `${dtype}${dtype === 'q4' ? ' (4-bit weights)' : ''} on ${wasmHow}`);
 }

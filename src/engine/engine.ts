@@ -19,7 +19,7 @@ import {
 } from '../core/pipeline.ts';
 import type { LogitsRunner } from '../core/runner.ts';
 import type { Dtype } from '../core/types.ts';
-import { wasmThreads, type Environment } from './backend.ts';
+import { adapterName, softwareAdapter, wasmThreads, type Environment } from './backend.ts';
 import { CancelledError, EngineError } from './errors.ts';
 import { loadPlanned, planModel, type LoadedState } from './loader.ts';
 import type {
@@ -146,7 +146,7 @@ export class Engine {
       threads,
       ...(a ? { adapter: { ...a } } : {}),
       reason: a
-        ? `WebGPU adapter "${[a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown'}"${a.shaderF16 ? ' with' : ' without'} shader-f16`
+        ? `${adapterName(a)}${a.shaderF16 ? ' with' : ' without'} shader-f16${softwareAdapter(a) ? `; a software adapter (${softwareAdapter(a)}), so Auto runs models on WASM` : ''}`
         : `${env.noAdapterReason ?? 'No WebGPU adapter'}; models run on WASM with ${threads} thread${threads > 1 ? 's' : ''}`,
     });
   }

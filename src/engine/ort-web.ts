@@ -115,10 +115,16 @@ export function probeEnvironment(): Promise<Environment> {
       }
     }
     if (adapter) {
-      const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number };
+      const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; isFallbackAdapter?: boolean };
+      // isFallbackAdapter moved from GPUAdapter to GPUAdapterInfo (Chromium 136); read both.
+      const fallback =
+        info?.isFallbackAdapter ??
+        (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
       const facts: AdapterFacts = {
         vendor: info?.vendor ?? '',
         architecture: info?.architecture ?? '',
+        description: info?.description ?? '',
+        isFallbackAdapter: fallback === true,
         shaderF16: adapter.features.has('shader-f16'),
         maxBufferSize: adapter.limits.maxBufferSize,
         maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,

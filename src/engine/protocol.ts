@@ -80,6 +80,9 @@ export interface BackendInfo {
     maxStorageBufferBindingSize: number;
     /** Smallest subgroup size when the adapter has subgroups (below 16 the engine turns them off). */
     subgroupMinSize?: number;
+    /** The browser's `isFallbackAdapter` flag (backend.ts `softwareAdapter`). */
+    isFallbackAdapter?: boolean;
+    description?: string;
   };
   /** WASM threads (1 on WebGPU, where ORT's CPU side is not the bottleneck). */
   threads: number;

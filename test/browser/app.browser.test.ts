@@ -27,6 +27,7 @@ import {
   closeBrowser,
   launchBrowser,
   openSession,
+  pageUrl,
   step,
   watchServer,
   type BrowserMode,
@@ -318,7 +319,7 @@ describe('playground scoring on the fixture model', () => {
     });
 
     it('matches `prm score --json` on every data-reward and on data-first-error', async () => {
-      await page.goto(site.url);
+      await page.goto(pageUrl(site.url, mode));
       await chooseBundled(page, 'tiny-qwen');
       await typeInput(page, PROBLEM, SOLUTION);
       await scoreAndWait(page);

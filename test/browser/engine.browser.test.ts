@@ -136,13 +136,20 @@ interface LoadOutcome {
   rewards?: number[][];
 }
 
+/**
+ * The backend every load asks for unless a test says otherwise: on SwiftShader Auto picks WASM
+ * (a software adapter), so the WebGPU runs ask for WebGPU to keep covering its code path.
+ */
+let defaultBackend: Record<string, unknown> = {};
+
 /** Loads `source` in the page (local: from the #folder input), optionally scores SOLUTIONS. */
 async function loadAndScore(
   page: Page,
   source: Record<string, unknown>,
-  options: Record<string, unknown> = {},
+  loadOptions: Record<string, unknown> = {},
   score = true,
 ): Promise<LoadOutcome> {
+  const options = { ...defaultBackend, ...loadOptions };
   const what = `${JSON.stringify(source)} ${JSON.stringify(options)}`;
   return step(`page: load${score ? ' and score' : ''} ${what}`, () =>
     page.evaluate(
@@ -188,6 +195,7 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('scoring engine in Chromium (%s)'
   const requests: string[] = [];
 
   beforeAll(async () => {
+    defaultBackend = mode === 'webgpu' ? { backend: 'webgpu' } : {};
     browser = await launchBrowser(mode);
     context = await browser.newContext();
     // Context-level, so requests made by the worker (and ORT's threads) are seen too.
@@ -206,7 +214,16 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('scoring engine in Chromium (%s)'
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(p.threads).toBe(Math.min(4, cores));
     if (mode === 'wasm') expect(p.reason).toMatch(/no adapter.*WASM/i);
+    else expect(p.reason).toMatch(/swiftshader.*software adapter .*SwiftShader.*Auto runs models on WASM/);
   });
+
+  if (mode === 'webgpu') {
+    it('load(bundled) on Auto runs WASM on SwiftShader and says why', async () => {
+      const out = await loadAndScore(page, { kind: 'bundled', id: 'tiny-qwen' }, { backend: 'auto' }, false);
+      expect(out.model!.backend.backend).toBe('wasm');
+      expect(out.model!.backend.reason).toMatch(/software one \(it is SwiftShader.*so running on WASM/);
+    });
+  }
 
   it(`load(bundled, fp32) runs on ${mode} and scores like onnxruntime-node within 1e-4`, async () => {
     const out = await loadAndScore(page, { kind: 'bundled', id: 'tiny-qwen' }, { dtype: 'fp32' });

@@ -206,7 +206,15 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** Preview server + browser + a fresh page, with console errors collected. */
+/**
+ * The app's address for a mode: `webgpu` adds `?backend=webgpu`, because on SwiftShader (a
+ * software adapter) the app's Auto choice runs WASM, and these tests are there to cover WebGPU.
+ */
+export function pageUrl(base: string, mode: BrowserMode): string {
+  return mode === 'webgpu' ? `${base}/?backend=webgpu` : base;
+}
+
+/** Preview server + browser + a fresh page, with console errors collected; `url` is `pageUrl`'s. */
 export async function openSession(mode: BrowserMode): Promise<BrowserSession> {
   const preview = await startPreview();
   const browser = await launchBrowser(mode);
@@ -218,7 +226,7 @@ export async function openSession(mode: BrowserMode): Promise<BrowserSession> {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   return {
-    url: preview.url,
+    url: pageUrl(preview.url, mode),
     browser,
     context,
     page,

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Dtype } from '../../src/core/types.ts';
 import {
   chooseOrtBuild,
+  backendFromQuery,
   chooseVariant,
   memoryWarnings,
+  pickBackend,
+  softwareAdapter,
   wasmThreads,
   type AdapterFacts,
   type Environment,
@@ -11,8 +14,8 @@ import {
 
 const GIB = 2 ** 30;
 const adapter = (over: Partial<AdapterFacts> = {}): AdapterFacts => ({
-  vendor: 'google',
-  architecture: 'swiftshader',
+  vendor: 'nvidia',
+  architecture: 'ampere',
   shaderF16: false,
   maxBufferSize: GIB,
   maxStorageBufferBindingSize: GIB,
@@ -56,6 +59,56 @@ describe('chooseOrtBuild(hasJspi, workerName)', () => {
     );
     expect(chooseVariant({ ...env, ortBuild: 'asyncify' }, ['q4']).reason).toMatch(/asyncify build\.$/);
     expect(chooseVariant(env, ['q4']).reason).not.toMatch(/build/);
+  });
+});
+
+const SWIFTSHADER = {
+  vendor: 'google',
+  architecture: 'swiftshader',
+  description: 'SwiftShader Device (Subzero)',
+};
+
+describe('softwareAdapter(facts)', () => {
+  it.each([
+    [SWIFTSHADER, /SwiftShader, a software renderer/],
+    [{ vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }, /llvmpipe/],
+    [
+      { vendor: 'microsoft', architecture: '', description: 'Microsoft Basic Render Driver' },
+      /Microsoft Basic Render/,
+    ],
+    [{ vendor: 'unknown', architecture: '', isFallbackAdapter: true }, /marks it as a fallback/],
+    [{ vendor: 'nvidia', architecture: 'ampere', description: 'NVIDIA GeForce RTX 3080' }, null],
+    [{ vendor: 'apple', architecture: 'metal-3', isFallbackAdapter: false }, null],
+  ])('%j -> %s', (over, expected) => {
+    const out = softwareAdapter(adapter(over));
+    if (expected === null) expect(out).toBeNull();
+    else expect(out).toMatch(expected);
+  });
+});
+
+describe('pickBackend(env, want) and backendFromQuery(search)', () => {
+  it.each([
+    ['auto', 'wasm', /software one .*SwiftShader.*so running on WASM; choose WebGPU under Backend/],
+    ['webgpu', 'webgpu', /^WebGPU was requested \(it is SwiftShader/],
+    ['wasm', 'wasm', /^WASM was requested$/],
+  ] as const)('SwiftShader as the only adapter, %s -> %s', (want, backend, said) => {
+    const out = pickBackend(env(adapter(SWIFTSHADER)), want);
+    expect(out.backend).toBe(backend);
+    expect(out.said.join('. ')).toMatch(said);
+  });
+
+  it('a real GPU on Auto runs WebGPU with nothing to explain', () => {
+    expect(pickBackend(env(adapter()), 'auto')).toEqual({ backend: 'webgpu', said: [] });
+  });
+
+  it.each([
+    ['?backend=webgpu', 'webgpu'],
+    ['?x=1&backend=wasm', 'wasm'],
+    ['?backend=auto', 'auto'],
+    ['?backend=gpu', null],
+    ['', null],
+  ])('backendFromQuery(%j) = %j', (search, expected) => {
+    expect(backendFromQuery(search)).toBe(expected);
   });
 });
 
@@ -123,6 +176,24 @@ describe('chooseVariant(env, dtypes, want)', () => {
       backend: 'wasm',
       dtype: 'q4f16',
       reason: /no shader-f16 and the model only has q4f16/,
+    },
+    {
+      name: 'SwiftShader on Auto -> wasm q4, saying why',
+      e: env(adapter(SWIFTSHADER)),
+      d: ALL,
+      want: {},
+      backend: 'wasm',
+      dtype: 'q4',
+      reason: /software one .*so running on WASM.*q4 \(4-bit weights\) on multi-threaded/,
+    },
+    {
+      name: 'SwiftShader with WebGPU requested -> webgpu q4',
+      e: env(adapter(SWIFTSHADER)),
+      d: ALL,
+      want: { backend: 'webgpu' as const },
+      backend: 'webgpu',
+      dtype: 'q4',
+      reason: /WebGPU was requested .*google swiftshader" has no shader-f16, so q4/,
     },
     {
       name: 'wasm requested',
