@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './command.ts';
 import { JUDGES, type JudgeName } from '../core/judge/index.ts';
 import { DTYPES } from '../core/spec.ts';
+import { normalizeServerUrl } from '../remote/vllm.ts';
 import type { Dtype } from '../core/types.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -210,5 +211,11 @@ export function parseServerFlags(v: {
   }
   const timeout = parseWholeNumber('--timeout', v.timeout, 120, 1);
   const retries = parseWholeNumber('--retries', v.retries, 3, 0, 20);
-  return { url: v.server, model: v.model, promptDir: v['prompt-from'], timeoutMs: timeout * 1000, retries };
+  let url: string;
+  try {
+    url = normalizeServerUrl(v.server);
+  } catch (e) {
+    throw new UsageError(`--server: ${(e as Error).message}`);
+  }
+  return { url, model: v.model, promptDir: v['prompt-from'], timeoutMs: timeout * 1000, retries };
 }

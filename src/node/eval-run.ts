@@ -232,7 +232,9 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
             retries: server.retries,
             backoffMs: server.backoffMs,
             onRetry: ({ attempt, waitMs, error }) =>
-              stderr(`\nnote: retry ${attempt} in ${(waitMs / 1000).toFixed(1)}s: ${error.message}\n`),
+              stderr(
+                `${opts.isTTY ? '\n' : ''}note: retry ${attempt} in ${(waitMs / 1000).toFixed(1)}s: ${error.message}\n`,
+              ),
             note: (t) => stderr(`note: ${t}\n`),
           })
         : await loadModelDir(modelDir, { dtype: dtype as Dtype, threads: opts.threads });

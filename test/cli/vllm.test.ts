@@ -8,7 +8,7 @@ const NAME = 'Qwen/Qwen2.5-Math-PRM-7B';
 let m: TinyModel;
 let vllm: VllmStandIn;
 beforeAll(async () => {
-  m = await makeTinyModel({ dtypes: ['q4'], contextLength: 2048 });
+  m = await makeTinyModel({ dtypes: ['fp32', 'q4'], contextLength: 2048 });
   vllm = await startVllmStandIn({ modelDir: m.dir, servedName: NAME, dtype: 'q4' });
 });
 afterAll(async () => {
@@ -172,5 +172,41 @@ describe('prm eval --server', () => {
     } finally {
       await wrong.close();
     }
+  });
+});
+
+describe('prm eval --preds A --against B: a local model against the server, step by step', () => {
+  it('prints mean/p95/max reward differences, first-error agreement and both F1s, from the two files', async () => {
+    const data = ['--data', GSM8K, '--limit', '8'];
+    const fp32 = outFile();
+    const q4 = outFile();
+    expect((await runPrm(['eval', ...data, '--model', m.dir, '--dtype', 'fp32', '--out', fp32])).code).toBe(
+      0,
+    );
+    expect((await runPrm(['eval', ...data, ...server(), '--out', q4])).code).toBe(0);
+    const r = await runPrm(['eval', '--preds', fp32, '--against', q4, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const got = JSON.parse(r.out);
+    const a = new Map(lines(fp32).map((l) => [l.id, l]));
+    const diffs = lines(q4).flatMap((l) =>
+      l.rewards.map((x: number, s: number) => Math.abs(x - a.get(l.id).rewards[s])),
+    );
+    expect(got.subsets.gsm8k.n).toBe(8);
+    expect(got.subsets.gsm8k.steps).toBe(diffs.length);
+    expect(got.subsets.gsm8k.max_abs).toBe(Math.max(...diffs));
+    expect(got.subsets.gsm8k.mean_abs).toBeCloseTo(
+      diffs.reduce((x: number, y: number) => x + y, 0) / diffs.length,
+      12,
+    );
+    expect(got.subsets.gsm8k.max_abs).toBeGreaterThan(0);
+    expect(got.b).toMatchObject({ model: NAME, dtype: 'vllm' });
+    const table = await runPrm(['eval', '--preds', fp32, '--against', q4]);
+    expect(table.out).toMatch(/^A: .*\(tiny-test, fp32\)\nB: .*\(Qwen\/Qwen2.5-Math-PRM-7B, vllm\)\n/);
+    expect(table.out).toMatch(
+      /subset +n +steps +mean \|diff\| +p95 \|diff\| +max \|diff\| +same first error +F1 A +F1 B/,
+    );
+    expect(table.out).toContain(`largest differences:`);
+    const same = await runPrm(['eval', '--preds', q4, '--against', q4, '--json']);
+    expect(JSON.parse(same.out).subsets.gsm8k).toMatchObject({ max_abs: 0, same_first_error: 1 });
   });
 });

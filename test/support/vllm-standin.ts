@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { stepRewards } from '../../src/core/rewards.ts';
 import { modelFileFor } from '../../src/core/spec.ts';
 import type { Dtype } from '../../src/core/types.ts';
@@ -54,6 +55,8 @@ export interface VllmStandInOptions {
   allowedOrigins?: string[];
   /** `--max-model-len`; default the model's context length. */
   maxModelLen?: number;
+  /** Port on 127.0.0.1; default a free one. */
+  port?: number;
 }
 
 export interface PoolingCall {
@@ -294,7 +297,7 @@ export async function startVllmStandIn(opts: VllmStandInOptions): Promise<VllmSt
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -323,4 +326,22 @@ export async function startVllmStandIn(opts: VllmStandInOptions): Promise<VllmSt
       await runner.dispose();
     },
   };
+}
+
+// `npx tsx test/support/vllm-standin.ts MODEL_DIR SERVED_NAME [PORT]`: the stand-in by hand, to
+// try `prm eval --server` or the page's "vLLM server" without a GPU (Ctrl-C stops it).
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const [dir, name, port] = process.argv.slice(2);
+  if (!dir || !name) {
+    process.stderr.write('usage: npx tsx test/support/vllm-standin.ts MODEL_DIR SERVED_NAME [PORT]\n');
+    process.exit(2);
+  }
+  const s = await startVllmStandIn({
+    modelDir: dir,
+    servedName: name,
+    port: port ? Number(port) : undefined,
+  });
+  process.stderr.write(`vLLM stand-in serving ${name} from ${dir} at ${s.url}\n`);
+  process.on('SIGINT', () => void s.close().then(() => process.exit(0)));
+  process.on('SIGTERM', () => void s.close().then(() => process.exit(0)));
 }

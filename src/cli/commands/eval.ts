@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import { UsageError, type CliIO, type Command } from '../command.ts';
+import { compareRewards, type RewardComparison } from '../../core/compare.ts';
 import { evaluate, type Evaluation } from '../../core/metrics.ts';
 import { parsePredictions } from '../../core/processbench.ts';
 import { firstError } from '../../core/rewards.ts';
@@ -30,6 +31,7 @@ const usage = `Usage:
   prm eval --data FILE... [options]
   prm eval --server URL --model NAME --prompt-from DIR --data FILE... [options]
   prm eval --preds FILE [--threshold T] [--json]
+  prm eval --preds A.jsonl --against B.jsonl [--json]
 
 Evaluates a process reward model on ProcessBench-format data (JSON list or JSONL of
 {id, problem, steps, label, final_answer_correct}); the subset name comes from a "subset" field
@@ -54,6 +56,10 @@ Predictions:
                         not scored again. Ctrl-C stops after the current batch and keeps FILE usable.
   --preds FILE          Recompute the metrics from such a file, without a model. With --threshold,
                         predictions are re-derived from the stored rewards (threshold sweep).
+  --against FILE        With --preds: compare the two files' step rewards on their shared items
+                        (e.g. a local q4 model against the server's bf16 weights): mean, p95 and
+                        largest |difference| per subset, how often the first error is the same
+                        step, each file's F1, and the largest differences.
 
 Second judge:
   --judge arithmetic    Also run the exact arithmetic checker on every item and report the checker
@@ -85,6 +91,7 @@ const flags = {
   batch: { type: 'string' },
   out: { type: 'string' },
   preds: { type: 'string' },
+  against: { type: 'string' },
   judge: { type: 'string' },
   json: { type: 'boolean' },
   concurrency: { type: 'string' },
@@ -164,6 +171,83 @@ function fromPreds(file: string, threshold: number | undefined, json: boolean, i
   return 0;
 }
 
+/**
+ * The comparison as a text table: differences with three decimals, shares and F1 in percent.
+ *
+ * @example
+ * compareTable(compareRewards(a, b)); // 'subset  n  steps  mean |diff| ...\ngsm8k  12  50  0.012 ...'
+ */
+export function compareTable(c: RewardComparison): string {
+  const d = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
+  const rows = [
+    ['subset', 'n', 'steps', 'mean |diff|', 'p95 |diff|', 'max |diff|', 'same first error', 'F1 A', 'F1 B'],
+    ...c.rows.map((r) => [
+      r.subset,
+      String(r.n),
+      String(r.steps),
+      d(r.mean_abs),
+      d(r.p95_abs),
+      d(r.max_abs),
+      `${pct(r.same_first_error)}%`,
+      pct(r.f1_a),
+      pct(r.f1_b),
+    ]),
+  ];
+  const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  const table = rows
+    .map((r) => r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join('  '))
+    .join('\n');
+  const largest = c.largest.map((x) => `  ${x.key} step ${x.step}: A ${x.a.toFixed(3)}, B ${x.b.toFixed(3)}`);
+  return [table, ...(largest.length ? ['largest differences:', ...largest] : [])].join('\n') + '\n';
+}
+
+function againstPreds(fileA: string, fileB: string, json: boolean, io: CliIO): number {
+  const a = parsePredictions(readTextFile(fileA, '--preds'), fileA);
+  const b = parsePredictions(readTextFile(fileB, '--against'), fileB);
+  const c = compareRewards(a, b);
+  if (c.rows.length === 0) {
+    throw new Error(
+      `${path.basename(fileA)} and ${path.basename(fileB)} share no items (matched by subset and id).`,
+    );
+  }
+  const who = (file: string, p: (typeof a)[number] | undefined) =>
+    `${path.basename(file)}${p?.model ? ` (${p.model}, ${p.dtype ?? 'no dtype'})` : ''}`;
+  if (json) {
+    const n = (x: number) => (Number.isFinite(x) ? x : null);
+    io.stdout(
+      JSON.stringify({
+        a: { file: fileA, model: a[0]?.model ?? null, dtype: a[0]?.dtype ?? null },
+        b: { file: fileB, model: b[0]?.model ?? null, dtype: b[0]?.dtype ?? null },
+        subsets: Object.fromEntries(
+          c.rows.map((r) => [
+            r.subset,
+            {
+              n: r.n,
+              steps: r.steps,
+              mean_abs: n(r.mean_abs),
+              p95_abs: n(r.p95_abs),
+              max_abs: n(r.max_abs),
+              same_first_error: n(r.same_first_error),
+              f1_a: n(r.f1_a),
+              f1_b: n(r.f1_b),
+            },
+          ]),
+        ),
+        only_a: c.only_a,
+        only_b: c.only_b,
+        largest: c.largest,
+      }) + '\n',
+    );
+    return 0;
+  }
+  io.stdout(`A: ${who(fileA, a[0])}\nB: ${who(fileB, b[0])}\n`);
+  io.stdout(compareTable(c));
+  if (c.only_a + c.only_b > 0) {
+    io.stdout(`left out: ${c.only_a} items only in A, ${c.only_b} only in B\n`);
+  }
+  return 0;
+}
+
 function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
@@ -194,8 +278,15 @@ export const evalCommand: Command = {
           `--preds recomputes metrics without a model; drop ${extra.map((k) => `--${k}`).join(', ') || positionals.join(' ')}.`,
         );
       }
+      if (v.against !== undefined) {
+        if (threshold !== undefined) {
+          throw new UsageError('--against compares stored rewards; drop --threshold.');
+        }
+        return againstPreds(v.preds, v.against, Boolean(v.json), io);
+      }
       return fromPreds(v.preds, threshold, Boolean(v.json), io);
     }
+    if (v.against !== undefined) throw new UsageError('--against goes with --preds FILE.');
     if (v.data === undefined) {
       if (positionals.length > 0)
         throw new UsageError(`unexpected argument ${positionals[0]}; data files go after --data.`);
