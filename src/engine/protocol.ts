@@ -207,3 +207,77 @@ export type WorkerReply =
       /** code `quota`: bytes the download needs. */
       bytesNeeded?: number;
     };
+
+/**
+ * The conversion worker (convert-worker.ts): converts a Hub checkpoint inside the page into the
+ * Origin Private File System, with the same code as `prm convert` (src/convert/convert-core.ts).
+ * A `convert` ends in exactly one of `converted`, `convert-error` (code `cancelled` after a
+ * `convert-cancel`); `convert-progress` comes in between.
+ */
+export type ConvertRequest =
+  | {
+      type: 'convert';
+      repo: string;
+      /** Branch, tag, commit or refs/pr/N (default main). */
+      revision: string;
+      /** Normalised Hub base URL. */
+      endpoint: string;
+      dtypes: Dtype[];
+      /** Bytes this origin may still store (quota - usage), measured by the page; null: unknown. */
+      available: number | null;
+      /** `prm convert` flags the catalog gives the model (e.g. `--quantize-embedding`). */
+      flags: string[];
+    }
+  | { type: 'convert-cancel' };
+
+/** A converted model kept in OPFS (its folder is `prm convert`'s output, byte for byte). */
+export interface StoredModel {
+  /** The OPFS folder name under the store. */
+  key: string;
+  repo: string;
+  revision: string;
+  /** The commit the revision pointed at (every file was read at it). */
+  commit: string;
+  endpoint: string;
+  dtypes: Dtype[];
+  /** Bytes of the model folder. */
+  bytes: number;
+  /** When the conversion finished (ISO 8601). */
+  date: string;
+  /** prm.json `name`. */
+  name: string;
+}
+
+export type ConvertErrorCode =
+  /** Too little storage: `bytesNeeded` says how much; nothing was written. */
+  | 'quota'
+  /** The Hub or its CDN could not be reached or answered wrongly. */
+  | 'network'
+  /** The repo changed under the conversion (another commit, another file size). */
+  | 'changed'
+  /** The checkpoint cannot be converted (unknown architecture, lying header, missing files). */
+  | 'bad-checkpoint'
+  /** The browser's storage failed (OPFS). */
+  | 'storage'
+  | 'cancelled'
+  | 'internal';
+
+export interface ConvertProgress {
+  /** Checkpoint tensor just read. */
+  tensor: string;
+  tensorsDone: number;
+  tensorsTotal: number;
+  /** Checkpoint bytes read so far and the weights' total. */
+  bytesRead: number;
+  bytesTotal: number;
+  /** Bytes laid out in the output so far. */
+  bytesWritten: number;
+  /** Milliseconds since the download began. */
+  elapsedMs: number;
+}
+
+export type ConvertReply =
+  | { status: 'convert-plan'; commit: string; estimatedBytes: number }
+  | ({ status: 'convert-progress' } & ConvertProgress)
+  | { status: 'converted'; model: StoredModel }
+  | { status: 'convert-error'; code: ConvertErrorCode; message: string; bytesNeeded?: number };

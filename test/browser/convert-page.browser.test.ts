@@ -1,0 +1,187 @@
+/**
+ * In-page conversion (issue 14): `?convert=OWNER/NAME&endpoint=URL` opens the picker on that Hub
+ * checkpoint, **Convert** converts it in a worker with the same code as `prm convert` - the
+ * weights read by range from the Hub stand-in, across its 302 to the second origin - into the
+ * Origin Private File System, and the result becomes the active model. Checked against the CLI:
+ * every file byte-identical to `prm convert --dtype q4` of the same checkpoint, and every reward
+ * equal to `prm score --model <that folder>` (WASM). The stored model survives a reload (the
+ * picker's "Converted in this browser" list). A checkpoint whose header lies about a tensor is a
+ * clear error with nothing stored; too small a quota (navigator.storage.estimate stubbed in the
+ * page) is a message with the bytes needed and nothing written.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, writeFile, mkdtemp, rm, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertCheckpoint } from '../../src/convert/convert.ts';
+import { makeTinyCheckpoint } from '../convert/tiny-checkpoint.ts';
+import { startHubStandIn, type HubStandIn } from '../support/hub-standin.ts';
+import { openSession, step, type BrowserSession } from './harness.ts';
+import { cliScore, scoreAndWait, stepHooks, typeInput } from './app-hooks.ts';
+
+const PROBLEM = 'Tom has 3 bags of 4 apples. He eats 2. How many apples are left?';
+const SOLUTION = '3 x 4 = 12 apples.\n\nHe eats 2, so 12 - 2 = 10.\n\nThe answer is 10.';
+
+async function nodeHashes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const full = join(e.parentPath, e.name);
+    out[relative(dir, full).split('\\').join('/')] = createHash('sha256')
+      .update(await readFile(full))
+      .digest('hex');
+  }
+  return out;
+}
+
+/** Every file under OPFS `prm-converted/`, as `<folder>/<path>` -> sha256 hex (a string: no DOM types here). */
+const OPFS_HASHES = `(async () => {
+  const out = {};
+  const root = await navigator.storage.getDirectory();
+  let store;
+  try { store = await root.getDirectoryHandle('prm-converted'); } catch { return out; }
+  async function walk(dir, prefix) {
+    for await (const [name, h] of dir.entries()) {
+      if (h.kind === 'directory') await walk(h, prefix + name + '/');
+      else {
+        const bytes = await (await h.getFile()).arrayBuffer();
+        const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+        out[prefix + name] = [...hash].map((b) => b.toString(16).padStart(2, '0')).join('');
+      }
+    }
+  }
+  await walk(store, '');
+  return out;
+})()`;
+
+/** Makes the header of `model.safetensors` claim twice the elements for `model.norm.weight`. */
+async function lie(dir: string): Promise<void> {
+  const file = join(dir, 'model.safetensors');
+  const buf = await readFile(file);
+  const len = Number(buf.readBigUInt64LE(0));
+  const text = buf.subarray(8, 8 + len).toString('utf8');
+  const header = JSON.parse(text) as Record<string, { shape: number[] }>;
+  const norm = header['model.norm.weight'];
+  norm.shape = [norm.shape[0] * 2];
+  const lying = JSON.stringify(header);
+  expect(lying.length).toBeLessThanOrEqual(len);
+  buf.write(lying.padEnd(len, ' '), 8, 'utf8');
+  await writeFile(file, buf);
+}
+
+describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', () => {
+  let s: BrowserSession;
+  let hub: HubStandIn;
+  let tmp: string;
+  let cliDir: string;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'prm-convert-page-'));
+    const raw = join(tmp, 'tiny-raw');
+    // head_dim 16: GroupQueryAttention needs a multiple of 16.
+    await makeTinyCheckpoint({
+      dir: raw,
+      arch: 'qwen2',
+      head: 'qwen-prm',
+      dtype: 'BF16',
+      hidden: 64,
+      heads: 4,
+      kvHeads: 2,
+      vocab: 96,
+      seed: 7,
+    });
+    await cp(raw, join(tmp, 'tiny-liar'), { recursive: true });
+    await lie(join(tmp, 'tiny-liar'));
+    cliDir = join(tmp, 'cli', 'tiny-raw');
+    await convertCheckpoint({ checkpointDir: raw, outDir: cliDir, dtypes: ['q4'], threads: 0 });
+    hub = await startHubStandIn({
+      'test-org/tiny-raw': raw,
+      'test-org/tiny-raw-again': raw,
+      'test-org/tiny-liar': join(tmp, 'tiny-liar'),
+    });
+    s = await openSession('wasm');
+  });
+  afterAll(async () => {
+    await s?.close();
+    await hub?.close();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  const open = (repo: string) =>
+    s.page.goto(`${s.url}/?convert=${repo}&endpoint=${encodeURIComponent(hub.url)}`);
+  const offer = (repo: string) => s.page.locator(`[data-convert-offer="${repo}"]`);
+
+  async function convert(repo: string, end: 'done' | 'error'): Promise<void> {
+    await open(repo);
+    await offer(repo).getByRole('button', { name: 'Convert', exact: true }).click();
+    await step(`page: convert ${repo}`, () =>
+      expect.poll(() => offer(repo).getAttribute('data-conversion'), { timeout: 60_000 }).toBe(end),
+    );
+  }
+
+  it('writes the same files as `prm convert`, loads them, and scores like `prm score`', async () => {
+    const { page } = s;
+    await convert('test-org/tiny-raw', 'done');
+    const commit = hub.commitOf('test-org/tiny-raw');
+    const stored = (await page.evaluate(OPFS_HASHES)) as Record<string, string>;
+    const key = `test-org--tiny-raw--${commit.slice(0, 12)}--q4`;
+    const inModel: Record<string, string> = {};
+    for (const [p, h] of Object.entries(stored)) {
+      if (p.startsWith(`${key}/model/`)) inModel[p.slice(`${key}/model/`.length)] = h;
+    }
+    expect(inModel).toEqual(await nodeHashes(cliDir));
+    expect(Object.keys(stored)).toContain(`${key}/stored.json`);
+    // Every weight byte came by range from the CDN origin, after one resolve per file.
+    expect(hub.requests.some((r) => r.range && r.origin === 'cdn')).toBe(true);
+
+    // The converted model is the active one: the summary names it and Score uses it.
+    await expect.poll(() => page.locator('details.model summary').innerText()).toContain('tiny-raw · q4');
+    await typeInput(page, PROBLEM, SOLUTION);
+    await scoreAndWait(page);
+    const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
+    const hooks = await stepHooks(page);
+    expect(hooks.map((h) => h.index)).toEqual(cli.steps.map((_, i) => i));
+    hooks.forEach((h, i) => expect(Math.abs(h.reward! - cli.rewards[i])).toBeLessThan(1e-4));
+  });
+
+  it('keeps the model across a reload: listed with its commit, and Use loads it', async () => {
+    const { page } = s;
+    await page.goto(s.url);
+    await page.locator('details.model summary').click();
+    await page.getByLabel('Converted in this browser').check();
+    const commit = hub.commitOf('test-org/tiny-raw');
+    const row = page.locator(`[data-stored-key="test-org--tiny-raw--${commit.slice(0, 12)}--q4"]`);
+    await expect.poll(() => row.innerText()).toContain(`test-org/tiny-raw@${commit.slice(0, 12)}`);
+    await row.getByRole('button', { name: 'Use' }).click();
+    await expect.poll(() => page.locator('details.model summary').innerText()).toContain('tiny-raw · q4');
+  });
+
+  it('stops at a checkpoint whose header lies, and stores nothing', async () => {
+    const before = Object.keys((await s.page.evaluate(OPFS_HASHES)) as Record<string, string>);
+    await convert('test-org/tiny-liar', 'error');
+    const message = await offer('test-org/tiny-liar').locator('[data-conversion-message]').innerText();
+    expect(message).toMatch(/model\.norm\.weight.*needs \d+/);
+    expect(Object.keys((await s.page.evaluate(OPFS_HASHES)) as Record<string, string>)).toEqual(before);
+  });
+
+  it('refuses when the quota is too small, saying how many bytes it needs, and writes nothing', async () => {
+    const page = await s.context.newPage();
+    try {
+      await page.addInitScript(`navigator.storage.estimate = async () => ({ usage: 0, quota: 1000 });`);
+      const before = Object.keys((await s.page.evaluate(OPFS_HASHES)) as Record<string, string>);
+      const repo = 'test-org/tiny-raw-again';
+      await page.goto(`${s.url}/?convert=${repo}&endpoint=${encodeURIComponent(hub.url)}`);
+      const o = page.locator(`[data-convert-offer="${repo}"]`);
+      await o.getByRole('button', { name: 'Convert', exact: true }).click();
+      await expect.poll(() => o.getAttribute('data-conversion'), { timeout: 60_000 }).toBe('error');
+      const message = await o.locator('[data-conversion-message]').innerText();
+      const needed = Number(/\((\d+) bytes\)/.exec(message)?.[1]);
+      expect(needed).toBeGreaterThan(1000);
+      expect(message).toContain('may store only 1000 bytes more');
+      expect(Object.keys((await page.evaluate(OPFS_HASHES)) as Record<string, string>)).toEqual(before);
+    } finally {
+      await page.close();
+    }
+  });
+});
