@@ -7,7 +7,9 @@
  * equal to `prm score --model <that folder>` (WASM). The stored model survives a reload (the
  * picker's "Converted in this browser" list). A checkpoint whose header lies about a tensor is a
  * clear error with nothing stored; too small a quota (navigator.storage.estimate stubbed in the
- * page) is a message with the bytes needed and nothing written.
+ * page) is a message with the bytes needed and nothing written; Cancel while the weights are being
+ * read (the stand-in drops them, so the reader is retrying) removes the unfinished folder, which
+ * was never listed as a model.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile, mkdtemp, rm, cp } from 'node:fs/promises';
@@ -98,6 +100,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
     hub = await startHubStandIn({
       'test-org/tiny-raw': raw,
       'test-org/tiny-raw-again': raw,
+      'test-org/tiny-raw-cancel': raw,
       'test-org/tiny-liar': join(tmp, 'tiny-liar'),
     });
     s = await openSession('wasm');
@@ -136,7 +139,9 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
     expect(hub.requests.some((r) => r.range && r.origin === 'cdn')).toBe(true);
 
     // The converted model is the active one: the summary names it and Score uses it.
-    await expect.poll(() => page.locator('details.model summary').innerText()).toContain('tiny-raw · q4');
+    await expect
+      .poll(() => page.locator('details.model summary').innerText(), { timeout: 30_000 })
+      .toContain('tiny-raw · q4');
     await typeInput(page, PROBLEM, SOLUTION);
     await scoreAndWait(page);
     const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
@@ -154,7 +159,9 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
     const row = page.locator(`[data-stored-key="test-org--tiny-raw--${commit.slice(0, 12)}--q4"]`);
     await expect.poll(() => row.innerText()).toContain(`test-org/tiny-raw@${commit.slice(0, 12)}`);
     await row.getByRole('button', { name: 'Use' }).click();
-    await expect.poll(() => page.locator('details.model summary').innerText()).toContain('tiny-raw · q4');
+    await expect
+      .poll(() => page.locator('details.model summary').innerText(), { timeout: 30_000 })
+      .toContain('tiny-raw · q4');
   });
 
   it('stops at a checkpoint whose header lies, and stores nothing', async () => {
@@ -182,6 +189,30 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
       expect(Object.keys((await page.evaluate(OPFS_HASHES)) as Record<string, string>)).toEqual(before);
     } finally {
       await page.close();
+    }
+  });
+
+  it('cancels mid-download: the unfinished folder is never a model and is removed', async () => {
+    const { page } = s;
+    const repo = 'test-org/tiny-raw-cancel';
+    const key = `test-org--tiny-raw-cancel--${hub.commitOf(repo).slice(0, 12)}--q4`;
+    const files = async () => Object.keys((await page.evaluate(OPFS_HASHES)) as Record<string, string>);
+    await open(repo);
+    // Headers (small ranges) pass; every weight range is dropped, so the reader keeps retrying.
+    hub.dropNextRanges(100, 20_000);
+    try {
+      await offer(repo).getByRole('button', { name: 'Convert', exact: true }).click();
+      await expect
+        .poll(async () => (await files()).some((f) => f.startsWith(`${key}/model/`)), { timeout: 30_000 })
+        .toBe(true);
+      expect(await files()).not.toContain(`${key}/stored.json`);
+      expect(await offer(repo).getAttribute('data-conversion')).toBe('running');
+      await offer(repo).getByRole('button', { name: 'Cancel' }).click();
+      await expect.poll(() => offer(repo).getAttribute('data-conversion'), { timeout: 30_000 }).toBe('error');
+      expect(await offer(repo).locator('[data-conversion-message]').innerText()).toContain('cancelled');
+      expect((await files()).filter((f) => f.startsWith(`${key}/`))).toEqual([]);
+    } finally {
+      hub.dropNextRanges(0, 0);
     }
   });
 });

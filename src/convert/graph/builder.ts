@@ -99,9 +99,10 @@ export class GraphBuilder {
 
   /**
    * Runs one weight job, on a worker thread when the weight is big enough and the source can hand
-   * over raw bytes of checkpoint tensor `name`, else here. `readF32` supplies float32 values for
-   * the main-thread path (and is all there is for data not read from the checkpoint: `name` null,
-   * `label` names it in messages).
+   * over raw bytes of checkpoint tensor `name`, else here - also from raw bytes when the source
+   * has them, so the SIMD kernels decode straight from checkpoint bytes with no float32 copy of
+   * the weight. `readF32` is for data not read from the checkpoint (`name` null, `label` names it
+   * in messages) and sources without raw reads.
    */
   private async runJob(
     name: string | null,
@@ -125,7 +126,9 @@ export class GraphBuilder {
       const src = await this.source.readRaw(name, rows, this.pool.takeSpare(bytes));
       await this.pool.submit({ name: label, src, n, k, outs }, receive);
     } else {
-      receive(runWeightJob({ name: label, src: await readF32(), n, k, outs }, this.variants[0].data.io));
+      const src =
+        name !== null && this.source.readRaw ? await this.source.readRaw(name, rows) : await readF32();
+      receive(runWeightJob({ name: label, src, n, k, outs }, this.variants[0].data.io));
     }
   }
 
