@@ -39,12 +39,16 @@ function main(): void {
     console.error('usage: npx tsx train/eval_types.ts DATA.json PREDS.jsonl');
     process.exit(2);
   }
-  const data = JSON.parse(readFileSync(dataFile, 'utf8')) as {
-    id: string;
-    error_type: string;
-    label: number;
-    steps: string[];
-  }[];
+  // A JSON list (prm synth) or JSONL (test/data/handwritten.jsonl).
+  const text = readFileSync(dataFile, 'utf8');
+  const data = (
+    text.trimStart().startsWith('[')
+      ? JSON.parse(text)
+      : text
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l) as unknown)
+  ) as { id: string; error_type: string; label: number; steps: string[] }[];
   const preds = new Map<string, Pred>();
   for (const line of readFileSync(predsFile, 'utf8').split('\n')) {
     if (line.trim()) {

@@ -29,7 +29,7 @@ export function checkpointInputs(src: string): ProtectedInput[] {
 }
 
 /** Entries of `dir` that prm convert does not write (lstat: a symlinked onnx/ is not ours). */
-function foreignEntries(dir: string): string[] {
+export function foreignEntries(dir: string): string[] {
   const foreign: string[] = [];
   for (const name of readdirSync(dir)) {
     const st = lstatSync(join(dir, name));
