@@ -72,14 +72,19 @@ describe('measureDomain / checkDomain', () => {
     expect(measureDomain(domain, 'Tom buys pens.', ['He uses 3/4 of them.']).nonWholeNumbers).toBe(true);
   });
 
-  it('keeps fresh problems in the wording the bundled model was trained on inside its domain', () => {
-    const spec = parseModelSpec(readFileSync('models/arith-prm-mini/prm.json', 'utf8'));
-    expect(spec.domain).toBeDefined();
-    const outside = synthesize({ n: 300, seed: 777, wording: 'plain' }).filter(
-      (x) => !checkDomain(spec.domain!, x.problem, x.steps).inside,
-    );
-    expect(outside.map((x) => x.problem)).toEqual([]);
-  });
+  it.each(['varied', 'plain'] as const)(
+    'keeps fresh problems of the generator the bundled model was trained on inside its domain (%s)',
+    (wording) => {
+      const spec = parseModelSpec(readFileSync('models/arith-prm-mini/prm.json', 'utf8'));
+      expect(spec.domain).toBeDefined();
+      // The limits come from one in-domain sample (train/domain.ts), so a rare fresh problem may
+      // pass one: a step the arithmetic checker cannot read ("comes to \frac{30}{5} = 6").
+      const outside = synthesize({ n: 1000, seed: 777, wording }).filter(
+        (x) => !checkDomain(spec.domain!, x.problem, x.steps).inside,
+      );
+      expect(outside.length, JSON.stringify(outside.slice(0, 3))).toBeLessThanOrEqual(10);
+    },
+  );
 
   it('puts ProcessBench problems outside the bundled model domain', () => {
     const spec = parseModelSpec(readFileSync('models/arith-prm-mini/prm.json', 'utf8'));

@@ -24,7 +24,7 @@ export const EXAMPLES: readonly Example[] = [
     kind: 'demo',
     problem: 'A bakery makes 24 muffins a day for 5 days. It sells 98 of them. How many muffins are left?',
     solutions: [
-      'The muffins made: 24 × 5 = 120 muffins.\n\nThe muffins left: 120 - 98 = 22 muffins.\n\nThe answer is 22.',
+      'Step 1: The muffins made: 24 \\times 5 = 120 muffins.\n\nStep 2: 120 - 98 = 22 muffins, which gives the muffins left.\n\nStep 3: The answer is \\boxed{22}.',
     ],
     firstErrors: [-1],
     note: 'Every step is right; a good PRM keeps every reward high.',
@@ -36,10 +36,10 @@ export const EXAMPLES: readonly Example[] = [
     problem:
       'Maria has 7 boxes of pencils with 12 pencils in each. She gives away 25 pencils and then buys 2 packs of 10. How many pencils does she have now?',
     solutions: [
-      'She starts with 7 x 12 = 84 pencils.\n\nAfter giving some away she has 84 - 25 = 49 pencils.\n\nThe packs hold 2 x 10 = 20 pencils.\n\nSo she has 49 + 20 = 69 pencils. The answer is 69.',
+      '1. To start, 7 × 12 = 84 pencils, which gives the pencils in the boxes.\n2. The pencils left after giving some away: 84 − 25 = 49 pencils.\n3. The packs hold 2 × 10 = 20 pencils.\n4. 49 + 20 = 69 pencils. So the answer is 69.',
     ],
     firstErrors: [1],
-    note: "Step 2 is wrong (84 - 25 = 59, not 49); steps 3 and 4 follow from it. The right answer is 79. A wrong result like this is the demo model's weak spot (it catches about two in five): compare its first error with step 2.",
+    note: "Step 2 is wrong (84 − 25 = 59, not 49); steps 3 and 4 follow from it. The right answer is 79. A wrong result like this is the demo model's weak spot (its model card says how often it catches one): compare its first error with step 2.",
   },
   {
     id: 'shopping-best-of-3',
@@ -48,9 +48,9 @@ export const EXAMPLES: readonly Example[] = [
     problem:
       'Ravi buys 7 shirts at $9 each and 8 towels at $5 each. He hands the cashier $200. How much change does he get?',
     solutions: [
-      '7 × $9 = $63, so the cost of the shirts is $63.\n\nTo find the cost of the towels, we compute 8 × $5 = $40.\n\nThen we work out the total cost: $63 + $40 = $103.\n\n$200 - $103 = $97, so his change is $97. The answer is $97.',
-      '7 × $9 = $63, so the cost of the shirts is $63.\n\nTo find the cost of the towels, we compute 8 × $6 = $48.\n\nThen we work out the total cost: $63 + $48 = $111.\n\n$200 - $111 = $89, so his change is $89. The answer is $89.',
-      '7 × $9 = $63, so the cost of the shirts is $63.\n\nTo find the cost of the towels, we compute 8 × $5 = $40.\n\nThen we work out the total cost: $63 + $40 = $103.\n\n$200 - $103 = $97, so his change is $97. The answer is $103.',
+      'The shirts cost 7 × $9 = $63.\n\nThe towels cost 8 × $5 = $40.\n\nTogether that is $63 + $40 = $103, which gives the total cost.\n\nHis change is $200 - $103 = $97. The answer is $97.',
+      'The shirts cost 7 × $9 = $63.\n\nThe towels cost 8 × $6 = $48.\n\nTogether that is $63 + $48 = $111, which gives the total cost.\n\nHis change is $200 - $111 = $89. The answer is $89.',
+      'The shirts cost 7 × $9 = $63.\n\nThe towels cost 8 × $5 = $40.\n\nTogether that is $63 + $40 = $103, which gives the total cost.\n\nHis change is $200 - $103 = $97. The answer is $103.',
     ],
     firstErrors: [-1, 1, 3],
     note: 'Solution 1 is right ($97). Solution 2 goes wrong in step 2: the towels cost $5, not $6. Solution 3 computes correctly but gives the wrong final answer in its last step.',
@@ -62,7 +62,7 @@ export const EXAMPLES: readonly Example[] = [
     problem:
       'Yuki has 726 shells. She buys 9 packs with 22 shells in each. She loses 633 of them. How many shells does she end up with?',
     solutions: [
-      'The new shells: 9 × 22 = 198 shells.\nThe shells she has now: 726 + 198 = 924 shells.\nThe shells she ends up with: 924 + 633 = 1557 shells. The answer is 1557.',
+      'The new shells: 9 × 22 = 198 shells.\nThen she has 726 + 198 = 924 shells.\nAt the end she has 924 + 633 = 1,557 shells. The answer is 1,557.',
     ],
     firstErrors: [2],
     note: 'Step 3 adds the 633 lost shells instead of taking them away: 924 - 633 = 291. Steps are one per line here, so the segmenter picks lines.',

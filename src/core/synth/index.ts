@@ -132,6 +132,6 @@ export function synthesize(options: SynthOptions): SynthItem[] {
  * practiceProblem(Date.now() >>> 0).steps; // ['First, the cost of the pens is 4 × $3 = $12.', ...]
  */
 export function practiceProblem(seed: number): SynthItem {
-  // The bundled model reads only the plain wording's vocabulary (see models/arith-prm-mini).
-  return synthItem(itemSeed(seed >>> 0, 0), `practice-${seed >>> 0}`, 0.5, 'plain');
+  // The varied wording: what the bundled model is trained on (train/prepare.ts).
+  return synthItem(itemSeed(seed >>> 0, 0), `practice-${seed >>> 0}`, 0.5, 'varied');
 }
