@@ -36,7 +36,8 @@ import {
 } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CONVERTED_MARK, foreignEntries } from '../src/convert/out-folder.ts';
+import { CONVERTED_MARK } from '../src/convert/convert-core.ts';
+import { foreignEntries } from '../src/convert/out-folder.ts';
 import { checkDomain, datasetOutsideDomain } from '../src/core/domain.ts';
 import { parseProcessBench } from '../src/core/processbench.ts';
 import { stepRewards } from '../src/core/rewards.ts';
@@ -61,7 +62,7 @@ export const MODEL_TESTS = [
   'test/hostile/text.test.ts',
 ];
 
-class ShipError extends Error {}
+export class ShipError extends Error {}
 
 function sh(cmd: string, args: string[], opts: { capture?: boolean; nice?: boolean } = {}): string {
   const [c, a] = opts.nice ? ['nice', ['-n', '5', cmd, ...args]] : [cmd, args];
@@ -81,7 +82,7 @@ const tsx = (args: string[], capture = false): string =>
   sh(join(ROOT, 'node_modules/.bin/tsx'), args, { capture });
 
 /** Why `dir` cannot take a new model, or undefined: it may hold only convert's files and KEPT. */
-function targetProblem(dir: string): string | undefined {
+export function targetProblem(dir: string): string | undefined {
   if (!existsSync(dir)) return undefined;
   if (!statSync(dir).isDirectory()) return `${dir} is not a folder.`;
   const foreign = foreignEntries(dir).filter((e) => !(KEPT.includes(e) && lstatSync(join(dir, e)).isFile()));
@@ -100,7 +101,7 @@ function filesUnder(dir: string): string[] {
 }
 
 /** Puts the converted folder `staged` into `target`, keeping KEPT; returns the files removed. */
-function install(staged: string, target: string, golden: string): string[] {
+export function install(staged: string, target: string, golden: string): string[] {
   const problem = targetProblem(target);
   if (problem) throw new ShipError(problem);
   mkdirSync(join(target, 'onnx'), { recursive: true });

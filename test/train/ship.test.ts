@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { install, ShipError, targetProblem } from '../../train/ship.ts';
+
+// train/ship.ts puts a converted folder into the bundled model's folder: only prm convert's files
+// are replaced or removed there, the model card stays, anything else stops it before a change.
+const CONVERTED = '{"format": "prm-playground/1", "description": "Qwen2 converted by prm convert (q4)"}';
+let root = '';
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function folder(name: string, files: Record<string, string>): string {
+  const dir = join(root, name);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(join(dir, f, '..'), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
+  return dir;
+}
+
+function setup(extra: Record<string, string> = {}) {
+  root = mkdtempSync(join(tmpdir(), 'prm-ship-'));
+  const staged = folder('staged', {
+    'prm.json': CONVERTED.replace('q4', 'fp32, q4'),
+    'config.json': 'new config',
+    'tokenizer.json': 'new tokenizer',
+    'tokenizer_config.json': 'new template',
+    'onnx/model.onnx': 'new fp32',
+    'onnx/model_q4.onnx': 'new q4',
+  });
+  const target = folder('model', {
+    'prm.json': CONVERTED,
+    'config.json': 'old config',
+    'tokenizer.json': 'old tokenizer',
+    'tokenizer_config.json': 'old template',
+    'onnx/model_q4.onnx': 'old q4',
+    'onnx/model_fp16.onnx': 'old fp16',
+    'README.md': 'the model card',
+    'golden.json': 'old golden',
+    ...extra,
+  });
+  const golden = folder('ckpt', { 'golden.json': 'new golden' });
+  return { staged, target, golden: join(golden, 'golden.json') };
+}
+
+describe('train/ship.ts install', () => {
+  it('replaces the converted files and golden.json, removes a stale variant, keeps the card', () => {
+    const { staged, target, golden } = setup();
+    expect(targetProblem(target)).toBeUndefined();
+    expect(install(staged, target, golden)).toEqual(['onnx/model_fp16.onnx']);
+    const read = (f: string) => readFileSync(join(target, f), 'utf8');
+    expect(read('onnx/model.onnx')).toBe('new fp32');
+    expect(read('onnx/model_q4.onnx')).toBe('new q4');
+    expect(read('config.json')).toBe('new config');
+    expect(read('golden.json')).toBe('new golden');
+    expect(read('README.md')).toBe('the model card');
+    expect(existsSync(join(target, 'onnx/model_fp16.onnx'))).toBe(false);
+  });
+
+  it.each([
+    [{ 'notes.txt': 'mine' }, /holds notes\.txt, which neither prm convert writes nor this script keeps/],
+    [{ 'onnx/weights.bin': 'mine' }, /holds onnx\/weights\.bin/],
+    [
+      { 'prm.json': '{"format": "prm-playground/1", "description": "hand made"}' },
+      /was not written by prm convert/,
+    ],
+  ])('refuses a folder holding %j and changes nothing', (extra, message) => {
+    const { staged, target, golden } = setup(extra);
+    expect(targetProblem(target)).toMatch(message);
+    expect(() => install(staged, target, golden)).toThrow(ShipError);
+    expect(readFileSync(join(target, 'onnx/model_q4.onnx'), 'utf8')).toBe('old q4');
+    expect(readFileSync(join(target, 'golden.json'), 'utf8')).toBe('old golden');
+  });
+});
