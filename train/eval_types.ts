@@ -29,8 +29,75 @@ interface Pred {
   prediction: number;
 }
 
+interface Item {
+  id: string;
+  error_type: string;
+  label: number;
+  steps: string[];
+}
+
+/** One row of the per-type table: Acc_correct is the same in every row (the correct solutions). */
+export interface TypeRow {
+  name: string;
+  n: number;
+  accError: number;
+  accCorrect: number;
+  f1: number;
+}
+
 function f1(a: number, b: number): number {
   return a + b === 0 ? 0 : (2 * a * b) / (a + b);
+}
+
+function readRecords<T>(file: string): T[] {
+  // A JSON list (prm synth) or JSONL (test/data/handwritten.jsonl, prm eval --out).
+  const text = readFileSync(file, 'utf8');
+  if (text.trimStart().startsWith('[')) return JSON.parse(text) as T[];
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
+}
+
+/**
+ * Rows per error type, `all`, then arithmetic errors by operand size, from a data file with
+ * `error_type` and the predictions `prm eval --out` wrote for it.
+ *
+ * @example
+ * typeRows('eval-4242.json', 'preds.jsonl')[0]; // { name: 'arithmetic', n: 103, accError: 0.369, ... }
+ */
+export function typeRows(dataFile: string, predsFile: string): TypeRow[] {
+  const data = readRecords<Item>(dataFile);
+  const preds = new Map(readRecords<Pred>(predsFile).map((p) => [p.id, p]));
+  const missing = data.filter((d) => !preds.has(d.id));
+  if (missing.length)
+    throw new Error(`${missing.length} items of ${dataFile} have no prediction in ${predsFile}.`);
+  const hit = (d: Item): boolean => preds.get(d.id)!.prediction === d.label;
+  const share = (xs: Item[]): number => xs.filter(hit).length / Math.max(xs.length, 1);
+  const accCorrect = share(data.filter((d) => d.label === -1));
+  const row = (name: string, n: number, items: Item[]): TypeRow => {
+    const accError = share(items);
+    return { name, n, accError, accCorrect, f1: f1(accError, accCorrect) };
+  };
+  const errors = data.filter((d) => d.label !== -1);
+  const types = [...new Set(errors.map((d) => d.error_type))].sort();
+  const rows = types.map((t) => {
+    const items = data.filter((d) => d.error_type === t);
+    return row(t, items.length, items);
+  });
+  rows.push(row('all', data.length, errors));
+  // Arithmetic errors by the size of the wrong step's operands: which computations it checks.
+  const arithmetic = data.filter((d) => d.error_type === 'arithmetic');
+  for (const size of ['1', '2', '3+', '?']) {
+    const items = arithmetic.filter((d) => operandSize(d.steps[d.label]) === size);
+    if (items.length === 0) continue;
+    const name =
+      size === '?'
+        ? 'arithmetic, no a op b = c found'
+        : `arithmetic, largest operand ${size} digit${size === '1' ? '' : 's'}`;
+    rows.push(row(name, items.length, items));
+  }
+  return rows;
 }
 
 function main(): void {
@@ -39,61 +106,11 @@ function main(): void {
     console.error('usage: npx tsx train/eval_types.ts DATA.json PREDS.jsonl');
     process.exit(2);
   }
-  // A JSON list (prm synth) or JSONL (test/data/handwritten.jsonl).
-  const text = readFileSync(dataFile, 'utf8');
-  const data = (
-    text.trimStart().startsWith('[')
-      ? JSON.parse(text)
-      : text
-          .split('\n')
-          .filter((l) => l.trim())
-          .map((l) => JSON.parse(l) as unknown)
-  ) as { id: string; error_type: string; label: number; steps: string[] }[];
-  const preds = new Map<string, Pred>();
-  for (const line of readFileSync(predsFile, 'utf8').split('\n')) {
-    if (line.trim()) {
-      const p = JSON.parse(line) as Pred;
-      preds.set(p.id, p);
-    }
-  }
-  const missing = data.filter((d) => !preds.has(d.id));
-  if (missing.length)
-    throw new Error(`${missing.length} items of ${dataFile} have no prediction in ${predsFile}.`);
-  const hit = (d: { id: string; label: number }): boolean => preds.get(d.id)!.prediction === d.label;
-  const share = (xs: { id: string; label: number }[]): number =>
-    xs.filter(hit).length / Math.max(xs.length, 1);
-  const correct = data.filter((d) => d.label === -1);
-  const accCorrect = share(correct);
-  const rows: string[][] = [['error type', 'n', 'Acc_error', 'Acc_correct', 'F1']];
-  const types = [...new Set(data.filter((d) => d.label !== -1).map((d) => d.error_type))].sort();
+  const rows = typeRows(dataFile, predsFile);
   const pct = (x: number): string => (100 * x).toFixed(1);
-  for (const t of types) {
-    const items = data.filter((d) => d.error_type === t);
-    const acc = share(items);
-    rows.push([t, String(items.length), pct(acc), pct(accCorrect), pct(f1(acc, accCorrect))]);
-  }
-  const errors = data.filter((d) => d.label !== -1);
-  rows.push([
-    'all',
-    String(data.length),
-    pct(share(errors)),
-    pct(accCorrect),
-    pct(f1(share(errors), accCorrect)),
-  ]);
-  // Arithmetic errors by the size of the wrong step's operands: which computations it checks.
-  const arithmetic = data.filter((d) => d.error_type === 'arithmetic');
-  for (const size of ['1', '2', '3+', '?']) {
-    const items = arithmetic.filter((d) => operandSize(d.steps[d.label]) === size);
-    if (items.length === 0) continue;
-    const acc = share(items);
-    const name =
-      size === '?'
-        ? 'arithmetic, no a op b = c found'
-        : `arithmetic, largest operand ${size} digit${size === '1' ? '' : 's'}`;
-    rows.push([name, String(items.length), pct(acc), pct(accCorrect), pct(f1(acc, accCorrect))]);
-  }
-  console.log(`correct solutions: ${correct.length}`);
-  console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n'));
+  console.log('| error type | n | Acc_error | Acc_correct | F1 |');
+  for (const r of rows)
+    console.log(`| ${r.name} | ${r.n} | ${pct(r.accError)} | ${pct(r.accCorrect)} | ${pct(r.f1)} |`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -1,8 +1,8 @@
 /**
  * Ships a trained checkpoint as the bundled demo model in one step, and measures it for its card.
  *
- *   npx tsx train/ship.ts CKPT [--model models/arith-prm-mini] [--skip-tests]
- *   npx tsx train/ship.ts --eval-only [--model DIR]      # the figures of a folder as it is
+ *   npx tsx train/ship.ts CKPT [--model models/arith-prm-mini] [--skip-tests] [--work DIR]
+ *   npx tsx train/ship.ts --eval-only [--model DIR] [--work DIR]  # the figures of a folder as it is
  *
  * CKPT is a train_prm.py checkpoint folder (Hugging Face files + golden.json). Steps:
  * 1. `prm convert CKPT` (fp32 + q4, the flags of `demoSpec()` in ./prepare.ts) into a fresh work
@@ -43,6 +43,7 @@ import { parseProcessBench } from '../src/core/processbench.ts';
 import { stepRewards } from '../src/core/rewards.ts';
 import { readModelSpec } from '../src/node/model.ts';
 import { createOrtRunner } from '../src/node/ort-node.ts';
+import { typeRows, type TypeRow } from './eval_types.ts';
 import { demoSpec } from './prepare.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -126,11 +127,11 @@ interface Metrics {
   f1: number | null;
 }
 
+/** Runs `prm eval`, or reads back the predictions an earlier run wrote to `out` (--work). */
 function evalRun(model: string, data: string, dtype: string, out: string): Metrics {
-  const json = prm(
-    ['eval', '--data', data, '--model', model, '--dtype', dtype, '--out', out, '--json'],
-    true,
-  );
+  const json = existsSync(out)
+    ? prm(['eval', '--preds', out, '--json'], true)
+    : prm(['eval', '--data', data, '--model', model, '--dtype', dtype, '--out', out, '--json'], true);
   const r = JSON.parse(json) as { subsets: Record<string, Metrics> };
   const subsets = Object.values(r.subsets);
   if (subsets.length !== 1) throw new ShipError(`prm eval on ${data} gave ${subsets.length} subsets.`);
@@ -183,15 +184,18 @@ async function main(): Promise<void> {
       model: { type: 'string', default: 'models/arith-prm-mini' },
       'eval-only': { type: 'boolean', default: false },
       'skip-tests': { type: 'boolean', default: false },
+      work: { type: 'string' },
     },
   });
   const model = resolve(ROOT, values.model as string);
   const evalOnly = values['eval-only'] as boolean;
   if (evalOnly !== (positionals.length === 0) || positionals.length > 1)
     throw new ShipError(
-      'usage: npx tsx train/ship.ts CKPT [--model DIR] [--skip-tests] | --eval-only [--model DIR]',
+      'usage: npx tsx train/ship.ts CKPT [--model DIR] [--skip-tests] [--work DIR] | --eval-only [--model DIR] [--work DIR]',
     );
   const ckpt = positionals[0] ? resolve(positionals[0]) : undefined;
+  if (ckpt && values.work)
+    throw new ShipError('--work goes with --eval-only: a new model needs new figures.');
   if (ckpt) {
     for (const f of [
       'config.json',
@@ -206,7 +210,11 @@ async function main(): Promise<void> {
     if (problem) throw new ShipError(problem);
   }
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
-  const work = join(ROOT, 'train/out/ship', `${ckpt ? basename(ckpt) : basename(model)}-${stamp}`);
+  // --work DIR (with --eval-only) writes the figures again from an earlier run's folder: its
+  // data and predictions are read back, so no model is scored on the hand-written set twice.
+  const work = values.work
+    ? resolve(values.work)
+    : join(ROOT, 'train/out/ship', `${ckpt ? basename(ckpt) : basename(model)}-${stamp}`);
   mkdirSync(work, { recursive: true });
   console.log(`work folder: ${relative(ROOT, work)}`);
 
@@ -232,7 +240,8 @@ async function main(): Promise<void> {
         (removed.length ? `; removed the old ${removed.join(', ')}` : ''),
     );
     const domainData = join(work, `synth-varied-${DOMAIN_SEED}.json`);
-    prm(['synth', '--n', '2000', '--seed', String(DOMAIN_SEED), '--out', domainData]);
+    if (!existsSync(domainData))
+      prm(['synth', '--n', '2000', '--seed', String(DOMAIN_SEED), '--out', domainData]);
     tsx(['train/domain.ts', '--model', model, '--in-domain', domainData, '--write']);
   }
 
@@ -240,41 +249,40 @@ async function main(): Promise<void> {
     model: relative(ROOT, model),
     checkpoint: ckpt ? relative(ROOT, ckpt) : null,
   };
-  const md: string[] = [];
   const sets: [string, string][] = [];
   for (const wording of ['varied', 'plain']) {
     const data = join(work, `synth-${wording}-${EVAL_SEED}.json`);
-    prm(['synth', '--n', '1000', '--seed', String(EVAL_SEED), '--wording', wording, '--out', data]);
+    if (!existsSync(data))
+      prm(['synth', '--n', '1000', '--seed', String(EVAL_SEED), '--wording', wording, '--out', data]);
     sets.push([`synth-${wording}`, data]);
   }
   const evals: Record<string, Record<string, Metrics>> = {};
+  const types: Record<string, TypeRow[]> = {};
   for (const [name, data] of sets) {
     evals[name] = {};
     for (const dtype of ['q4', 'fp32']) {
       const preds = join(work, `preds-${name}-${dtype}.jsonl`);
       evals[name][dtype] = evalRun(model, data, dtype, preds);
-      const table = tsx(['train/eval_types.ts', data, preds], true);
-      md.push(`### ${name} seed ${EVAL_SEED}, ${dtype}\n\n${table.trim()}\n`);
+      types[`${name} ${dtype}`] = typeRows(data, preds);
     }
   }
   // The hand-written set: q4 (what the app runs), once per model.
   const hwPreds = join(work, 'preds-handwritten-q4.jsonl');
   evals.handwritten = { q4: evalRun(model, HANDWRITTEN, 'q4', hwPreds) };
-  md.push(`### handwritten, q4\n\n${tsx(['train/eval_types.ts', HANDWRITTEN, hwPreds], true).trim()}\n`);
+  types['handwritten q4'] = typeRows(HANDWRITTEN, hwPreds);
   figures.evals = evals;
-  // How much of each set the out-of-domain notice would flag (the token limit aside).
+  figures.types = types;
+
+  // How much of each set the out-of-domain notice would flag (the token limit aside), and the
+  // hand-written set split by that check: does the model do better where no notice shows?
   const domain = readModelSpec(model).domain;
   const outside: Record<string, string> = {};
-  for (const [name, data] of [...sets, ['handwritten', HANDWRITTEN]]) {
-    const r = domain
-      ? datasetOutsideDomain(domain, parseProcessBench(readFileSync(data, 'utf8'), data))
-      : null;
-    outside[name] = r ? `${r.outside}/${r.total}` : 'no domain';
-  }
-  figures.outside_domain = outside;
-  // The hand-written set split by the domain check: does the model do better where no notice shows?
   const hwSplit: string[] = [];
   if (domain) {
+    for (const [name, data] of [...sets, ['handwritten', HANDWRITTEN]]) {
+      const r = datasetOutsideDomain(domain, parseProcessBench(readFileSync(data, 'utf8'), data));
+      outside[name] = `${r.outside}/${r.total}`;
+    }
     const items = parseProcessBench(readFileSync(HANDWRITTEN, 'utf8'), HANDWRITTEN);
     const pred = new Map(
       readFileSync(hwPreds, 'utf8')
@@ -289,11 +297,12 @@ async function main(): Promise<void> {
       const wrong = xs.filter((x) => x.label !== -1);
       const hits = (ys: typeof xs): number => ys.filter((x) => pred.get(x.id) === x.label).length;
       hwSplit.push(
-        `${inside ? 'inside' : 'outside'} ${xs.length}: right solutions passed ${hits(right)}/${right.length}, ` +
-          `first errors found ${hits(wrong)}/${wrong.length}`,
+        `${inside ? 'inside' : 'outside'} the domain (${xs.length}): ${hits(right)} of ${right.length} ` +
+          `right solutions pass, ${hits(wrong)} of ${wrong.length} first errors are found`,
       );
     }
   }
+  figures.outside_domain = outside;
   figures.handwritten_by_domain = hwSplit;
 
   const diffs = await goldenDiffs(model);
@@ -302,40 +311,112 @@ async function main(): Promise<void> {
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   figures.sizes = { ...sizes, total };
 
-  const lines = [
-    `## ${figures.model}${ckpt ? ` from ${figures.checkpoint}` : ''}`,
+  const card = cardFigures({ evals, types, outside, hwSplit, diffs, sizes, total });
+  const detail = Object.entries(types).flatMap(([name, rows]) => [
+    `### ${name}`,
     '',
-    '| data | dtype | n | Acc_error | Acc_correct | F1 |',
-    '|---|---|---|---|---|---|',
-    ...Object.entries(evals).flatMap(([name, byDtype]) =>
-      Object.entries(byDtype).map(
-        ([dtype, m]) =>
-          `| ${name} | ${dtype} | ${m.n} | ${pct(m.acc_error)} | ${pct(m.acc_correct)} | ${pct(m.f1)} |`,
-      ),
-    ),
+    '| error type | n | Acc_error | Acc_correct | F1 |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.n} | ${pct(r.accError)} | ${pct(r.accCorrect)} | ${pct(r.f1)} |`),
     '',
-    `golden max |Δp|: fp32 vs PyTorch ${diffs.fp32_vs_torch.toExponential(1)}, q4 vs PyTorch ` +
-      `${diffs.q4_vs_torch.toFixed(4)}, q4 vs fp32 ${diffs.q4_vs_fp32.toFixed(4)}`,
-    `F1 q4 - fp32: ` +
-      sets
-        .map(([name]) => `${name} ${pct((evals[name].q4.f1 ?? 0) - (evals[name].fp32.f1 ?? 0))}`)
-        .join(', '),
-    `outside the domain: ${Object.entries(outside)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}`,
-    ...hwSplit.map((l) => `handwritten, ${l}`),
-    `folder: ${mb(total)} MB (${Object.entries(sizes)
-      .map(([f, b]) => `${f} ${mb(b)}`)
-      .join(', ')})`,
-    '',
-    ...md,
-  ];
-  writeFileSync(join(work, 'figures.md'), lines.join('\n') + '\n');
+  ]);
+  const title = `## ${figures.model}${ckpt ? ` from ${figures.checkpoint}` : ''}`;
+  writeFileSync(join(work, 'figures.md'), [title, '', card, '', ...detail].join('\n'));
   writeFileSync(join(work, 'figures.json'), JSON.stringify(figures, null, 2) + '\n');
-  console.log('\n' + lines.join('\n'));
+  console.log(`\n${title}\n\n${card}\n\n${detail.join('\n')}`);
   console.log(`figures: ${relative(ROOT, join(work, 'figures.md'))}`);
+  if (ckpt) {
+    const cardFile = join(model, 'README.md');
+    if (writeCardFigures(cardFile, card, basename(ckpt))) console.log(`updated the figures in ${cardFile}`);
+    else console.log(`${cardFile} has no ${BEGIN} ... ${END} block; copy the figures by hand.`);
+  }
 
   if (ckpt && !values['skip-tests']) sh('npx', ['vitest', 'run', ...MODEL_TESTS], { nice: true });
+}
+
+const BEGIN = '<!-- figures: begin';
+const END = '<!-- figures: end -->';
+
+/** Replaces the block between BEGIN and END in the model card; false when it has none. */
+export function writeCardFigures(file: string, figures: string, source: string): boolean {
+  if (!existsSync(file)) return false;
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(BEGIN);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) return false;
+  const head = `${BEGIN} (written by train/ship.ts from ${source}; edit the script, not this block) -->`;
+  writeFileSync(file, `${text.slice(0, a)}${head}\n\n${figures}\n\n${text.slice(b)}`);
+  return true;
+}
+
+interface CardInput {
+  evals: Record<string, Record<string, Metrics>>;
+  types: Record<string, TypeRow[]>;
+  outside: Record<string, string>;
+  hwSplit: string[];
+  diffs: Record<string, number>;
+  sizes: Record<string, number>;
+  total: number;
+}
+
+/** The model card's measured figures as Markdown. */
+function cardFigures(x: CardInput): string {
+  const m = (set: string, dtype: string): Metrics | undefined => x.evals[set]?.[dtype];
+  const row = (label: string, set: string): string => {
+    const q = m(set, 'q4')!;
+    const f = m(set, 'fp32');
+    return `| ${label} | ${q.n} | ${pct(q.acc_error)} | ${pct(q.acc_correct)} | **${pct(q.f1)}** | ${f ? pct(f.f1) : '-'} |`;
+  };
+  const typeOf = (key: string, name: string): TypeRow | undefined =>
+    x.types[key]?.find((r) => r.name === name);
+  const names = (x.types['synth-varied q4'] ?? []).map((r) => r.name).filter((n) => n !== 'all');
+  const cell = (key: string, name: string): string => {
+    const r = typeOf(key, name);
+    return r ? `${r.n} | ${pct(r.accError)}` : '- | -';
+  };
+  const hw = x.types['handwritten q4'] ?? [];
+  const onnx = (f: string): string => `${mb(x.sizes[f] ?? 0)} MB`;
+  const other = Object.entries(x.sizes)
+    .filter(([f]) => !f.startsWith('onnx/'))
+    .reduce((a, [, b]) => a + b, 0);
+  return [
+    '### Overall (threshold 0.5)',
+    '',
+    '| data | n | Acc_error q4 | Acc_correct q4 | F1 q4 | F1 fp32 |',
+    '|---|---|---|---|---|---|',
+    row('synth, varied wording (what it is trained on)', 'synth-varied'),
+    row('synth, plain wording (the old generator forms)', 'synth-plain'),
+    row('hand-written, `test/data/handwritten.jsonl`', 'handwritten'),
+    '',
+    '### Per error type and operand size (q4)',
+    '',
+    'Acc_error per row; Acc_correct is the overall one above.',
+    '',
+    '| error type | n varied | Acc_error varied | n plain | Acc_error plain | n hand-written | Acc_error hand-written |',
+    '|---|---|---|---|---|---|---|',
+    ...names.map(
+      (n) =>
+        `| ${n.replace(/_/g, ' ')} | ${cell('synth-varied q4', n)} | ${cell('synth-plain q4', n)} | ${
+          hw.find((r) => r.name === n) ? cell('handwritten q4', n) : '- | -'
+        } |`,
+    ),
+    '',
+    '### The hand-written set and the domain check',
+    '',
+    `The domain check puts ${x.outside.handwritten ?? '-'} hand-written solutions outside the domain ` +
+      `(synth varied ${x.outside['synth-varied'] ?? '-'}, plain ${x.outside['synth-plain'] ?? '-'}).`,
+    ...x.hwSplit.map((l) => `- ${l[0].toUpperCase()}${l.slice(1)}.`),
+    '',
+    '### Size, quantization',
+    '',
+    `- \`onnx/model.onnx\` (fp32) ${onnx('onnx/model.onnx')}, \`onnx/model_q4.onnx\` (4-bit weights, ` +
+      `block 32, float32 activations and embedding) ${onnx('onnx/model_q4.onnx')}, every other file ` +
+      `${mb(other)} MB; the whole folder is ${mb(x.total)} MB (limit 30 MB).`,
+    `- Max |Δp| on the 8 golden inputs (\`golden.json\`, \`test/train/golden.test.ts\`): fp32 vs ` +
+      `PyTorch ${x.diffs.fp32_vs_torch.toExponential(1)} (test tolerance 1e-4), q4 vs PyTorch ` +
+      `${x.diffs.q4_vs_torch.toFixed(3)} (tolerance 0.05), q4 vs fp32 ${x.diffs.q4_vs_fp32.toFixed(3)} ` +
+      `(limit 0.05).`,
+  ].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { install, ShipError, targetProblem } from '../../train/ship.ts';
+import { install, ShipError, targetProblem, writeCardFigures } from '../../train/ship.ts';
 
 // train/ship.ts puts a converted folder into the bundled model's folder: only prm convert's files
 // are replaced or removed there, the model card stays, anything else stops it before a change.
@@ -71,5 +71,29 @@ describe('train/ship.ts install', () => {
     expect(() => install(staged, target, golden)).toThrow(ShipError);
     expect(readFileSync(join(target, 'onnx/model_q4.onnx'), 'utf8')).toBe('old q4');
     expect(readFileSync(join(target, 'golden.json'), 'utf8')).toBe('old golden');
+  });
+});
+
+describe('train/ship.ts writeCardFigures', () => {
+  it('replaces only the figures block of the model card', () => {
+    root = mkdtempSync(join(tmpdir(), 'prm-ship-'));
+    const card = join(root, 'README.md');
+    writeFileSync(
+      card,
+      '# card\n\nprose\n\n<!-- figures: begin (old) -->\n\nold table\n\n<!-- figures: end -->\n\nmore prose\n',
+    );
+    expect(writeCardFigures(card, '| new | table |', 'ckpt-9')).toBe(true);
+    expect(readFileSync(card, 'utf8')).toBe(
+      '# card\n\nprose\n\n<!-- figures: begin (written by train/ship.ts from ckpt-9; edit the script, not this block) -->' +
+        '\n\n| new | table |\n\n<!-- figures: end -->\n\nmore prose\n',
+    );
+  });
+
+  it('leaves a card without the block alone', () => {
+    root = mkdtempSync(join(tmpdir(), 'prm-ship-'));
+    const card = join(root, 'README.md');
+    writeFileSync(card, '# card\n');
+    expect(writeCardFigures(card, 'x', 'ckpt-9')).toBe(false);
+    expect(readFileSync(card, 'utf8')).toBe('# card\n');
   });
 });
