@@ -9,10 +9,10 @@
  */
 import type { Dtype } from '../core/types.ts';
 import type {
-  Backend,
   LoadedModel,
   ModelPlan,
   ModelSource,
+  ScoringBackend,
   SolutionResult,
   WorkerReply,
 } from '../engine/protocol.ts';
@@ -125,12 +125,27 @@ export class EngineState {
   });
 
   /** The backend in use, or the one the probe says the current choice will use. */
-  readonly backend: Backend | null = $derived(
-    this.model?.backend.backend ?? this.plan?.backend.backend ?? this.#predicted?.backend ?? null,
+  readonly backend: ScoringBackend | null = $derived(
+    this.model?.backend.backend ??
+      (this.source?.kind === 'vllm' ? 'remote' : null) ??
+      this.plan?.backend.backend ??
+      this.#predicted?.backend ??
+      null,
+  );
+  /** The vLLM server the text is sent to, once chosen (before it is even connected). */
+  readonly server: { url: string; model: string } | null = $derived(
+    this.model?.backend.server ??
+      (this.source?.kind === 'vllm' ? { url: this.source.url, model: this.source.model } : null),
   );
   /** Why that backend (and dtype) runs, in words for the user. */
   readonly backendReason: string | null = $derived(
-    this.model?.backend.reason ?? this.plan?.backend.reason ?? this.#predicted?.reason ?? null,
+    this.model?.backend.reason ??
+      (this.server
+        ? `vLLM server at ${this.server.url}, not connected yet: the next Score checks it, then sends the problem and steps to it`
+        : null) ??
+      this.plan?.backend.reason ??
+      this.#predicted?.reason ??
+      null,
   );
   /** The chosen model's name (its prm.json name once loaded), or null when none is chosen. */
   readonly modelName: string | null = $derived.by(() => {
@@ -139,6 +154,7 @@ export class EngineState {
     if (!s) return null;
     if (s.kind === 'bundled') return this.bundled?.find((b) => b.id === s.id)?.name ?? s.id;
     if (s.kind === 'hub') return s.repo;
+    if (s.kind === 'vllm') return s.model;
     return 'local folder';
   });
   readonly available: boolean;

@@ -49,6 +49,9 @@ export class RemoteError extends Error {
   }
 }
 
+/** A short solution every supported family can build: scored once to check a server's pooler. */
+export const PROBE_SOLUTION = { problem: 'What is 1 + 1?', steps: ['1 + 1 = 2.', 'The answer is 2.'] };
+
 /** The families a vLLM server can score natively (STEP pooling over a step tag). */
 export const SERVER_FAMILIES: readonly ModelFamily[] = ['qwen-prm', 'token-pair'];
 

@@ -17,26 +17,33 @@ import {
   runPlans,
   type ScorePlan,
 } from '../core/pipeline.ts';
-import type { LogitsRunner } from '../core/runner.ts';
-import type { Dtype } from '../core/types.ts';
+import { singleTokenId } from '../core/families/common.ts';
+import type { LogitsRunner, ScoreRunner } from '../core/runner.ts';
+import type { Dtype, ModelSpec } from '../core/types.ts';
+import { checkServerFamily, PROBE_SOLUTION, RemoteError } from '../core/vllm.ts';
+import { createVllmRunner, type VllmOptions } from '../remote/vllm.ts';
 import { adapterName, softwareAdapter, wasmThreads, type Environment } from './backend.ts';
 import { CancelledError, EngineError } from './errors.ts';
-import { loadPlanned, planModel, type LoadedState } from './loader.ts';
+import { loadPlanned, loadPromptFiles, planModel, type LoadedState } from './loader.ts';
 import type {
+  BackendInfo,
   CacheEntry,
   FileProgress,
-  ModelSource,
+  FileSource,
   SolutionResult,
   WorkerReply,
   WorkerRequest,
 } from './protocol.ts';
 import type { Runtime } from './runtime.ts';
+import type { HfTokenizer } from './tokenizer.ts';
 import type { ModelFiles } from './sources/types.ts';
 
 export interface EngineDeps {
   runtime: Runtime;
   probe(): Promise<Environment>;
-  open(source: ModelSource): Promise<ModelFiles>;
+  open(source: FileSource): Promise<ModelFiles>;
+  /** The page's origin, for the CORS advice when a vLLM server cannot be reached. */
+  origin?: string;
   listBundled(): Promise<{ id: string; name: string; bytes: number; dtypes: Dtype[] }[]>;
   cacheList(): Promise<CacheEntry[]>;
   cacheClear(repo?: string): Promise<void>;
@@ -62,7 +69,19 @@ function yieldToEvents(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** A vLLM server the page chose: the prompt side is local, the scoring remote. */
+interface RemoteState {
+  spec: ModelSpec;
+  tokenizer: HfTokenizer;
+  /** Everything but the per-request cancel signal. */
+  options: VllmOptions;
+}
+
 function toReplyError(e: unknown, requestId?: number): WorkerReply {
+  if (e instanceof RemoteError) {
+    const code = e.code === 'unreachable' || e.code === 'timeout' ? 'network' : 'server';
+    return { status: 'error', requestId, code, message: e.message };
+  }
   if (e instanceof EngineError) {
     const r: WorkerReply = { status: 'error', requestId, code: e.code, message: e.message };
     if (e.file !== undefined) r.file = e.file;
@@ -76,6 +95,7 @@ function toReplyError(e: unknown, requestId?: number): WorkerReply {
 
 export class Engine {
   private active: LoadedState | null = null;
+  private remote: RemoteState | null = null;
   private gpuLost: string | null = null;
   private queue: Promise<void> = Promise.resolve();
   private readonly aborts = new Map<number, AbortController>();
@@ -185,7 +205,72 @@ export class Engine {
     return next;
   }
 
+  /**
+   * Connects to a vLLM server: reads the prompt model's prm.json and tokenizer, then checks the
+   * server (it serves the model, a probe comes back as one softmax row per step) before it
+   * replaces the current model. Nothing of the user's is sent until the first Score.
+   */
+  private async connect(
+    req: Extract<Job, { type: 'load' | 'inspect' }>,
+    source: Extract<WorkerRequest, { type: 'load' }>['source'] & { kind: 'vllm' },
+    signal: AbortSignal,
+  ): Promise<void> {
+    const env = await this.env();
+    const t0 = this.now();
+    const files = await this.deps.open(source.prompt);
+    const { spec: folderSpec, tokenizer } = await loadPromptFiles(files, signal);
+    checkServerFamily(folderSpec);
+    const options: VllmOptions = {
+      url: source.url,
+      model: source.model,
+      prompt: {
+        family: folderSpec.family,
+        stepToken: folderSpec.step_token,
+        stepTokenId: singleTokenId(tokenizer, folderSpec.step_token),
+      },
+      timeoutMs: 60_000,
+      retries: 2,
+      origin: this.deps.origin,
+    };
+    const runner = createVllmRunner({ ...options, signal });
+    const probe = planScore(folderSpec, tokenizer, PROBE_SOLUTION.problem, PROBE_SOLUTION.steps, true);
+    const served = await runner.check(probe);
+    const warnings: string[] = [];
+    // The served model scores, so its name is the one shown; the folder only builds prompts.
+    let spec: ModelSpec = { ...folderSpec, name: source.model };
+    if (served.maxModelLen !== undefined && served.maxModelLen < folderSpec.context_length) {
+      warnings.push(
+        `The server accepts at most ${served.maxModelLen} tokens (its --max-model-len), fewer than the model's ${folderSpec.context_length}; longer inputs are held to that.`,
+      );
+      spec = { ...spec, context_length: served.maxModelLen };
+    }
+    const backend: BackendInfo = {
+      backend: 'remote',
+      dtype: 'vllm',
+      server: { url: runner.url, model: source.model },
+      reason: `vLLM server at ${runner.url} serving ${source.model}: the problem and steps are sent to it, and it scores them with its own weights; prompts are built here from ${files.label}prm.json and its tokenizer`,
+      threads: 0,
+      crossOriginIsolated: env.crossOriginIsolated,
+    };
+    if (req.type === 'inspect') return;
+    await this.unload();
+    this.remote = { spec, tokenizer, options: { ...options, url: runner.url } };
+    this.deps.post({
+      status: 'loaded',
+      requestId: req.requestId,
+      model: {
+        spec,
+        bytes: 0,
+        backend,
+        timings: { loadMs: this.now() - t0, compileMs: 0, warmupMs: 0 },
+        label: `${runner.url} (${source.model})`,
+        warnings,
+      },
+    });
+  }
+
   private async load(req: Extract<Job, { type: 'load' | 'inspect' }>, signal: AbortSignal): Promise<void> {
+    if (req.source.kind === 'vllm') return this.connect(req, req.source, signal);
     const env = await this.env();
     const files = await this.deps.open(req.source);
     const want = { backend: req.backend, dtype: req.dtype };
@@ -244,6 +329,7 @@ export class Engine {
   }
 
   private async unload(): Promise<void> {
+    this.remote = null;
     const old = this.active;
     this.active = null;
     if (old) await bestEffort(old.session.dispose(), FREE_OLD);
@@ -299,9 +385,11 @@ export class Engine {
 
   private async score(req: Extract<Job, { type: 'score' }>, signal: AbortSignal): Promise<void> {
     const state = this.active;
-    if (!state) throw new EngineError('not-loaded', 'No model is loaded yet; load a model before scoring.');
-    const { spec } = state.planned;
-    const tokenizer = state.tokenizer;
+    const remote = this.remote;
+    if (!state && !remote)
+      throw new EngineError('not-loaded', 'No model is loaded yet; load a model before scoring.');
+    const spec = remote ? remote.spec : state!.planned.spec;
+    const tokenizer = remote ? remote.tokenizer : state!.tokenizer;
     if (!Array.isArray(req.solutions) || req.solutions.length === 0) {
       throw new EngineError('bad-request', 'score needs at least one solution (a list of steps).');
     }
@@ -342,7 +430,9 @@ export class Engine {
     }
     const t0 = this.now();
     const results: SolutionResult[] = new Array(req.solutions.length);
-    const runner = this.runner(req.requestId, signal);
+    const runner: ScoreRunner = remote
+      ? createVllmRunner({ ...remote.options, signal })
+      : this.runner(req.requestId, signal);
     let done = 0;
     const lengths = plans.map((p) => p.inputIds.length);
     for (const batch of batchesOf(lengths, MAX_BATCH, MAX_BATCH_TOKENS)) {

@@ -23,6 +23,8 @@ export type EngineErrorCode =
   | 'not-loaded'
   /** The problem/steps cannot be turned into model input (e.g. a step contains the step token). */
   | 'prompt'
+  /** A vLLM server answered, but wrongly for this model (pooler setup, HTTP error); says the flag. */
+  | 'server'
   /** Anything unexpected; a bug. */
   | 'internal';
 

@@ -70,6 +70,30 @@ async function readText(files: ModelFiles, path: string, signal?: AbortSignal): 
 }
 
 /**
+ * prm.json and the tokenizer of a model without its ONNX files: what builds the prompts a vLLM
+ * server scores.
+ *
+ * @example
+ * const { spec, tokenizer } = await loadPromptFiles(await openSource({ kind: 'bundled', id: 'demo' }, '/models/'));
+ */
+export async function loadPromptFiles(
+  files: ModelFiles,
+  signal?: AbortSignal,
+): Promise<{ spec: ModelSpec; tokenizer: HfTokenizer }> {
+  const label = files.label;
+  let spec: ModelSpec;
+  try {
+    spec = parseModelSpec(await readText(files, 'prm.json', signal), `${label}prm.json`);
+  } catch (e) {
+    if (e instanceof SpecError)
+      throw new EngineError('bad-model', e.message, { file: `${label}prm.json`, cause: e });
+    throw e;
+  }
+  const [json, config] = await Promise.all(TOKENIZER_FILES.map((f) => readText(files, f, signal)));
+  return { spec, tokenizer: buildTokenizer(spec, label, json, config) };
+}
+
+/**
  * Reads prm.json, chooses backend and dtype, and lists the files to read with their sizes and
  * the warnings to show, without reading any weights.
  *

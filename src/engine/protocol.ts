@@ -11,6 +11,15 @@ import type { EngineErrorCode } from './errors.ts';
 
 export type Backend = 'webgpu' | 'wasm';
 
+/** Where scoring runs: on this device, or on a vLLM server the user chose (the text leaves it). */
+export type ScoringBackend = Backend | 'remote';
+
+/** The variant that scores: a local ONNX variant, or `vllm` (the server's own weights). */
+export type ScoringDtype = Dtype | 'vllm';
+
+/** A model whose files are on this device or the Hub (everything but a server). */
+export type FileSource = Exclude<ModelSource, { kind: 'vllm' }>;
+
 /** Where a model comes from. */
 export type ModelSource =
   | { kind: 'bundled'; id: string }
@@ -29,6 +38,16 @@ export type ModelSource =
       files: File[];
       /** Path of each file relative to the picked folder; defaults to `webkitRelativePath || name`. */
       paths?: string[];
+    }
+  | {
+      /** A vLLM server (POST /pooling); the problem and steps are sent to it. */
+      kind: 'vllm';
+      /** Server root, e.g. `http://127.0.0.1:8000`. */
+      url: string;
+      /** The served model name. */
+      model: string;
+      /** The model folder whose prm.json and tokenizer build the prompt (its ONNX is not read). */
+      prompt: FileSource;
     };
 
 export type WorkerRequest =
@@ -66,9 +85,11 @@ export type WorkerRequest =
   | { type: 'cache-clear'; requestId?: number; repo?: string };
 
 export interface BackendInfo {
-  backend: Backend;
-  /** The ONNX variant that runs, e.g. q4 or q4f16. */
-  dtype: Dtype;
+  backend: ScoringBackend;
+  /** The ONNX variant that runs, e.g. q4 or q4f16; `vllm` on a server. */
+  dtype: ScoringDtype;
+  /** Set when scoring runs on a vLLM server: where the text is sent. */
+  server?: { url: string; model: string };
   /** Why this backend and variant were chosen (shown to the user). */
   reason: string;
   /** Adapter details when WebGPU is present. */

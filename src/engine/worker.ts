@@ -29,6 +29,7 @@ const engine = new Engine({
   cacheClear: clearCachedModels,
   storageEstimate: async () => (navigator.storage?.estimate ? navigator.storage.estimate() : null),
   post: (reply: WorkerReply) => scope.postMessage(reply),
+  origin: self.location.origin,
 });
 
 scope.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {

@@ -12,7 +12,7 @@ import { singleTokenId } from '../core/families/common.ts';
 import { planScore } from '../core/pipeline.ts';
 import type { ScoreRunner } from '../core/runner.ts';
 import type { ModelSpec, TokenizerLike } from '../core/types.ts';
-import { checkServerFamily, type RemoteError } from '../core/vllm.ts';
+import { checkServerFamily, PROBE_SOLUTION, type RemoteError } from '../core/vllm.ts';
 import { createVllmRunner, type VllmRunner } from '../remote/vllm.ts';
 import { readModelSpec } from './model.ts';
 import { loadTokenizerDir } from './tokenizer-files.ts';
@@ -48,10 +48,6 @@ export interface ServerModel extends ScoringModel {
   promptDir: string;
 }
 
-// A short solution every supported family can build, for the check before scoring.
-const PROBE_PROBLEM = 'What is 1 + 1?';
-const PROBE_STEPS = ['1 + 1 = 2.', 'The answer is 2.'];
-
 /**
  * Opens a served model and checks it before scoring.
  *
@@ -78,7 +74,7 @@ export async function openServerModel(opts: ServerModelOptions): Promise<ServerM
     signal: opts.signal,
     onRetry: opts.onRetry,
   });
-  const probe = planScore(folderSpec, tokenizer, PROBE_PROBLEM, PROBE_STEPS, true);
+  const probe = planScore(folderSpec, tokenizer, PROBE_SOLUTION.problem, PROBE_SOLUTION.steps, true);
   const served = await runner.check(probe);
   let spec = folderSpec;
   if (served.maxModelLen !== undefined && served.maxModelLen < folderSpec.context_length) {

@@ -12,7 +12,7 @@ import { firstError } from '../../core/rewards.ts';
 import type { Aggregate, SegmentStrategy } from '../../core/types.ts';
 import { rankSolutions } from './ranking.ts';
 import type { RunModel, ScoredRun } from './run.ts';
-import type { Backend } from '../../engine/protocol.ts';
+import type { ScoringBackend } from '../../engine/protocol.ts';
 
 export interface ExportInput {
   problem: string;
@@ -37,7 +37,7 @@ export interface ExportJson {
   threshold: number;
   aggregate: { method: Aggregate; scores: (number | null)[]; picked: number | null };
   model: RunModel | null;
-  backend: Backend | null;
+  backend: ScoringBackend | null;
   scored_at: string | null;
   /** The exact arithmetic checker per solution (`prm score --judge arithmetic`'s object). */
   judge: Judgement[];

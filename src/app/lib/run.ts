@@ -6,15 +6,14 @@
  *
  * Plain data, no I/O.
  */
-import type { Backend } from '../../engine/protocol.ts';
+import type { ScoringBackend, ScoringDtype } from '../../engine/protocol.ts';
 import type { DomainNotice } from '../../core/domain.ts';
-import type { Dtype } from '../../core/types.ts';
 
 export interface RunModel {
   name: string;
   /** Where it came from, for the export: bundled id, Hub repo, or a local folder name. */
   source: string;
-  dtype: Dtype;
+  dtype: ScoringDtype;
   family: string;
 }
 
@@ -33,7 +32,7 @@ export interface ScoredRun {
   steps: string[][];
   solutions: RunSolution[];
   model: RunModel;
-  backend: Backend;
+  backend: ScoringBackend;
   /** The model's default threshold at the time. */
   defaultThreshold: number;
   runMs: number;
@@ -83,7 +82,7 @@ export function parseRun(value: unknown): ScoredRun | null {
     r.model !== null &&
     typeof r.model === 'object' &&
     typeof r.model.name === 'string' &&
-    (r.backend === 'webgpu' || r.backend === 'wasm') &&
+    (r.backend === 'webgpu' || r.backend === 'wasm' || r.backend === 'remote') &&
     typeof r.defaultThreshold === 'number';
   return ok ? r : null;
 }

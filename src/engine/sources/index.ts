@@ -4,7 +4,7 @@
  * `<kind>.ts` returning `ModelFiles`, and add a case below.
  */
 import { EngineError } from '../errors.ts';
-import type { ModelSource } from '../protocol.ts';
+import type { FileSource } from '../protocol.ts';
 import { bundledFiles } from './bundled.ts';
 import { hubFiles } from './hub.ts';
 import { localFiles } from './local.ts';
@@ -18,7 +18,7 @@ export type { ModelFiles, SourceFile, ReadOptions } from './types.ts';
  * @example
  * const files = await openSource({ kind: 'hub', repo: 'my-org/prm-onnx' }, '/models/');
  */
-export async function openSource(source: ModelSource, bundledBase: string): Promise<ModelFiles> {
+export async function openSource(source: FileSource, bundledBase: string): Promise<ModelFiles> {
   switch (source?.kind) {
     case 'bundled':
       return bundledFiles(bundledBase, source.id);
