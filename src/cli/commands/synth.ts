@@ -45,8 +45,8 @@ Options:
   --jsonl             one JSON record per line instead of a JSON array
   --correct-share P   share of fully correct solutions, 0..1 (default 0.5)
   --wording W         varied (default: word-list names and objects, step labels, bare
-                      equations, LaTeX, thousands separators, \\boxed answers) or plain (the
-                      small vocabulary the bundled demo model was trained on)
+                      equations, LaTeX, thousands separators, \\boxed answers; what the bundled
+                      demo model is trained on) or plain (a small closed vocabulary, one form)
   -h, --help          show this help
 
 Example:

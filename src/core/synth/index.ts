@@ -31,8 +31,8 @@ export interface SynthOptions {
   correctShare?: number;
   /**
    * `varied` (default): names and objects from word lists, step labels, bare equations, LaTeX,
-   * thousands separators, boxed answers. `plain`: the small vocabulary and sentence forms the
-   * bundled demo model (closed vocabulary) was trained on.
+   * thousands separators, boxed answers (what the bundled demo model is trained on). `plain`: a
+   * small closed vocabulary and few sentence forms.
    */
   wording?: Wording;
 }

@@ -110,9 +110,8 @@ const PEOPLE = people(SHE, HE);
 const PLAIN_PEOPLE = people(SHE.slice(0, 10), HE.slice(0, 10));
 
 /**
- * How widely a problem's words vary: `plain` keeps to the small vocabulary the bundled demo model
- * was trained on (closed vocabulary); `varied` adds names, word-list objects and the groups
- * scenario.
+ * How widely a problem's words vary: `plain` keeps to a small closed vocabulary; `varied` (what the
+ * bundled demo model is trained on) adds names, word-list objects and the groups scenario.
  */
 export type Wording = 'plain' | 'varied';
 
