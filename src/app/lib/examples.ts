@@ -24,7 +24,7 @@ export const EXAMPLES: readonly Example[] = [
     kind: 'demo',
     problem: 'A bakery makes 24 muffins a day for 5 days. It sells 98 of them. How many muffins are left?',
     solutions: [
-      'Step 1: The muffins made: 24 \\times 5 = 120 muffins.\n\nStep 2: 120 - 98 = 22 muffins, which gives the muffins left.\n\nStep 3: The answer is \\boxed{22}.',
+      'Step 1: The muffins made: \\(24 \\times 5 = 120\\) muffins.\n\nStep 2: 120 - 98 = 22 muffins, which gives the muffins left.\n\nStep 3: The answer is $\\boxed{22}$.',
     ],
     firstErrors: [-1],
     note: 'Every step is right; a good PRM keeps every reward high.',
