@@ -3,7 +3,7 @@
  * checkpoint, **Convert** converts it in a worker with the same code as `prm convert` - the
  * weights read by range from the Hub stand-in, across its 302 to the second origin - into the
  * Origin Private File System, and the result becomes the active model. Checked against the CLI:
- * every file byte-identical to `prm convert --dtype q4` of the same checkpoint, and every reward
+ * every file byte-identical to `prm convert --dtype q4 --external-data` of the same checkpoint, and every reward
  * equal to `prm score --model <that folder>` (WASM). The stored model survives a reload (the
  * picker's "Converted in this browser" list). A checkpoint whose header lies about a tensor is a
  * clear error with nothing stored; too small a quota (navigator.storage.estimate stubbed in the
@@ -96,7 +96,14 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
     await cp(raw, join(tmp, 'tiny-liar'), { recursive: true });
     await lie(join(tmp, 'tiny-liar'));
     cliDir = join(tmp, 'cli', 'tiny-raw');
-    await convertCheckpoint({ checkpointDir: raw, outDir: cliDir, dtypes: ['q4'], threads: 0 });
+    // `prm convert --dtype q4 --external-data`, what the page writes.
+    await convertCheckpoint({
+      checkpointDir: raw,
+      outDir: cliDir,
+      dtypes: ['q4'],
+      inlineLimit: 0,
+      threads: 0,
+    });
     hub = await startHubStandIn({
       'test-org/tiny-raw': raw,
       'test-org/tiny-raw-again': raw,

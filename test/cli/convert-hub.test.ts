@@ -134,6 +134,34 @@ describe('prm convert hf:OWNER/NAME --endpoint URL', () => {
     for (const [f, bytes] of a) expect(b.get(f)!.equals(bytes), f).toBe(true);
   });
 
+  it('--external-data stores the weights beside the graph, the same tensors as the inline model', async () => {
+    const name = 'token-classification';
+    const out = join(tmp, 'remote-external');
+    const r = await runPrm([
+      'convert',
+      `hf:test-org/${name}`,
+      '--endpoint',
+      hub.url,
+      '--out',
+      out,
+      '--dtype',
+      'q4',
+      '--external-data',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const b = await files(out);
+    expect([...b.keys()].filter((f) => f.startsWith('onnx')).sort()).toEqual([
+      'onnx/model_q4.onnx',
+      'onnx/model_q4.onnx_data',
+    ]);
+    const graph = b.get('onnx/model_q4.onnx')!;
+    expect(graph.length).toBeLessThan(b.get('onnx/model_q4.onnx_data')!.length);
+    expect(graph.includes('model_q4.onnx_data')).toBe(true);
+    expect(JSON.parse(b.get('config.json')!.toString())['transformers.js_config']).toEqual({
+      use_external_data_format: { 'model_q4.onnx': 1 },
+    });
+  });
+
   it('honours HF_ENDPOINT when --endpoint is not given', async () => {
     const saved = process.env.HF_ENDPOINT;
     process.env.HF_ENDPOINT = hub.url;

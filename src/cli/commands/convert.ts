@@ -59,6 +59,9 @@ Options:
                         at most 32768; at most ${MAX_CONTEXT_LENGTH} when given).
   --strip-step-labels   prm.json strip_step_labels: drop "Step 2:" / "2." labels from steps
                         before scoring (for models trained on unlabelled steps).
+  --external-data       Store every weight in onnx/model_<dtype>.onnx_data files, even when the
+                        model would fit one .onnx (what the page's Convert writes: a browser then
+                        streams the weights from Blobs instead of reading the whole model).
   --threads N           Worker threads that decode, quantize and write weights while the next
                         tensor is read (default: the number of cores, at most 4; 0 = none).
   --force               Replace an existing --out folder, only when it is empty or a model
@@ -89,6 +92,7 @@ const flags = {
   'context-length': { type: 'string' },
   'strip-step-labels': { type: 'boolean' },
   threads: { type: 'string' },
+  'external-data': { type: 'boolean' },
   force: { type: 'boolean' },
   endpoint: { type: 'string' },
 } as const;
@@ -150,6 +154,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       stripStepLabels: values['strip-step-labels'] ?? false,
       threads: parseWholeNumber('--threads', values.threads, undefined, 0, MAX_THREADS),
       force: values.force ?? false,
+      ...(values['external-data'] ? { inlineLimit: 0 } : {}),
       signal: controller.signal,
       log: (line) => io.stderr(`${line}\n`),
       onProgress: (p) => {

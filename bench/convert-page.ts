@@ -1,0 +1,172 @@
+/**
+ * In-page conversion against `prm convert` on the same checkpoint served by the Hub stand-in
+ * (test/support/hub-standin.ts: range requests across a 302 to a second origin):
+ *
+ *   npx tsx bench/make-synthetic-checkpoint.ts --config skywork1.5b --out .bench/sky15 --layers 2
+ *   npm run build && npx tsx bench/convert-page.ts --checkpoint .bench/sky15
+ *
+ * 1. `prm convert hf:test-org/bench --dtype q4 --external-data` (Node, worker threads as the CLI picks them):
+ *    wall time and peak RSS.
+ * 2. The built app in headless Chromium (WASM): `?convert=test-org/bench`, Convert, until
+ *    `data-conversion="done"` (converted into OPFS and loaded): wall time, and the peak of the
+ *    summed RSS of every Chromium process (browser, renderer with its workers, GPU, utility),
+ *    sampled every 250 ms from /proc.
+ * 3. Every OPFS file's SHA-256 against the CLI's, then one short solution scored (WASM): its time.
+ *
+ * Deliberately does not: check scores (random weights; the tests compare with the CLI).
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { convertCheckpoint } from '../src/convert/convert.ts';
+import { hubCheckpointFiles } from '../src/convert/hub-files.ts';
+import { startHubStandIn } from '../test/support/hub-standin.ts';
+import { closeBrowser, launchBrowser, startPreview } from '../test/browser/harness.ts';
+
+const { values } = parseArgs({ options: { checkpoint: { type: 'string' } } });
+if (!values.checkpoint) {
+  console.error('Usage: npx tsx bench/convert-page.ts --checkpoint DIR');
+  process.exit(2);
+}
+const REPO = 'test-org/bench';
+const MB = 1024 * 1024;
+
+/** Summed RSS (bytes) of every descendant of this process. */
+function descendantsRss(): number {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+      rss.set(Number(d), m ? Number(m[1]) * 1024 : 0);
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  let total = 0;
+  const todo = [...(children.get(process.pid) ?? [])];
+  while (todo.length) {
+    const p = todo.pop()!;
+    total += rss.get(p) ?? 0;
+    todo.push(...(children.get(p) ?? []));
+  }
+  return total;
+}
+
+async function hashes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const full = join(e.parentPath, e.name);
+    out[relative(dir, full)] = createHash('sha256')
+      .update(await readFile(full))
+      .digest('hex');
+  }
+  return out;
+}
+
+const OPFS_HASHES = `(async () => {
+  const out = {};
+  const store = await (await navigator.storage.getDirectory()).getDirectoryHandle('prm-converted');
+  for await (const [key, dir] of store.entries()) {
+    const model = await dir.getDirectoryHandle('model');
+    async function walk(d, prefix) {
+      for await (const [name, h] of d.entries()) {
+        if (h.kind === 'directory') await walk(h, prefix + name + '/');
+        else {
+          const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', await (await h.getFile()).arrayBuffer()));
+          out[prefix + name] = [...hash].map((b) => b.toString(16).padStart(2, '0')).join('');
+        }
+      }
+    }
+    await walk(model, '');
+  }
+  return out;
+})()`;
+
+const tmp = await mkdtemp(join(tmpdir(), 'prm-convert-page-bench-'));
+const hub = await startHubStandIn({ [REPO]: resolve(values.checkpoint) });
+try {
+  const cliOut = join(tmp, 'cli');
+  let t = performance.now();
+  await convertCheckpoint({
+    checkpointDir: await hubCheckpointFiles({ repo: REPO, revision: 'main', endpoint: hub.url }),
+    outDir: cliOut,
+    dtypes: ['q4'],
+    inlineLimit: 0, // --external-data, as the page
+  });
+  const cliMs = performance.now() - t;
+  const cliRss = process.resourceUsage().maxRSS * 1024;
+  console.log(`prm convert hf: ${(cliMs / 1000).toFixed(1)} s, peak RSS ${(cliRss / MB).toFixed(0)} MiB`);
+
+  const preview = await startPreview();
+  const browser = await launchBrowser('wasm');
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${preview.url}/?convert=${REPO}&endpoint=${encodeURIComponent(hub.url)}`);
+    const offer = page.locator(`[data-convert-offer="${REPO}"]`);
+    await page.waitForTimeout(3000);
+    const idle = descendantsRss();
+    console.log(`Chromium with the app open, before Convert: ${(idle / MB).toFixed(0)} MiB RSS`);
+    let peak = 0;
+    let convertPeak = 0;
+    let convertMs = 0;
+    const message = offer.locator('[data-conversion-message]');
+    const sampler = setInterval(() => (peak = Math.max(peak, descendantsRss())), 250);
+    t = performance.now();
+    // The conversion ends where the page starts loading the stored model.
+    const converted = (async () => {
+      while (
+        !/loading it|converted and loaded|error|cancel/i.test(await message.innerText().catch(() => ''))
+      ) {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      convertPeak = peak;
+      convertMs = performance.now() - t;
+    })();
+    await offer.getByRole('button', { name: 'Convert', exact: true }).click();
+    const sel = `[data-convert-offer="${REPO}"]`;
+    await page
+      .locator(`${sel}[data-conversion="done"], ${sel}[data-conversion="error"]`)
+      .waitFor({ timeout: 3_600_000 });
+    const pageMs = performance.now() - t;
+    clearInterval(sampler);
+    await converted;
+    console.log(
+      `page conversion: ${(convertMs / 1000).toFixed(1)} s, Chromium peak RSS ${(convertPeak / MB).toFixed(0)} MiB`,
+    );
+    const state = await offer.getAttribute('data-conversion');
+    console.log(
+      `page: ${state} after ${(pageMs / 1000).toFixed(1)} s (converted and loaded), Chromium peak RSS ${(peak / MB).toFixed(0)} MiB`,
+    );
+    console.log(`page message: ${await offer.locator('[data-conversion-message]').innerText()}`);
+    if (state !== 'done') process.exitCode = 1;
+    else {
+      const page_ = (await page.evaluate(OPFS_HASHES)) as Record<string, string>;
+      const cli = await hashes(cliOut);
+      const same =
+        JSON.stringify(Object.entries(page_).sort()) === JSON.stringify(Object.entries(cli).sort());
+      console.log(`files byte-identical to prm convert: ${same} (${Object.keys(cli).join(', ')})`);
+      if (!same) process.exitCode = 1;
+      await page.getByLabel('Problem').fill('What is 2 + 3?');
+      await page.getByLabel('Solution', { exact: true }).fill('2 + 3 = 5.\n\nThe answer is 5.');
+      t = performance.now();
+      await page.getByRole('button', { name: 'Score' }).click();
+      await page.locator('[data-step-index][data-reward]').first().waitFor({ timeout: 600_000 });
+      console.log(`score (WASM, 2 steps): ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await closeBrowser(browser);
+    await preview.close();
+  }
+} finally {
+  await hub.close();
+  await rm(tmp, { recursive: true, force: true });
+}
