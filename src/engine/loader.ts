@@ -69,6 +69,17 @@ async function readText(files: ModelFiles, path: string, signal?: AbortSignal): 
   return (await files.read(path, { signal })).text();
 }
 
+/** prm.json, checked; a bad one is a `bad-model` error naming the file. */
+async function readSpec(files: ModelFiles, signal?: AbortSignal): Promise<ModelSpec> {
+  const file = `${files.label}prm.json`;
+  try {
+    return parseModelSpec(await readText(files, 'prm.json', signal), file);
+  } catch (e) {
+    if (e instanceof SpecError) throw new EngineError('bad-model', e.message, { file, cause: e });
+    throw e;
+  }
+}
+
 /**
  * prm.json and the tokenizer of a model without its ONNX files: what builds the prompts a vLLM
  * server scores.
@@ -81,14 +92,7 @@ export async function loadPromptFiles(
   signal?: AbortSignal,
 ): Promise<{ spec: ModelSpec; tokenizer: HfTokenizer }> {
   const label = files.label;
-  let spec: ModelSpec;
-  try {
-    spec = parseModelSpec(await readText(files, 'prm.json', signal), `${label}prm.json`);
-  } catch (e) {
-    if (e instanceof SpecError)
-      throw new EngineError('bad-model', e.message, { file: `${label}prm.json`, cause: e });
-    throw e;
-  }
+  const spec = await readSpec(files, signal);
   const [json, config] = await Promise.all(TOKENIZER_FILES.map((f) => readText(files, f, signal)));
   return { spec, tokenizer: buildTokenizer(spec, label, json, config) };
 }
@@ -117,14 +121,7 @@ export async function planModel(
       { file: `${label}prm.json` },
     );
   }
-  let spec: ModelSpec;
-  try {
-    spec = parseModelSpec(await readText(files, 'prm.json', signal), `${label}prm.json`);
-  } catch (e) {
-    if (e instanceof SpecError)
-      throw new EngineError('bad-model', e.message, { file: `${label}prm.json`, cause: e });
-    throw e;
-  }
+  const spec = await readSpec(files, signal);
   for (const f of TOKENIZER_FILES) {
     if (!size.has(f)) {
       throw new EngineError(

@@ -30,19 +30,18 @@ import {
   type PredictionWriter,
 } from './predictions-file.ts';
 import { createProgress } from './progress.ts';
-import { openServerModel, serverFingerprint, type ScoringModel } from './server-model.ts';
+import {
+  openServerModel,
+  serverFingerprint,
+  type ScoringModel,
+  type ServerModelOptions,
+} from './server-model.ts';
 
 /** Score on a vLLM server instead of a local ONNX model. */
-export interface EvalServer {
-  url: string;
-  /** The served model name. */
-  model: string;
-  /** The model folder whose prm.json and tokenizer build the prompt. */
-  promptDir: string;
-  timeoutMs?: number;
-  retries?: number;
-  backoffMs?: number;
-}
+export type EvalServer = Pick<
+  ServerModelOptions,
+  'url' | 'model' | 'promptDir' | 'timeoutMs' | 'retries' | 'backoffMs'
+>;
 
 export interface EvalOptions {
   dataFiles: string[];
