@@ -65,6 +65,8 @@ export class Conversion {
   /** What went wrong, or what is happening outside the progress figures. */
   message = $state('');
   code = $state.raw<ConvertErrorCode | null>(null);
+  /** What the worker said besides progress (carrying on an unfinished conversion, a restart). */
+  note = $state('');
   /** The estimate of the converted size, once the checkpoint was checked. */
   estimatedBytes = $state.raw<number | null>(null);
   #worker: Worker | null = null;
@@ -85,6 +87,7 @@ export class Conversion {
     this.progress = null;
     this.estimatedBytes = null;
     this.code = null;
+    this.note = '';
     this.message = 'Checking the checkpoint…';
     try {
       // Asked before anything is downloaded: without it the browser may evict a multi-GB model.
@@ -141,6 +144,8 @@ export class Conversion {
         if (r.status === 'convert-plan') {
           this.estimatedBytes = r.estimatedBytes;
           this.message = `Converting (about ${formatBytes(r.estimatedBytes)} when done)…`;
+        } else if (r.status === 'convert-note') {
+          this.note = r.message;
         } else if (r.status === 'convert-progress') {
           this.progress = r;
         } else {

@@ -25,7 +25,7 @@ import { checkBlockSize } from './quantize.ts';
 import { Checkpoint } from './safetensors.ts';
 import type { CheckpointFiles } from './byte-source.ts';
 import { joinPath, writeWholeFile, type FileIo } from './file-io.ts';
-import type { JobPool } from './graph/builder.ts';
+import type { JobPool, ResumeOptions } from './graph/builder.ts';
 
 export interface ConversionOptions {
   /** ONNX variants to write (default q4 and q4f16). */
@@ -64,6 +64,11 @@ export interface ConversionOptions {
   /** Per-tensor progress. */
   onProgress?: (p: BuildProgress & { total: number }) => void;
   signal?: AbortSignal;
+  /**
+   * Carry on an interrupted conversion of the same checkpoint with the same options into the same
+   * files (the target's FileIo must keep their bytes).
+   */
+  resume?: ResumeOptions;
 }
 
 /** What a conversion will write, known once every check has passed. */
@@ -439,6 +444,7 @@ export async function convertInto(
       inlineLimit: options.inlineLimit,
       chunkBytes,
       parallel: { threads, minValues: options.workerMinValues ?? 1 << 20, makePool: target.makePool },
+      resume: options.resume,
       onProgress: (p) => {
         if (options.signal?.aborted) throw new Error('conversion aborted');
         options.onProgress?.({ ...p, total });

@@ -90,18 +90,7 @@ function counting(files: CheckpointFiles, onRead: (bytes: number) => void): Chec
 }
 
 function writeRecord(dir: FileSystemDirectoryHandle, record: StoredModel): Promise<void> {
-  return dir.getFileHandle(RECORD_FILE, { create: true }).then(async (f) => {
-    const h = await (
-      f as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }
-    ).createSyncAccessHandle();
-    try {
-      h.truncate(0);
-      h.write(new TextEncoder().encode(JSON.stringify(record, null, 2) + '\n'), { at: 0 });
-      h.flush();
-    } finally {
-      h.close();
-    }
-  });
+  return writeJson(dir, RECORD_FILE, record);
 }
 
 function failure(e: unknown, signal: AbortSignal): ConvertFailure {
@@ -127,11 +116,53 @@ function failure(e: unknown, signal: AbortSignal): ConvertFailure {
 
 let running: AbortController | null = null;
 
+/** What an unfinished conversion was (`<key>/resume.json`): it is carried on only when equal. */
+const STATE_FILE = 'resume.json';
+/** The weight jobs it finished, as little-endian uint32 numbers (`<key>/jobs.bin`). */
+const JOBS_FILE = 'jobs.bin';
+
+async function openSync(dir: FileSystemDirectoryHandle, name: string): Promise<SyncHandle> {
+  const f = await dir.getFileHandle(name, { create: true });
+  return (f as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
+}
+
+async function writeJson(dir: FileSystemDirectoryHandle, name: string, value: unknown): Promise<void> {
+  const h = await openSync(dir, name);
+  try {
+    h.truncate(0);
+    h.write(new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n'), { at: 0 });
+    h.flush();
+  } finally {
+    h.close();
+  }
+}
+
+/** The finished jobs of an unfinished conversion in `dir` made with `state`, or null. */
+async function finishedJobs(dir: FileSystemDirectoryHandle, state: object): Promise<Set<number> | null> {
+  try {
+    const saved = await (await (await dir.getFileHandle(STATE_FILE)).getFile()).text();
+    if (saved.trim() !== JSON.stringify(state, null, 2)) return null;
+    const bytes = await (await (await dir.getFileHandle(JOBS_FILE)).getFile()).arrayBuffer();
+    const view = new DataView(bytes, 0, bytes.byteLength - (bytes.byteLength % 4));
+    const done = new Set<number>();
+    for (let i = 0; i < view.byteLength; i += 4) done.add(view.getUint32(i, true));
+    return done;
+  } catch {
+    // No state or no jobs file: not a conversion this worker can carry on.
+    return null;
+  }
+}
+
+function note(message: string): void {
+  scope.postMessage({ status: 'convert-note', message });
+}
+
 async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promise<ConvertReply> {
   const controller = new AbortController();
   running = controller;
   const { signal } = controller;
   let io: OpfsIo | null = null;
+  let jobs: SyncHandle | null = null;
   let folder: { root: FileSystemDirectoryHandle; key: string } | null = null;
   try {
     const options = flagOptions(req.flags);
@@ -143,8 +174,27 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
     });
     const key = storeKey(req.repo, files.commit, req.dtypes);
     const root = await storeRoot();
-    const existing = await root.getDirectoryHandle(key).then(readRecord, () => null);
+    const partial = await root.getDirectoryHandle(key).catch((e: unknown) => {
+      if (e instanceof DOMException && e.name === 'NotFoundError') return null;
+      throw e;
+    });
+    const existing = partial && (await readRecord(partial));
     if (existing) return { status: 'converted', model: existing };
+    const state = { repo: req.repo, commit: files.commit, dtypes: req.dtypes, flags: req.flags };
+    const done = partial && (await finishedJobs(partial, state));
+    // An unfinished conversion of another commit of this repo cannot be carried on.
+    const prefix = storeKey(req.repo, '', req.dtypes).replace(/--[^-]*$/, '');
+    for await (const [name, h] of (
+      root as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
+    ).entries()) {
+      if (name === key || !name.startsWith(prefix) || !name.endsWith(`--${req.dtypes.join('+')}`)) continue;
+      if (h.kind !== 'directory' || (await readRecord(h as FileSystemDirectoryHandle))) continue;
+      await root.removeEntry(name, { recursive: true });
+      note(
+        `${req.repo} moved to commit ${files.commit.slice(0, 12)} since its unfinished conversion; starting again.`,
+      );
+    }
+    if (done) note(`Carrying on from the unfinished conversion (${done.size} weights already converted).`);
     let bytesTotal = 0;
     for (const [f, size] of files.sizes) if (/\.(safetensors|bin)$/.test(f)) bytesTotal += size;
     let bytesRead = 0;
@@ -153,6 +203,8 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
       started ||= performance.now();
       bytesRead += n;
     });
+    let jobCount = 0;
+    const jobBytes = new Uint8Array(4);
     const made = await convertInto(
       source,
       {
@@ -170,23 +222,33 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
             commit: files.commit,
             estimatedBytes: plan.estimatedBytes,
           });
-          if (req.available !== null && plan.estimatedBytes > req.available) {
+          const have = done && partial ? await folderBytes(partial) : 0;
+          const needed = Math.max(0, plan.estimatedBytes - have);
+          if (req.available !== null && needed > req.available) {
             throw new ConvertFailure(
               'quota',
-              `Converting ${req.repo} needs about ${formatBytes(plan.estimatedBytes)} (${plan.estimatedBytes} bytes) ` +
-                `of browser storage, and this site may store only ${formatBytes(req.available)} more. ` +
+              `Converting ${req.repo} needs about ${formatBytes(needed)} (${needed} bytes) ` +
+                `more browser storage, and this site may store only ${formatBytes(req.available)} more. ` +
                 'Free space (delete stored models, or other sites’ data) and try again; nothing was written.',
-              plan.estimatedBytes,
+              needed,
             );
           }
-          // An unfinished earlier conversion of the same checkpoint (no record) is ours to replace.
-          await bestEffort(
-            root.removeEntry(key, { recursive: true }),
-            'usually there is none; a folder that cannot be removed fails the getDirectoryHandle below',
-          );
+          if (!done) {
+            // An unfinished conversion made with other options is ours to replace.
+            await bestEffort(
+              root.removeEntry(key, { recursive: true }),
+              'usually there is none; a folder that cannot be removed fails the getDirectoryHandle below',
+            );
+          }
           const dir = await root.getDirectoryHandle(key, { create: true });
           folder = { root, key };
-          io = await OpfsIo.create(await dir.getDirectoryHandle(MODEL_DIR, { create: true }), plan.files);
+          if (!done) await writeJson(dir, STATE_FILE, state);
+          jobs = await openSync(dir, JOBS_FILE);
+          if (!done) jobs.truncate(0);
+          jobCount = Math.floor(jobs.getSize() / 4);
+          io = await OpfsIo.create(await dir.getDirectoryHandle(MODEL_DIR, { create: true }), plan.files, {
+            keep: !!done,
+          });
           return '.';
         },
       },
@@ -197,6 +259,13 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
         // files to onnxruntime-web as Blobs, which its JSPI build streams tensor by tensor.
         inlineLimit: 0,
         signal,
+        resume: {
+          done: done ?? new Set(),
+          onDone(index) {
+            new DataView(jobBytes.buffer).setUint32(0, index, true);
+            (jobs as SyncHandle | null)?.write(jobBytes, { at: jobCount++ * 4 });
+          },
+        },
         onProgress: (p) =>
           scope.postMessage({
             status: 'convert-progress',
@@ -211,6 +280,8 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
       },
     );
     await io!.finish();
+    (jobs as SyncHandle | null)?.close();
+    jobs = null;
     const dir = await root.getDirectoryHandle(key);
     const record: StoredModel = {
       key,
@@ -224,13 +295,18 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
       name: made.spec.name,
     };
     if (signal.aborted) throw new Error('conversion aborted');
+    await dir.removeEntry(JOBS_FILE);
+    await dir.removeEntry(STATE_FILE);
     await writeRecord(dir, record);
     return { status: 'converted', model: record };
   } catch (e) {
     const f = failure(e, signal);
     (io as OpfsIo | null)?.closeAll();
+    (jobs as SyncHandle | null)?.close();
     const made = folder as { root: FileSystemDirectoryHandle; key: string } | null;
-    if (made) {
+    // After a network failure the finished weights are kept for the next Convert.
+    const keep = f.code === 'network' && made !== null;
+    if (made && !keep) {
       await bestEffort(
         made.root.removeEntry(made.key, { recursive: true }),
         'the folder has no record, so it never loads as a model; the picker offers to remove it',
@@ -239,7 +315,9 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
     return {
       status: 'convert-error',
       code: f.code,
-      message: f.message,
+      message: keep
+        ? `${f.message} What was converted is kept: press Convert again to carry on from there.`
+        : f.message,
       ...(f.bytesNeeded !== undefined ? { bytesNeeded: f.bytesNeeded } : {}),
     };
   } finally {

@@ -51,18 +51,24 @@ export class OpfsIo implements FileIo {
   private readonly fds = new Map<number, OpenFile>();
   private nextFd = 1;
 
-  private constructor() {}
+  private constructor(private readonly keep: boolean) {}
 
   /**
    * Creates (empty) and opens every file in `paths` (relative to `root`, folders made as needed).
+   * With `keep` (resuming an interrupted conversion) existing files keep their bytes, and opening
+   * one for writing does not empty it: the conversion rewrites what it does not skip.
    *
    * @example
    * const io = await OpfsIo.create(folder, ['prm.json', 'onnx/model_q4.onnx', 'onnx/model_q4.onnx_data']);
    * const fd = io.open('onnx/model_q4.onnx_data', 'w'); io.writeAt(fd, bytes, 0); io.close(fd);
    * await io.finish(); // closes the handles, removes the files never opened
    */
-  static async create(root: FileSystemDirectoryHandle, paths: string[]): Promise<OpfsIo> {
-    const io = new OpfsIo();
+  static async create(
+    root: FileSystemDirectoryHandle,
+    paths: string[],
+    options: { keep?: boolean } = {},
+  ): Promise<OpfsIo> {
+    const io = new OpfsIo(options.keep ?? false);
     // One handle per folder, so `rename` can tell two files share one.
     const dirs = new Map<string, FileSystemDirectoryHandle>([['', root]]);
     try {
@@ -81,7 +87,7 @@ export class OpfsIo implements FileIo {
         const name = parts.at(-1)!;
         const file = (await dir.getFileHandle(name, { create: true })) as SyncFileHandle;
         const handle = await file.createSyncAccessHandle();
-        handle.truncate(0);
+        if (!io.keep) handle.truncate(0);
         io.files.set(parts.join('/'), { dir, name, file, handle, opened: false });
       }
     } catch (e) {
@@ -105,7 +111,7 @@ export class OpfsIo implements FileIo {
 
   open(path: string, mode: 'w' | 'r+'): number {
     const f = this.entry(path);
-    if (mode === 'w') f.handle!.truncate(0);
+    if (mode === 'w' && !this.keep) f.handle!.truncate(0);
     f.opened = true;
     const fd = this.nextFd++;
     this.fds.set(fd, f);

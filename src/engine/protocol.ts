@@ -299,6 +299,8 @@ export interface ConvertProgress {
 
 export type ConvertReply =
   | { status: 'convert-plan'; commit: string; estimatedBytes: number }
+  /** Something the user should know that does not stop the conversion (a restart, a resume). */
+  | { status: 'convert-note'; message: string }
   | ({ status: 'convert-progress' } & ConvertProgress)
   | { status: 'converted'; model: StoredModel }
   | { status: 'convert-error'; code: ConvertErrorCode; message: string; bytesNeeded?: number };

@@ -9,7 +9,8 @@
  * clear error with nothing stored; too small a quota (navigator.storage.estimate stubbed in the
  * page) is a message with the bytes needed and nothing written; Cancel while the weights are being
  * read (the stand-in drops them, so the reader is retrying) removes the unfinished folder, which
- * was never listed as a model.
+ * was never listed as a model; a page reloaded while one shard could not be read carries on from
+ * the weights already converted and still writes the CLI's bytes.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile, mkdtemp, rm, cp } from 'node:fs/promises';
@@ -77,6 +78,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
   let hub: HubStandIn;
   let tmp: string;
   let cliDir: string;
+  let shardsCliDir: string;
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'prm-convert-page-'));
@@ -104,7 +106,28 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
       inlineLimit: 0,
       threads: 0,
     });
+    // Two shards, weights big enough (hidden 256) that their 4-bit scales go to the data file too.
+    const shards = join(tmp, 'tiny-shards');
+    await makeTinyCheckpoint({
+      dir: shards,
+      arch: 'qwen2',
+      head: 'qwen-prm',
+      dtype: 'BF16',
+      shards: 2,
+      hidden: 256,
+      heads: 4,
+      vocab: 96,
+    });
+    shardsCliDir = join(tmp, 'cli', 'tiny-shards');
+    await convertCheckpoint({
+      checkpointDir: shards,
+      outDir: shardsCliDir,
+      dtypes: ['q4'],
+      inlineLimit: 0,
+      threads: 0,
+    });
     hub = await startHubStandIn({
+      'test-org/tiny-shards': shards,
       'test-org/tiny-raw': raw,
       'test-org/tiny-raw-again': raw,
       'test-org/tiny-raw-cancel': raw,
@@ -221,5 +244,43 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
     } finally {
       hub.dropNextRanges(0, 0);
     }
+  });
+
+  it('carries on after a reload from the weights already converted, to the same bytes', async () => {
+    const { page } = s;
+    const repo = 'test-org/tiny-shards';
+    const key = `test-org--tiny-shards--${hub.commitOf(repo).slice(0, 12)}--q4`;
+    const sizes = async () =>
+      (await page.evaluate(`(async () => {
+        const out = {};
+        try {
+          const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('prm-converted')).getDirectoryHandle('${key}');
+          for await (const [name, h] of dir.entries()) if (h.kind === 'file') out[name] = (await h.getFile()).size;
+        } catch {}
+        return out;
+      })()`)) as Record<string, number>;
+    // The second shard's weights cannot be read (its header can): the first shard's get converted.
+    hub.blockRanges = { path: 'model-00002-of-00002.safetensors', minBytes: 100_000 };
+    try {
+      await open(repo);
+      await offer(repo).getByRole('button', { name: 'Convert', exact: true }).click();
+      await expect.poll(async () => (await sizes())['jobs.bin'] ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+      await page.reload();
+    } finally {
+      hub.blockRanges = null;
+    }
+    expect(Object.keys(await sizes())).not.toContain('stored.json');
+    await convert(repo, 'done');
+    const resumed = /Carrying on from the unfinished conversion \((\d+) weights already converted\)/.exec(
+      await offer(repo).locator('[data-conversion-note]').innerText(),
+    );
+    expect(Number(resumed?.[1])).toBeGreaterThan(0);
+    const stored = (await page.evaluate(OPFS_HASHES)) as Record<string, string>;
+    const inModel: Record<string, string> = {};
+    for (const [p, h] of Object.entries(stored)) {
+      if (p.startsWith(`${key}/model/`)) inModel[p.slice(`${key}/model/`.length)] = h;
+    }
+    expect(inModel).toEqual(await nodeHashes(shardsCliDir));
+    expect(Object.keys(await sizes()).sort()).toEqual(['stored.json']);
   });
 });

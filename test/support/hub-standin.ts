@@ -41,6 +41,11 @@ export interface HubStandIn {
   readonly paths: string[];
   /** When true, every connection is dropped: clients see a network error (offline). */
   offline: boolean;
+  /**
+   * CDN range requests for a path ending in `path` and of at least `minBytes` are dropped (one
+   * file's data unreachable, its header still readable); null: none.
+   */
+  blockRanges: { path: string; minBytes: number } | null;
   /** The fake commit sha of `repo` at `revision`. */
   commitOf(repo: string, revision?: string): string;
   /** The next `count` CDN range answers send `afterBytes` body bytes and then drop the connection. */
@@ -110,6 +115,7 @@ export async function startHubStandIn(
       return this.requests.filter((r) => r.origin === 'hub').map((r) => r.path);
     },
     offline: false,
+    blockRanges: null,
     commitOf: (repo, revision = 'main') => sha(`${repo}@${revision}`),
     dropNextRanges(count, afterBytes) {
       drops = { count, afterBytes };
@@ -292,6 +298,14 @@ export async function startHubStandIn(
     }
     const url = new URL(req.url ?? '/', 'http://x');
     hub.requests.push({ origin: 'cdn', path: url.pathname, range: req.headers.range ?? null });
+    const asked = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+    const block = hub.blockRanges;
+    if (block && asked && url.pathname.endsWith(block.path)) {
+      if (Number(asked[2]) - Number(asked[1]) + 1 >= block.minBytes) {
+        req.socket.destroy();
+        return;
+      }
+    }
     cors(res);
     if (preflight(req, res)) return;
     void (async () => {

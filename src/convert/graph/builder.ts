@@ -46,6 +46,19 @@ export interface ParallelOptions {
   makePool?: (threads: number) => JobPool;
 }
 
+/**
+ * Picks up an interrupted conversion: weight jobs are numbered in the order the graph is emitted
+ * (the same for the same checkpoint and options), and a job recorded as done whose outputs all go
+ * to the data files is not read or run again; everything else (the graph, small inline weights)
+ * is rebuilt and rewritten with the same bytes.
+ */
+export interface ResumeOptions {
+  /** Jobs whose bytes are already in the files. */
+  done: ReadonlySet<number>;
+  /** Called once a job's outputs are written, with its number. */
+  onDone(index: number): void;
+}
+
 export interface BuildProgress {
   /** Checkpoint tensor just read. */
   name: string;
@@ -71,18 +84,22 @@ export class GraphBuilder {
   private readCount = 0;
   private readonly parallel: ParallelOptions;
   private pool: JobPool | null = null;
+  private readonly resume?: ResumeOptions;
+  private jobCount = 0;
 
   constructor(
     source: WeightSource,
     variants: VariantGraph[],
     onProgress?: (p: BuildProgress) => void,
     parallel: ParallelOptions = { threads: 0, minValues: 0 },
+    resume?: ResumeOptions,
   ) {
     if (variants.length === 0) throw new Error('GraphBuilder: no variants to build');
     this.source = source;
     this.variants = variants;
     this.onProgress = onProgress;
     this.parallel = parallel;
+    this.resume = resume;
   }
 
   /** Waits until every weight is on disk; throws the first failure of a worker. */
@@ -118,17 +135,25 @@ export class GraphBuilder {
         if (bytes) planned[i].receive!(bytes);
       });
     const outs = planned.map((p) => p.out);
+    const index = this.jobCount++;
+    const toFiles = outs.every((o) => (o.kind === 'q4' ? o.scales !== 'return' : o.target !== 'return'));
+    if (toFiles && this.resume?.done.has(index)) return;
+    const done = () => this.resume?.onDone(index);
     const { threads, minValues } = this.parallel;
     const makePool = this.parallel.makePool;
     if (name !== null && threads > 0 && makePool && n * k >= minValues && this.source.readRaw) {
       this.pool ??= makePool(threads);
       const bytes = n * k * (DTYPE_BYTES[this.source.info(name).dtype] ?? 4);
       const src = await this.source.readRaw(name, rows, this.pool.takeSpare(bytes));
-      await this.pool.submit({ name: label, src, n, k, outs }, receive);
+      await this.pool.submit({ name: label, src, n, k, outs }, (out) => {
+        receive(out);
+        done();
+      });
     } else {
       const src =
         name !== null && this.source.readRaw ? await this.source.readRaw(name, rows) : await readF32();
       receive(runWeightJob({ name: label, src, n, k, outs }, this.variants[0].data.io));
+      done();
     }
   }
 

@@ -19,7 +19,13 @@ import {
   writeEncoded,
   type GraphDef,
 } from '../onnx-proto.ts';
-import { GraphBuilder, type BuildProgress, type ParallelOptions, type WeightSource } from './builder.ts';
+import {
+  GraphBuilder,
+  type BuildProgress,
+  type ParallelOptions,
+  type ResumeOptions,
+  type WeightSource,
+} from './builder.ts';
 import { emitDecoder } from './decoder.ts';
 import { emitHead, type HeadOptions } from './heads/index.ts';
 import { VariantGraph } from './variant.ts';
@@ -50,6 +56,8 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
   /** Worker threads for the weights (default: none). */
   parallel?: ParallelOptions;
+  /** Skip the weights an interrupted run already wrote (the files must hold its bytes). */
+  resume?: ResumeOptions;
 }
 
 export interface BuiltModel {
@@ -89,7 +97,7 @@ export async function buildOnnxModels(
         chunkBytes: options.chunkBytes,
       }),
   );
-  const b = new GraphBuilder(source, variants, options.onProgress, options.parallel);
+  const b = new GraphBuilder(source, variants, options.onProgress, options.parallel, options.resume);
   try {
     const ids = b.input('input_ids', DataType.INT64, ['batch', 'sequence']);
     const mask = b.input('attention_mask', DataType.INT64, ['batch', 'sequence']);
