@@ -19,7 +19,15 @@ import { hubCheckpointFiles } from '../convert/hub-files.ts';
 import { HttpSourceError } from '../convert/http-source.ts';
 import { formatBytes } from '../core/format.ts';
 import { OpfsIo, type SyncHandle } from './opfs-io.ts';
-import { folderBytes, MODEL_DIR, readRecord, RECORD_FILE, storeKey, storeRoot } from './model-store.ts';
+import {
+  commitOfKey,
+  folderBytes,
+  MODEL_DIR,
+  readRecord,
+  RECORD_FILE,
+  storeKey,
+  storeRoot,
+} from './model-store.ts';
 import { bestEffort } from '../core/best-effort.ts';
 import type { ConvertErrorCode, ConvertReply, ConvertRequest, StoredModel } from './protocol.ts';
 
@@ -183,11 +191,10 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
     const state = { repo: req.repo, commit: files.commit, dtypes: req.dtypes, flags: req.flags };
     const done = partial && (await finishedJobs(partial, state));
     // An unfinished conversion of another commit of this repo cannot be carried on.
-    const prefix = storeKey(req.repo, '', req.dtypes).replace(/--[^-]*$/, '');
     for await (const [name, h] of (
       root as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
     ).entries()) {
-      if (name === key || !name.startsWith(prefix) || !name.endsWith(`--${req.dtypes.join('+')}`)) continue;
+      if (name === key || commitOfKey(name, req.repo, req.dtypes) === null) continue;
       if (h.kind !== 'directory' || (await readRecord(h as FileSystemDirectoryHandle))) continue;
       await root.removeEntry(name, { recursive: true });
       note(

@@ -23,6 +23,19 @@ export function storeKey(repo: string, commit: string, dtypes: Dtype[]): string 
   return `${repo.replace('/', '--')}--${commit.slice(0, 12)}--${dtypes.join('+')}`;
 }
 
+/**
+ * The commit (12 digits) in `key` when it is a folder of `repo` converted to `dtypes`, else null.
+ *
+ * @example
+ * commitOfKey('Qwen--Qwen2.5-Math-PRM-7B--0610740060cd--q4', 'Qwen/Qwen2.5-Math-PRM-7B', ['q4']) // '0610740060cd'
+ */
+export function commitOfKey(key: string, repo: string, dtypes: Dtype[]): string | null {
+  const [before, after] = storeKey(repo, 'COMMIT', dtypes).split('COMMIT');
+  if (!key.startsWith(before) || !key.endsWith(after)) return null;
+  const commit = key.slice(before.length, key.length - after.length);
+  return /^[0-9a-f]{12}$/.test(commit) ? commit : null;
+}
+
 /** `prm-converted/` at the root of this origin's private file system. */
 export async function storeRoot(): Promise<FileSystemDirectoryHandle> {
   if (!navigator.storage?.getDirectory) {
