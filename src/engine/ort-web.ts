@@ -15,6 +15,7 @@ import type * as OrtTypes from 'onnxruntime-web/webgpu';
 import type { AdapterFacts, Environment, OrtBuild } from './backend.ts';
 import { chooseOrtBuild, MIN_SUBGROUP_SIZE, subgroupFreeDeviceRequest, wasmThreads } from './backend.ts';
 import { GraphContractError, runPadded, serialQueue, type ItemLogits } from '../core/runner.ts';
+import { DefaultStreamBlob } from './default-stream-blob.ts';
 import { EngineError } from './errors.ts';
 import type { CreateOptions, Runtime, RuntimeSession } from './runtime.ts';
 
@@ -262,7 +263,10 @@ export const ortWebRuntime: Runtime = {
         session = await ort.InferenceSession.create(model, {
           executionProviders: [ep],
           graphOptimizationLevel: 'all',
-          externalData: options.externalData,
+          // Blobs go in as default streams: BYOB reads of Blob streams can stall in Chromium.
+          externalData: options.externalData.map((e) =>
+            e.data instanceof Blob ? { path: e.path, data: new DefaultStreamBlob([e.data]) } : e,
+          ),
           logSeverityLevel: 3,
         });
       } catch (e) {

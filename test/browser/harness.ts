@@ -163,7 +163,11 @@ export async function launchBrowser(
   const newContext = browser.newContext.bind(browser);
   browser.newContext = async (...args) => {
     const context = await newContext(...args);
-    context.on('console', (m) => remember(`console.${m.type()}: ${m.text()}`));
+    context.on('console', (m) => {
+      // "Failed to load resource" does not say which; the location does.
+      const where = m.location().url;
+      remember(`console.${m.type()}: ${m.text()}${m.type() === 'error' && where ? ` (${where})` : ''}`);
+    });
     context.on('weberror', (e) => remember(`page error: ${e.error().message}`));
     return context;
   };
