@@ -257,6 +257,10 @@ export function httpError(status: number, text: string, url: string): RemoteErro
     hint =
       ' The server does not run the model as a pooling model: start it with --runner pooling ' +
       '(vLLM before 0.10: --task reward).';
+  } else if (said && /out of vocabulary/i.test(said)) {
+    hint =
+      " The server's model has another tokenizer than the prompt folder's: build the prompt with the " +
+      'converted folder of the model the server runs.';
   } else if (said && /maximum context length|max_model_len|too long/i.test(said)) {
     hint = " The input is longer than the server's --max-model-len; raise it, or score with --truncate.";
   } else if (status === 404) {

@@ -117,6 +117,10 @@ describe('a vLLM server (stand-in) as a scoring runner', () => {
     await expect(runPlans(runner(s), plans(), 0.5)).rejects.toThrow(
       /answered 400: This model's maximum context length is 512 tokens.*--max-model-len/,
     );
+    const foreign = [{ ...plans()[0], inputIds: [...plans()[0].inputIds, 10 ** 6] }];
+    await expect(runPlans(runner(s), foreign, 0.5)).rejects.toThrow(
+      /answered 400: Token id 1000000 is out of vocabulary\. The server's model has another tokenizer/,
+    );
     const wrongName = createVllmRunner({ url: s.url, model: 'nope', prompt, backoffMs: 5 });
     await expect(runPlans(wrongName, plans(), 0.5)).rejects.toThrow(/404: The model `nope` does not exist/);
 

@@ -10,7 +10,8 @@
  * - `GET /v1/models` -> `{"object": "list", "data": [{"id", "object": "model", "max_model_len", ...}]}`;
  * - `GET /health` -> 200;
  * - errors as `ErrorResponse` `{"error": {"message", "type", "param", "code"}}`: an unknown model
- *   is 404 NotFoundError, an input over max_model_len and a bad task 400 BadRequestError;
+ *   is 404 NotFoundError; an input over max_model_len, a token id outside the vocabulary and a bad
+ *   task 400 BadRequestError;
  * - CORS as vLLM's default `--allowed-origins '["*"]'` (Starlette's CORSMiddleware), or only the
  *   listed origins, or none.
  * The pooler follows `StepPool`: a row per token, only `returned_token_ids` columns when set,
@@ -20,6 +21,7 @@
  * Faults for the client's error paths: `fail(n, status)`, `hang(n)`, `drop(n)`.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -114,6 +116,7 @@ export async function startVllmStandIn(opts: VllmStandInOptions): Promise<VllmSt
     ...opts.pooler,
   };
   const maxModelLen = opts.maxModelLen ?? spec.context_length;
+  const vocabSize = Number(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).vocab_size);
   const allowed = opts.allowedOrigins ?? ['*'];
   const created = Math.floor(Date.now() / 1000);
 
@@ -212,6 +215,11 @@ export async function startVllmStandIn(opts: VllmStandInOptions): Promise<VllmSt
     const ids = list.map((x) =>
       typeof x === 'string' ? tokenizer.encode(x, { addSpecialTokens: true }) : (x as number[]),
     );
+    const outside = ids.flat().find((t) => !Number.isInteger(t) || t < 0 || t >= vocabSize);
+    if (outside !== undefined) {
+      error(res, 400, `Token id ${outside} is out of vocabulary`);
+      return;
+    }
     const long = ids.find((x) => x.length > maxModelLen);
     if (long) {
       error(
