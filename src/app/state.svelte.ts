@@ -51,6 +51,8 @@ export interface PracticeTruth {
   firstErrors: number[];
   /** The kind of error planted, or the example's explanation; '' when there is nothing to add. */
   detail: string;
+  /** The example's id when an example is on the page (the Examples menu names it). */
+  example?: string;
 }
 
 export class AppState {
@@ -88,8 +90,11 @@ export class AppState {
   readonly detected = $derived(this.solutions.map((s) => (s.text.trim() ? detectStrategy(s.text) : null)));
   readonly fresh: boolean[] = $derived(runFreshness(this.run, this.problem, this.stepTexts));
   // Arrow bodies: `engine` is assigned in the constructor, after field initialisers run.
-  readonly defaultThreshold: number = $derived.by(
-    () => this.engine.model?.spec.default_threshold ?? this.run?.defaultThreshold ?? 0.5,
+  // Scores computed elsewhere keep their own model's default: never another model's threshold.
+  readonly defaultThreshold: number = $derived.by(() =>
+    this.run?.origin
+      ? this.run.defaultThreshold
+      : (this.engine.model?.spec.default_threshold ?? this.run?.defaultThreshold ?? 0.5),
   );
   readonly threshold: number = $derived(this.thresholdChoice ?? this.defaultThreshold);
   /** Fresh rewards per solution (null where not scored for the current text). */
@@ -110,7 +115,7 @@ export class AppState {
   readonly heatmapRows: HeatmapRow[] = $derived(
     this.rewards.some((r) => r !== null)
       ? this.rewards.map((r, i) => ({
-          label: solutionLabel(i),
+          label: solutionLabel(i, this.solutions.length),
           rewards: r ?? [],
           steps: this.stepTexts[i],
           firstError: this.firstErrors[i],
@@ -288,7 +293,7 @@ export class AppState {
       },
       `Example "${example.title}": ${example.note}`,
     );
-    this.practice = { firstErrors: [...example.firstErrors], detail: example.note };
+    this.practice = { firstErrors: [...example.firstErrors], detail: example.note, example: example.id };
   }
 
   /** A fresh generated problem from the demo model's own domain (the truth is kept for "reveal"). */
@@ -318,7 +323,8 @@ export class AppState {
   readonly inputProblem: string | null = $derived.by(() => {
     if (!this.problem.trim()) return 'Type the problem first: the model judges each step against it.';
     const empty = this.steps.findIndex((s) => s.length === 0);
-    if (empty >= 0) return `${solutionLabel(empty)} has no steps yet: type it, or remove it.`;
+    if (empty >= 0)
+      return `${solutionLabel(empty, this.solutions.length)} has no steps yet: type it, or remove it.`;
     return null;
   });
 

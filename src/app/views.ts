@@ -10,7 +10,7 @@ import Playground from './Playground.svelte';
 export interface ViewProps {
   app: AppState;
   /** Switches to another view (e.g. "open this item in the playground"). */
-  show: (id: string) => void;
+  show: (id: string) => Promise<void>;
   /** The theme in effect (for charts, which carry explicit colours). */
   theme: Theme;
 }

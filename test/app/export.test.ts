@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, exportCsv, exportJson, type ExportInput } from '../../src/app/lib/export.ts';
+import {
+  CSV_COLUMNS,
+  csvField,
+  exportCaption,
+  exportCsv,
+  exportJson,
+  type ExportInput,
+} from '../../src/app/lib/export.ts';
 import type { ScoredRun } from '../../src/app/lib/run.ts';
+import { readCsv } from '../support/csv.ts';
 
 const run: ScoredRun = {
   problem: 'What is 2 + 3 * 4?',
@@ -52,6 +60,7 @@ describe('exportJson(input)', () => {
       model: run.model,
       backend: 'wasm',
       scored_at: run.at,
+      scores_from: null,
     });
   });
 
@@ -91,13 +100,14 @@ describe('exportJson(input): the arithmetic checker beside the PRM', () => {
 
 describe('exportCsv(input)', () => {
   it('writes a header and one row per step, CRLF line ends, formulas and quotes escaped', () => {
+    const ctx = '0.5,min,What is 2 + 3 * 4?,demo-prm,q4,wasm,2025-01-01T00:00:00.000Z,';
     expect(exportCsv(input())).toBe(
       [
-        'solution,step,reward,first_error,aggregate,check,check_claims,consensus,text',
-        '1,1,0.9981234,false,0.97,right,3 * 4 = 12,both-fine,3 * 4 = 12.',
-        '1,2,0.97,false,0.97,right,2 + 12 = 14,both-fine,2 + 12 = 14.',
-        '2,1,0.31,true,0.12,right,2 + 3 = 5,only-prm,2 + 3 = 5.',
-        `2,2,0.12,false,0.12,none,,only-prm,"'= 20, so ""20""."`,
+        'solution,step,reward,first_error,aggregate,check,check_claims,consensus,text,threshold,aggregate_method,problem,model,dtype,backend,scored_at,scores_from',
+        `1,1,0.9981234,false,0.97,right,3 * 4 = 12,both-fine,3 * 4 = 12.,${ctx}`,
+        `1,2,0.97,false,0.97,right,2 + 12 = 14,both-fine,2 + 12 = 14.,${ctx}`,
+        `2,1,0.31,true,0.12,right,2 + 3 = 5,only-prm,2 + 3 = 5.,${ctx}`,
+        `2,2,0.12,false,0.12,none,,only-prm,"'= 20, so ""20"".",${ctx}`,
         '',
       ].join('\r\n'),
     );
@@ -105,8 +115,17 @@ describe('exportCsv(input)', () => {
 
   it('leaves reward and first_error empty when not scored', () => {
     expect(exportCsv(input({ run: null, fresh: [false, false] })).split('\r\n')[1]).toBe(
-      '1,1,,,,right,3 * 4 = 12,,3 * 4 = 12.',
+      '1,1,,,,right,3 * 4 = 12,,3 * 4 = 12.,0.5,min,What is 2 + 3 * 4?,,,,,',
     );
+  });
+
+  it('says where scores from elsewhere came from, in every row', () => {
+    const shared = { ...run, origin: 'a shared link' };
+    const rows = exportCsv(input({ run: shared }))
+      .trim()
+      .split('\r\n');
+    expect(rows.slice(1).every((r) => r.endsWith(',a shared link'))).toBe(true);
+    expect(exportJson(input({ run: shared })).scores_from).toBe('a shared link');
   });
 });
 
@@ -126,5 +145,53 @@ describe('csvField(value, isText)', () => {
     [null, ''],
   ])('%j -> %s', (value, out) => {
     expect(csvField(value)).toBe(out);
+  });
+});
+
+describe('exportCaption(input, maxChars, maxSteps)', () => {
+  // Golden: the caption as a reader of the exported picture sees it (regenerate with `npx vitest run test/app/export.test.ts -u`, then read the diff).
+  it('names model, dtype, backend, date, threshold, aggregate, problem, first errors and steps', async () => {
+    const lines = exportCaption(input());
+    await expect(lines.join('\n') + '\n').toMatchFileSnapshot('__snapshots__/export-caption.txt');
+    expect(lines[0]).toBe('Scored by demo-prm (q4) on WASM, 2025-01-01 00:00 UTC · PRM Playground');
+    expect(lines).toContain('Solution 2: first error: step 1 (reward 0.310); min 0.120');
+  });
+
+  it('cuts long lines and leaves steps past maxSteps to the JSON and CSV', () => {
+    const lines = exportCaption(input({ problem: 'word '.repeat(100) }), 60, 3);
+    expect(lines.every((l) => l.length <= 60)).toBe(true);
+    const problem = lines.filter((l) => l.startsWith('Problem: word') || l.startsWith('  word'));
+    expect(problem).toHaveLength(3);
+    expect(problem.every((l) => !/wor$|^ *ord/.test(l))).toBe(true);
+    expect(problem[2]).toMatch(/…$/);
+    const word = exportCaption(input({ problem: 'x'.repeat(500) }), 60);
+    expect(word.slice(2, 5)).toEqual([
+      'Problem: ' + 'x'.repeat(30),
+      '  ' + 'x'.repeat(30),
+      '  ' + 'x'.repeat(30) + '…',
+    ]);
+    expect(lines.at(-1)).toBe('… 1 more step: see the JSON or CSV export.');
+  });
+
+  it('says "Not scored" without a run, and where shared scores came from', () => {
+    expect(exportCaption(input({ run: null, fresh: [false, false] }))[0]).toBe('Not scored · PRM Playground');
+    expect(exportCaption(input({ run: { ...run, origin: 'a shared link' } }))[0]).toContain(
+      '(from a shared link)',
+    );
+  });
+});
+
+describe('exportCsv(input) read back as a spreadsheet would', () => {
+  it('every row has every column, and the model, dtype, threshold and problem are in each', () => {
+    const rows = readCsv(exportCsv(input({ problem: 'Two, "quoted"\nlines?' })));
+    expect(rows[0]).toEqual([...CSV_COLUMNS]);
+    const col = (name: string) => CSV_COLUMNS.indexOf(name as (typeof CSV_COLUMNS)[number]);
+    for (const r of rows.slice(1)) {
+      expect(r).toHaveLength(CSV_COLUMNS.length);
+      expect(r[col('model')]).toBe('demo-prm');
+      expect(r[col('dtype')]).toBe('q4');
+      expect(Number(r[col('threshold')])).toBe(0.5);
+      expect(r[col('problem')]).toBe('Two, "quoted"\nlines?');
+    }
   });
 });

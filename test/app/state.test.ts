@@ -404,7 +404,11 @@ describe('AppState drafts', () => {
     const example = EXAMPLES.find((e) => e.id === 'shopping-best-of-3')!;
     app.loadExample(example);
     expect(app.solutions.map((s) => s.text)).toEqual(example.solutions);
-    expect(app.practice).toEqual({ firstErrors: [-1, 1, 3], detail: example.note });
+    expect(app.practice).toEqual({
+      firstErrors: [-1, 1, 3],
+      detail: example.note,
+      example: 'shopping-best-of-3',
+    });
   });
 
   it('replaceWith(draft) offers to bring back the text it replaced', async () => {

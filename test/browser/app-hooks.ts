@@ -66,7 +66,7 @@ export function stepHooks(page: Page): Promise<StepHook[]> {
 
 export async function typeInput(page: Page, problem: string, solution: string): Promise<void> {
   await page.getByLabel('Problem').fill(problem);
-  await page.getByLabel('Solution', { exact: true }).fill(solution);
+  await page.getByLabel(/^Solution( 1)?$/).fill(solution);
 }
 
 /** Picks bundled model `id` in the model panel. */

@@ -116,7 +116,7 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('playground, production build in 
     const truth = s.page.locator('[data-truth]');
     await truth.locator('summary').click();
     expect(await truth.innerText()).toMatch(
-      /Solution: no error, every step is right\.\s+Solution 2: step 2 is the first wrong step\.\s+Solution 3: step 4 is the first wrong step\./,
+      /Solution 1: no error, every step is right\.\s+Solution 2: step 2 is the first wrong step\.\s+Solution 3: step 4 is the first wrong step\./,
     );
   });
 
@@ -176,7 +176,7 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('playground, production build in 
     await s.page.waitForTimeout(600);
     await s.page.reload();
     await expect.poll(() => s.page.getByLabel('Problem').inputValue()).toBe(PROBLEM);
-    expect(await s.page.getByLabel('Solution', { exact: true }).inputValue()).toBe(SOLUTION);
+    expect(await s.page.getByLabel(/^Solution( 1)?$/).inputValue()).toBe(SOLUTION);
   });
 
   it('opens a share link in a fresh browser profile with the same text and steps', async () => {
@@ -192,7 +192,7 @@ describe.each<BrowserMode>(['webgpu', 'wasm'])('playground, production build in 
       const page = await context.newPage();
       await page.goto(link);
       await expect.poll(() => page.getByLabel('Problem').inputValue()).toBe(PROBLEM);
-      expect(await page.getByLabel('Solution', { exact: true }).inputValue()).toBe(SOLUTION);
+      expect(await page.getByLabel('Solution 1', { exact: true }).inputValue()).toBe(SOLUTION);
       expect(await page.getByLabel('Solution 2', { exact: true }).inputValue()).toBe(
         '12 - 2 = 10.\n\nSo 10.',
       );
@@ -348,7 +348,7 @@ describe('playground scoring on the fixture model', () => {
       await page.getByLabel('Threshold').fill('1');
       expect((await stepHooks(page)).filter((h) => h.firstError).map((h) => h.index)).toEqual([0]);
       expect((await stepHooks(page)).map((h) => h.reward)).toEqual(before);
-      await page.getByRole('button', { name: /model default/ }).click();
+      await page.getByRole('button', { name: /model's default/ }).click();
     });
 
     it('exports JSON with the rewards, model, backend and threshold on the page', async () => {
@@ -452,7 +452,7 @@ describe('playground scoring on the fixture model', () => {
       await expect.poll(() => alert.isVisible(), { timeout: 60_000 }).toBe(true);
       expect(await alert.innerText()).toMatch(/truncated.*Your text is unchanged\./s);
       expect(await page.getByLabel('Problem').inputValue()).toBe(PROBLEM);
-      expect(await page.getByLabel('Solution', { exact: true }).inputValue()).toBe(SOLUTION);
+      expect(await page.getByLabel(/^Solution( 1)?$/).inputValue()).toBe(SOLUTION);
       expect(await page.getByRole('button', { name: 'Score' }).isEnabled()).toBe(true);
     });
   });

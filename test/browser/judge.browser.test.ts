@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSV_COLUMNS } from '../../src/app/lib/export.ts';
 import { judgeArithmetic } from '../../src/core/judge/index.ts';
 import { openSession, type BrowserSession } from './harness.ts';
 
@@ -54,7 +55,7 @@ describe('the arithmetic checker beside the PRM (wasm, bundled model)', () => {
     s = await openSession('wasm');
     await s.page.goto(s.url);
     await s.page.getByLabel('Problem').fill(PROBLEM);
-    await s.page.getByLabel('Solution', { exact: true }).fill(SOLUTION);
+    await s.page.getByLabel(/^Solution( 1)?$/).fill(SOLUTION);
     await s.page.getByRole('button', { name: 'Score' }).click();
     await s.page.locator('[data-check="0-2"]').waitFor({ timeout: 120_000 });
   });
@@ -111,7 +112,7 @@ describe('the arithmetic checker beside the PRM (wasm, bundled model)', () => {
     expect(await s.page.locator('[data-check="0-1"]').getAttribute('aria-label')).toContain(
       'consensus first error',
     );
-    await s.page.getByRole('button', { name: /model default/ }).click();
+    await s.page.getByRole('button', { name: /model's default/ }).click();
   });
 
   it('exports the checker and the consensus in JSON, CSV and SVG', async () => {
@@ -119,7 +120,7 @@ describe('the arithmetic checker beside the PRM (wasm, bundled model)', () => {
     expect(json.judge).toEqual([judgeArithmetic(STEPS)]);
     expect(json.consensus.marks[0]).toEqual((await checkHooks(s.page)).map((h) => h.consensus));
     const csv = (await save(s.page, 'CSV')).split('\r\n');
-    expect(csv[0]).toBe('solution,step,reward,first_error,aggregate,check,check_claims,consensus,text');
+    expect(csv[0]).toBe(CSV_COLUMNS.join(','));
     expect(csv[2]).toContain(',wrong,"120 - 98 = 22, not 32",');
     const svg = await save(s.page, 'SVG');
     expect(svg).toContain('data-check="0-1"');
@@ -138,7 +139,7 @@ describe('the arithmetic checker beside the PRM (wasm, bundled model)', () => {
       .poll(async () =>
         (await s.page.locator('[data-check-summary]').innerText()).replace(/\s+/g, ' ').trim(),
       )
-      .toBe('Arithmetic check: wrong computation in Solution (step 2).');
+      .toBe('Arithmetic check: wrong computation in Solution 1 (step 2).');
   });
 
   it('keeps the checker in a share link opened in a fresh profile', async () => {

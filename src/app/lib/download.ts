@@ -5,6 +5,7 @@
  *
  * Everything stays local: files are made from blob: URLs, nothing is uploaded.
  */
+import { luminance } from './colour.ts';
 
 /** `prm-playground-20250101-1230.<ext>` in local time. */
 export function exportName(ext: string, now = new Date()): string {
@@ -27,19 +28,80 @@ export function saveBlob(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** The heatmap as a standalone SVG document (focus outlines and ARIA attributes stripped). */
-export function svgMarkup(svg: SVGSVGElement): string {
-  const clone = svg.cloneNode(true) as SVGSVGElement;
-  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
-  for (const el of clone.querySelectorAll('[tabindex]')) el.removeAttribute('tabindex');
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}\n`;
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const CAPTION_LINE = 16;
+const CAPTION_PAD = 10;
+/** Room per caption character at 12px (wide enough for most proportional text). */
+const CAPTION_CHAR = 6.4;
+
+/** How many caption characters fit across a heatmap `width` px wide (at least `min` px). */
+export function captionChars(width: number, min = 560): number {
+  return Math.floor((Math.max(width, min) - 2 * CAPTION_PAD) / CAPTION_CHAR);
 }
 
-/** Rasterises the heatmap to a PNG blob at `scale` times its size. */
-export async function svgToPng(svg: SVGSVGElement, scale = 2): Promise<Blob> {
-  const width = Number(svg.getAttribute('width'));
-  const height = Number(svg.getAttribute('height'));
-  const url = URL.createObjectURL(new Blob([svgMarkup(svg)], { type: 'image/svg+xml' }));
+/**
+ * The heatmap as a standalone SVG document (focus outlines and ARIA attributes stripped), with
+ * `caption` lines (export.ts `exportCaption`) in a block under it, in the heatmap's own colours.
+ * Returns the markup and its size.
+ */
+export function svgDocument(
+  svg: SVGSVGElement,
+  caption: readonly string[] = [],
+): { markup: string; width: number; height: number } {
+  const clone = svg.cloneNode(true) as SVGSVGElement;
+  clone.setAttribute('xmlns', SVG_NS);
+  for (const el of clone.querySelectorAll('[tabindex]')) el.removeAttribute('tabindex');
+  const w = Number(svg.getAttribute('width'));
+  const h = Number(svg.getAttribute('height'));
+  if (caption.length === 0)
+    return {
+      markup: `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}\n`,
+      width: w,
+      height: h,
+    };
+  const width = Math.max(w, 560);
+  const height = h + CAPTION_PAD * 2 + caption.length * CAPTION_LINE;
+  const background = clone.querySelector('rect')?.getAttribute('fill') ?? '#ffffff';
+  const dark = luminance(background) < 0.4;
+  const outer = document.createElementNS(SVG_NS, 'svg');
+  outer.setAttribute('xmlns', SVG_NS);
+  outer.setAttribute('width', String(width));
+  outer.setAttribute('height', String(height));
+  outer.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  const bg = document.createElementNS(SVG_NS, 'rect');
+  bg.setAttribute('width', String(width));
+  bg.setAttribute('height', String(height));
+  bg.setAttribute('fill', background);
+  clone.setAttribute('x', '0');
+  clone.setAttribute('y', '0');
+  const block = document.createElementNS(SVG_NS, 'g');
+  block.setAttribute('data-caption', '');
+  block.setAttribute('font-family', clone.getAttribute('font-family') ?? 'system-ui, sans-serif');
+  block.setAttribute('font-size', '12');
+  block.setAttribute('fill', dark ? '#ececf1' : '#1b1b1f');
+  caption.forEach((line, i) => {
+    const t = document.createElementNS(SVG_NS, 'text');
+    t.setAttribute('x', String(CAPTION_PAD));
+    t.setAttribute('y', String(h + CAPTION_PAD + (i + 1) * CAPTION_LINE - 4));
+    t.setAttribute('xml:space', 'preserve');
+    t.textContent = line;
+    block.append(t);
+  });
+  outer.append(bg, clone, block);
+  return {
+    markup: `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(outer)}\n`,
+    width,
+    height,
+  };
+}
+
+/** Rasterises an SVG document (`svgDocument`) to a PNG blob at `scale` times its size. */
+export async function svgToPng(
+  doc: { markup: string; width: number; height: number },
+  scale = 2,
+): Promise<Blob> {
+  const { width, height } = doc;
+  const url = URL.createObjectURL(new Blob([doc.markup], { type: 'image/svg+xml' }));
   try {
     const img = new Image();
     img.src = url;

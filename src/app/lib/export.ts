@@ -10,6 +10,7 @@ import { combineFirstErrors, consensusMark, type Mark } from '../../core/judge/c
 import { describeClaim, judgeArithmetic, type Judgement } from '../../core/judge/index.ts';
 import { firstError } from '../../core/rewards.ts';
 import type { Aggregate, SegmentStrategy } from '../../core/types.ts';
+import { backendName, solutionLabel } from './labels.ts';
 import { rankSolutions } from './ranking.ts';
 import type { RunModel, ScoredRun } from './run.ts';
 import type { ScoringBackend } from '../../engine/protocol.ts';
@@ -39,6 +40,8 @@ export interface ExportJson {
   model: RunModel | null;
   backend: ScoringBackend | null;
   scored_at: string | null;
+  /** Where the scores were computed when not in this browser (a shared link, the Evaluate view). */
+  scores_from: string | null;
   /** The exact arithmetic checker per solution (`prm score --judge arithmetic`'s object). */
   judge: Judgement[];
   /** Checker and PRM per step, and the first step both call wrong; null where not scored. */
@@ -74,6 +77,7 @@ export function exportJson(x: ExportInput): ExportJson {
     model: anyScored && x.run ? x.run.model : null,
     backend: anyScored && x.run ? x.run.backend : null,
     scored_at: anyScored && x.run ? x.run.at : null,
+    scores_from: anyScored && x.run ? (x.run.origin ?? null) : null,
     judge,
     consensus: {
       marks: rewards.map((r, i) =>
@@ -99,17 +103,50 @@ export function csvField(
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** The CSV's columns, in order: the step table, then what makes a row readable on its own. */
+export const CSV_COLUMNS = [
+  'solution',
+  'step',
+  'reward',
+  'first_error',
+  'aggregate',
+  'check',
+  'check_claims',
+  'consensus',
+  'text',
+  'threshold',
+  'aggregate_method',
+  'problem',
+  'model',
+  'dtype',
+  'backend',
+  'scored_at',
+  'scores_from',
+] as const;
+
 /**
- * The CSV export: header `solution,step,reward,first_error,aggregate,check,check_claims,consensus,text`,
- * one row per step; `check` is the arithmetic checker's right/wrong/none, `check_claims` its claims
- * in words, `consensus` the step's mark (empty where not scored).
+ * The CSV export: one header row (`CSV_COLUMNS`), then one row per step; `check` is the arithmetic
+ * checker's right/wrong/none, `check_claims` its claims in words, `consensus` the step's mark
+ * (empty where not scored). Every row also carries the threshold, the aggregate method, the
+ * problem, model, dtype, backend and scoring time, so a spreadsheet (or a filtered or pasted
+ * part of one) describes itself; one header row keeps it readable by every CSV reader.
  *
  * @example
- * exportCsv(input).split('\r\n')[1] // '1,1,0.9981,false,0.1904,right,3 + 4 = 7,both-fine,First step text'
+ * exportCsv(input).split('\r\n')[1] // '1,1,0.9981,false,0.1904,right,3 + 4 = 7,both-fine,First step text,0.5,min,...'
  */
 export function exportCsv(x: ExportInput): string {
   const j = exportJson(x);
-  const lines = ['solution,step,reward,first_error,aggregate,check,check_claims,consensus,text'];
+  const context = [
+    csvField(j.threshold),
+    csvField(j.aggregate.method),
+    csvField(j.inputs.problem, true),
+    csvField(j.model?.name ?? null, true),
+    csvField(j.model?.dtype ?? null),
+    csvField(j.backend),
+    csvField(j.scored_at),
+    csvField(j.scores_from, true),
+  ];
+  const lines = [CSV_COLUMNS.join(',')];
   j.steps.forEach((texts, i) => {
     texts.forEach((text, k) => {
       const reward = j.rewards[i]?.[k] ?? null;
@@ -125,9 +162,102 @@ export function exportCsv(x: ExportInput): string {
           csvField(j.judge[i].steps[k].claims.map(describeClaim).join('; '), true),
           csvField(j.consensus.marks[i]?.[k] ?? null),
           csvField(text, true),
+          ...context,
         ].join(','),
       );
     });
   });
   return lines.join('\r\n') + '\r\n';
+}
+
+/**
+ * The caption block under an exported heatmap (SVG, PNG): model, dtype, backend and date;
+ * threshold and aggregate; the problem; each solution's first error and score; and its steps with
+ * their rewards, so the picture reads on its own. Lines are cut to `maxChars`; after `maxSteps`
+ * step lines the rest is left to the JSON and CSV exports, and the caption says so.
+ *
+ * @example
+ * exportCaption(input)[0]; // 'Scored by demo-prm (q4) on WASM, 2025-01-01 00:00 UTC · PRM Playground'
+ */
+export function exportCaption(x: ExportInput, maxChars = 90, maxSteps = 24): string[] {
+  const j = exportJson(x);
+  const cut = (t: string, n = maxChars) => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
+  const flat = (t: string) => t.replace(/\s+/g, ' ').trim();
+  const lines: string[] = [];
+  const when = j.scored_at ? `${j.scored_at.slice(0, 10)} ${j.scored_at.slice(11, 16)} UTC` : '';
+  lines.push(
+    j.model
+      ? cut(
+          `Scored by ${j.model.name} (${j.model.dtype}) on ${backendName(j.backend ?? 'wasm')}${when ? `, ${when}` : ''}${j.scores_from ? ` (from ${j.scores_from})` : ''} · PRM Playground`,
+        )
+      : 'Not scored · PRM Playground',
+  );
+  lines.push(
+    cut(
+      `Threshold ${j.threshold.toFixed(2)} (a step at or below it is an error) · score: ${j.aggregate.method} of the steps`,
+    ),
+  );
+  wrapWords(`Problem: ${flat(j.inputs.problem)}`, maxChars, 3).forEach((l, n) =>
+    lines.push(n ? `  ${l}` : l),
+  );
+  let stepLines = 0;
+  let left = 0;
+  j.steps.forEach((steps, i) => {
+    const r = j.rewards[i];
+    const fe = j.first_error[i];
+    const score = j.aggregate.scores[i];
+    const verdict = !r
+      ? 'not scored'
+      : fe === -1 || fe === null
+        ? `no step at or below ${j.threshold.toFixed(2)}`
+        : `first error: step ${fe + 1} (reward ${r[fe].toFixed(3)})`;
+    lines.push(
+      cut(
+        `${solutionLabel(i, j.steps.length)}: ${verdict}${r && score !== null ? `; ${j.aggregate.method} ${score.toFixed(3)}` : ''}${j.aggregate.picked === i && j.steps.length > 1 ? ' (picked)' : ''}`,
+      ),
+    );
+    steps.forEach((text, k) => {
+      if (stepLines >= maxSteps) {
+        left++;
+        return;
+      }
+      stepLines++;
+      const reward = r?.[k] === undefined ? '  –  ' : r[k].toFixed(3);
+      lines.push(cut(`  ${k + 1}. ${reward}${fe === k ? ' ✗' : '  '} ${flat(text)}`));
+    });
+  });
+  if (left > 0) lines.push(`… ${left} more step${left === 1 ? '' : 's'}: see the JSON or CSV export.`);
+  return lines;
+}
+
+/**
+ * Splits `text` at spaces into at most `maxLines` lines of at most `width` characters (the later
+ * lines two less, for their indent); words longer than half a line are cut into pieces, and
+ * text left over ends the last line with "…".
+ */
+function wrapWords(text: string, width: number, maxLines: number): string[] {
+  const half = Math.max(1, Math.floor(width / 2));
+  const words = text
+    .split(' ')
+    .flatMap((w) => (w.length > half ? (w.match(new RegExp(`.{1,${half}}`, 'gu')) ?? []) : [w]));
+  const lines: string[] = [];
+  let line = '';
+  let k = 0;
+  for (; k < words.length; k++) {
+    const room = lines.length ? width - 2 : width;
+    const next = line ? `${line} ${words[k]}` : words[k];
+    if (next.length <= room) {
+      line = next;
+      continue;
+    }
+    lines.push(line);
+    line = words[k];
+    if (lines.length === maxLines) break;
+  }
+  if (lines.length < maxLines) lines.push(line);
+  else if (k < words.length) {
+    const last = lines.length - 1;
+    lines[last] = `${lines[last].slice(0, (last ? width - 2 : width) - 1)}…`;
+  }
+  return lines;
 }

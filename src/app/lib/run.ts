@@ -38,6 +38,11 @@ export interface ScoredRun {
   runMs: number;
   /** ISO time of the run. */
   at: string;
+  /**
+   * Where the scores were computed when not by this page's engine ("a shared link", "the Evaluate
+   * view"); shown with the model's name, and replaced whole by the next local Score.
+   */
+  origin?: string;
 }
 
 /**

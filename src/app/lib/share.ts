@@ -1,5 +1,5 @@
 /**
- * Share links: the draft travels in the URL fragment (`#z=...` deflate-raw compressed, or `#j=...`
+ * Share links: the draft (and, when it is scored, its scores: shared-scores.ts) travels in the URL fragment (`#z=...` deflate-raw compressed, or `#j=...`
  * plain where CompressionStream is missing), base64url encoded. Browsers never send the fragment
  * to a server, so a shared link reveals nothing to the host.
  *
@@ -7,8 +7,12 @@
  * `location` or history; the caller does.
  */
 import { draftToJson, limitProblem, parseDraft, DraftError, type Draft } from './draft.ts';
+import type { ScoredRun } from './run.ts';
+import { runFromShared, type SharedScoresJson } from './shared-scores.ts';
 
 const WHERE = 'The shared link';
+/** The `origin` of a run that came with a share link. */
+export const SHARED_LINK = 'a shared link';
 
 /**
  * Longest share link the app makes or opens (characters): Chromium refuses longer URLs (2 MB),
@@ -56,8 +60,13 @@ const canCompress = (): boolean =>
  * @example
  * await shareFragment(draft) // '#z=q1YqU7JSMjQ...'
  */
-export async function shareFragment(draft: Draft, compress = canCompress()): Promise<string> {
-  const json = new TextEncoder().encode(JSON.stringify(draftToJson(draft)));
+export async function shareFragment(
+  draft: Draft,
+  compress = canCompress(),
+  scores: SharedScoresJson | null = null,
+): Promise<string> {
+  const body = scores ? { ...draftToJson(draft), scores } : draftToJson(draft);
+  const json = new TextEncoder().encode(JSON.stringify(body));
   if (!compress) return `#j=${bytesToBase64url(json)}`;
   const packed = await pipe(json, new CompressionStream('deflate-raw') as GenerativeTransform);
   return `#z=${bytesToBase64url(packed)}`;
@@ -68,6 +77,29 @@ export async function shareFragment(draft: Draft, compress = canCompress()): Pro
  * anchor). Throws `DraftError` with a clear message when it is a share link but damaged.
  */
 export async function draftFromFragment(hash: string): Promise<Draft | null> {
+  return (await openFragment(hash))?.draft ?? null;
+}
+
+/**
+ * A fragment's draft and the scores it carries (rebuilt as a run marked as from "a shared link"),
+ * or why its scores were left out; null when the fragment holds no shared draft. Throws like
+ * `draftFromFragment`.
+ */
+export async function openFragment(
+  hash: string,
+): Promise<{ draft: Draft; run: ScoredRun | null; scoresProblem: string | null } | null> {
+  const json = await fragmentJson(hash);
+  if (json === null) return null;
+  const { value } = json;
+  const draft = parseDraft(value, WHERE);
+  const scores = (value as { scores?: unknown }).scores;
+  if (scores === undefined) return { draft, run: null, scoresProblem: null };
+  const out = runFromShared(scores, draft, SHARED_LINK);
+  return { draft, run: out.run, scoresProblem: out.problem };
+}
+
+/** The JSON a share fragment holds, or null when the fragment is not a share link. */
+async function fragmentJson(hash: string): Promise<{ value: unknown } | null> {
   const m = /^#?([zj])=(.*)$/s.exec(hash);
   if (!m) return null;
   if (hash.length > MAX_LINK_CHARS) {
@@ -95,7 +127,7 @@ export async function draftFromFragment(hash: string): Promise<Draft | null> {
   } catch {
     throw new DraftError(`${WHERE} is damaged: its data is not valid JSON text.`);
   }
-  return parseDraft(value, WHERE);
+  return { value };
 }
 
 /**
@@ -107,10 +139,11 @@ export async function shareLink(
   draft: Draft,
   base: string,
   compress?: boolean,
+  scores: SharedScoresJson | null = null,
 ): Promise<{ url: string; problem: null } | { url: null; problem: string }> {
   const over = limitProblem(draft);
   if (over) return { url: null, problem: `No link made: ${over} A link to it would not open. ${INSTEAD}` };
-  const fragment = await shareFragment(draft, compress);
+  const fragment = await shareFragment(draft, compress, scores);
   const url = `${base}${fragment}`;
   if (fragment.length > MAX_LINK_CHARS) {
     return {
