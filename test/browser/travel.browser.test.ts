@@ -57,8 +57,12 @@ describe.skipIf(!bundled)('results that travel, on SwiftShader (software WebGPU)
       await shot(page, 'backend-auto');
 
       await page.locator('[data-backend-choice]').selectOption('webgpu');
-      await scoreAndWait(page);
-      await expect.poll(() => badge(page).getAttribute('data-backend')).toBe('webgpu');
+      // The WASM scores stay on the page (still true for this text) until the new ones arrive.
+      await page.getByRole('button', { name: 'Score', exact: true }).click();
+      await expect
+        .poll(() => page.locator('[data-scored-by]').textContent(), { timeout: 120_000 })
+        .toMatch(/on WebGPU in \d+ ms/);
+      expect(await badge(page).getAttribute('data-backend')).toBe('webgpu');
       expect(await badge(page).textContent()).toMatch(/· q4 · WebGPU/);
       await badge(page).focus();
       expect(await reason.textContent()).toMatch(/WebGPU was requested \(it is SwiftShader/);
@@ -203,7 +207,10 @@ describe.skipIf(!bundled)('results that travel, on SwiftShader (software WebGPU)
       expect(caption![1]).toMatch(/^Threshold 0\.50 .*min/);
       // The problem wraps onto a second line (indented two spaces) at this width.
       expect(`${caption![2]} ${caption![3].trim()}`).toBe(`Problem: ${PROBLEM}`);
-      expect(caption).toContain('  2. 0.953   120 - 98 = 32 muffins.');
+      // Each step's line carries the reward the page shows (and ✗ on the first error).
+      const hooks = await stepHooks(page);
+      const mark = hooks[1].firstError ? ' ✗' : '  ';
+      expect(caption).toContain(`  2. ${hooks[1].reward!.toFixed(3)}${mark} 120 - 98 = 32 muffins.`);
 
       const png = await save('PNG');
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
