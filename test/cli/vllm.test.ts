@@ -134,6 +134,29 @@ describe('prm eval --server', () => {
     expect(lines(out)).toHaveLength(12);
   });
 
+  it('keeps the finished lines when a request hangs past --timeout', async () => {
+    const out = outFile();
+    vllm.breakAfter(1 + 4, 'hang');
+    const r = await runPrm([
+      'eval',
+      ...data,
+      ...server(),
+      '--concurrency',
+      '2',
+      '--timeout',
+      '1',
+      '--retries',
+      '0',
+      '--out',
+      out,
+    ]);
+    vllm.heal();
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/\/pooling did not answer within 1 s; the server may be overloaded or stuck/);
+    expect(r.err).toContain(`stopped: 4 of 12 items are saved in ${out}`);
+    expect(lines(out)).toHaveLength(4);
+  });
+
   it('retries a 500 and a dropped connection, then finishes; a 400 stops with the server message', async () => {
     const out = outFile();
     vllm.fail(1, 500);

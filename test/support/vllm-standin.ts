@@ -80,8 +80,8 @@ export interface VllmStandIn {
   hang(count: number): void;
   /** Closes the connection of the next `count` /pooling requests without an answer. */
   drop(count: number): void;
-  /** After `count` more /pooling requests are answered, drop every connection until `heal()`. */
-  breakAfter(count: number): void;
+  /** After `count` more /pooling requests are answered, drop (or hang) every one until `heal()`. */
+  breakAfter(count: number, mode?: 'drop' | 'hang'): void;
   heal(): void;
   close(): Promise<void>;
 }
@@ -122,6 +122,7 @@ export async function startVllmStandIn(opts: VllmStandInOptions): Promise<VllmSt
 
   const faults: ({ kind: 'fail'; status: number; message?: string } | { kind: 'hang' | 'drop' })[] = [];
   let okLeft = Infinity;
+  let breakMode: 'drop' | 'hang' = 'drop';
   const hanging = new Set<ServerResponse>();
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -162,7 +163,7 @@ export async function startVllmStandIn(opts: VllmStandInOptions): Promise<VllmSt
 
   async function handlePooling(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     const fault = faults.shift();
-    if (fault?.kind === 'hang') {
+    if (fault?.kind === 'hang' || (okLeft <= 0 && breakMode === 'hang')) {
       hanging.add(res);
       return;
     }
@@ -321,8 +322,9 @@ export async function startVllmStandIn(opts: VllmStandInOptions): Promise<VllmSt
     drop(count) {
       for (let i = 0; i < count; i++) faults.push({ kind: 'drop' });
     },
-    breakAfter(count) {
+    breakAfter(count, mode = 'drop') {
       okLeft = count;
+      breakMode = mode;
     },
     heal() {
       okLeft = Infinity;
