@@ -22,7 +22,7 @@ import {
 import { buildOnnxModels, type BuiltModel } from './graph/model.ts';
 import type { BuildProgress } from './graph/builder.ts';
 import { checkBlockSize } from './quantize.ts';
-import { Checkpoint } from './safetensors.ts';
+import { Checkpoint, readJsonObject } from './safetensors.ts';
 import type { CheckpointFiles } from './byte-source.ts';
 import { joinPath, writeWholeFile, type FileIo } from './file-io.ts';
 import type { JobPool, ResumeOptions } from './graph/builder.ts';
@@ -186,22 +186,15 @@ async function readJson(
   return (await readJsonText(files, file, what)).value;
 }
 
-/** A JSON object file, parsed, and its text. */
+/** A JSON object file, parsed, and its text; `what` says what to do when it is missing. */
 async function readJsonText(
   files: CheckpointFiles,
   file: string,
   what: string,
 ): Promise<{ value: Record<string, unknown>; text: string }> {
-  const path = files.path(file);
-  const text = await files.readText(file);
-  if (text === null) throw new Error(`${path}: missing. ${what}`);
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
-    return { value: v as Record<string, unknown>, text };
-  } catch (e) {
-    throw new Error(`${path}: invalid JSON (${(e as Error).message})`, { cause: e });
-  }
+  const read = await readJsonObject(files, file);
+  if (read === null) throw new Error(`${files.path(file)}: missing. ${what}`);
+  return read;
 }
 
 /** Every problem with the checkpoint's tensors, before any conversion work. */

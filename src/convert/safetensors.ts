@@ -499,20 +499,32 @@ function baseName(file: string): string {
   return file.split(/[\\/]/).pop() ?? file;
 }
 
-async function readJsonObject(files: CheckpointFiles, file: string): Promise<Record<string, unknown> | null> {
+/**
+ * A checkpoint's JSON object file (config.json, tokenizer_config.json, ...), parsed, with its
+ * text; null when the file is missing. Throws `CheckpointError` when it is not a JSON object.
+ *
+ * @example
+ * const cfg = await readJsonObject(files, 'config.json'); // { value: { model_type: 'qwen2', ... }, text }
+ */
+export async function readJsonObject(
+  files: CheckpointFiles,
+  file: string,
+): Promise<{ value: Record<string, unknown>; text: string } | null> {
   const text = await files.readText(file);
   if (text === null) return null;
   try {
     const c = JSON.parse(text) as unknown;
     if (!c || typeof c !== 'object' || Array.isArray(c)) throw new Error('not a JSON object');
-    return c as Record<string, unknown>;
+    return { value: c as Record<string, unknown>, text };
   } catch (err) {
-    throw new CheckpointError(`${files.path(file)}: invalid JSON (${(err as Error).message})`);
+    throw new CheckpointError(`${files.path(file)}: invalid JSON (${(err as Error).message})`, {
+      cause: err,
+    });
   }
 }
 
 async function readConfig(files: CheckpointFiles, entries: string[]): Promise<Record<string, unknown>> {
-  const config = entries.includes('config.json') ? await readJsonObject(files, 'config.json') : null;
+  const config = entries.includes('config.json') ? (await readJsonObject(files, 'config.json'))?.value : null;
   if (!config) {
     throw new CheckpointError(
       `${files.label}: no config.json. A Hugging Face checkpoint folder needs it next to the weights.`,
@@ -523,8 +535,7 @@ async function readConfig(files: CheckpointFiles, entries: string[]): Promise<Re
 
 async function readIndex(files: CheckpointFiles, name: string): Promise<Record<string, string>> {
   const file = files.path(name);
-  const parsed = await readJsonObject(files, name);
-  const wm = parsed?.weight_map;
+  const wm = (await readJsonObject(files, name))?.value.weight_map;
   if (!wm || typeof wm !== 'object' || Array.isArray(wm)) {
     throw new CheckpointError(`${file}: missing "weight_map" object`);
   }

@@ -593,6 +593,18 @@ describe('convertCheckpoint(options) refuses bad input and leaves no half-writte
       error: /config\.json: missing field "hidden_size"/,
     },
     {
+      what: 'a config.json that is not JSON',
+      name: 'config-json',
+      spoil: (t: TinyCheckpoint) => writeFile(join(t.dir, 'config.json'), '{"hidden_size": 64,'),
+      error: /config\.json: invalid JSON \(/,
+    },
+    {
+      what: 'a tokenizer_config.json that is a JSON array',
+      name: 'tokenizer-config-json',
+      spoil: (t: TinyCheckpoint) => writeFile(join(t.dir, 'tokenizer_config.json'), '[]'),
+      error: /tokenizer_config\.json: invalid JSON \(not a JSON object\)/,
+    },
+    {
       what: 'a missing tensor',
       name: 'missing',
       spoil: async (t: TinyCheckpoint) => {
