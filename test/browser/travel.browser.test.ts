@@ -92,7 +92,10 @@ describe.skipIf(!bundled)('results that travel, on SwiftShader (software WebGPU)
       const sent = await stepHooks(page);
       const model = (await badge(page).textContent())!.split(' · ')[0];
       await page.getByRole('button', { name: 'Copy share link' }).click();
-      expect(await page.locator('[data-share-status]').textContent()).toContain(`and the scores by ${model}`);
+      // The status is written once the clipboard write settles (copied or refused: both say it).
+      await expect
+        .poll(() => page.locator('[data-share-status]').textContent())
+        .toContain(`and the scores by ${model}`);
       const link = await page.getByLabel('Share link').inputValue();
       expect(link).not.toContain('backend=');
 
