@@ -15,6 +15,7 @@ import { stepRewards } from '../../src/core/rewards.ts';
 import { modelFileFor, parseModelSpec } from '../../src/core/spec.ts';
 import type { ModelSpec } from '../../src/core/types.ts';
 import { MIN_SUBGROUP_SIZE, subgroupFreeDeviceRequest } from '../../src/engine/backend.ts';
+import { DefaultStreamBlob } from '../../src/engine/default-stream-blob.ts';
 import { readOnnxInfo } from '../../src/engine/onnx-info.ts';
 import { tokenizerFromFiles, type HfTokenizer } from '../../src/engine/tokenizer.ts';
 import type { BenchReply, BenchRequest, LoadRequest } from './protocol.ts';
@@ -56,12 +57,13 @@ async function load(req: LoadRequest): Promise<BenchReply> {
   const info = readOnnxInfo(modelBytes, file);
   const dir = file.slice(0, file.lastIndexOf('/') + 1);
   let bytes = modelBytes.length;
-  // Blobs, as the engine passes them: never one ArrayBuffer near Chrome's 2 GB limit.
+  // Blobs as default streams, as the engine passes them (src/engine/default-stream-blob.ts: a BYOB
+  // read of a Blob stream can stall); never one ArrayBuffer near Chrome's 2 GB limit.
   const externalData = await Promise.all(
     info.external.map(async (e) => {
-      const data = await (await fetchOk(req.base + dir + e.location)).blob();
-      bytes += data.size;
-      return { path: e.location, data };
+      const blob = await (await fetchOk(req.base + dir + e.location)).blob();
+      bytes += blob.size;
+      return { path: e.location, data: new DefaultStreamBlob([blob]) };
     }),
   );
   const t1 = performance.now();
