@@ -3,7 +3,7 @@
  * and the input checks. Family files hold only what differs between families.
  */
 import { isBlankText } from '../segment/blocks.ts';
-import type { InputPlan, TokenizerLike, UserSpan } from '../types.ts';
+import type { InputPlan, ModelSpec, TokenizerLike, UserSpan } from '../types.ts';
 
 /** Turns (problem, steps) into model input ids and the positions where step scores are read. */
 export interface PromptBuilder {
@@ -71,24 +71,33 @@ export function singleTokenId(tokenizer: TokenizerLike, token: string): number {
   );
 }
 
-/** Every index of `id` in `ids`. */
-export function positionsOf(ids: number[], id: number): number[] {
-  const out: number[] = [];
+/**
+ * The score positions of a prompt whose steps each end in the step token: every index of that
+ * token's id in `ids`, exactly one per step. A different count means the tokenizer merged the tag
+ * with neighbouring text, which would misplace scores, so it throws.
+ *
+ * @example
+ * stepTokenPositions(tok, [5, 9, 7, 9], 'ки', 2); // [1, 3] where 'ки' is id 9
+ */
+export function stepTokenPositions(
+  tokenizer: TokenizerLike,
+  ids: number[],
+  token: string,
+  steps: number,
+): number[] {
+  const id = singleTokenId(tokenizer, token);
+  const found: number[] = [];
   ids.forEach((x, i) => {
-    if (x === id) out.push(i);
+    if (x === id) found.push(i);
   });
-  return out;
-}
-
-/** Guards against a tokenizer that merged the tag with neighbouring text, which would misplace scores. */
-export function checkPositionCount(found: number, steps: number, token: string): void {
-  if (found !== steps) {
+  if (found.length !== steps) {
     throw new PromptError(
-      `Found ${found} step-token ${JSON.stringify(token)} positions for ${steps} steps after tokenising; ` +
+      `Found ${found.length} step-token ${JSON.stringify(token)} positions for ${steps} steps after tokenising; ` +
         'the tokenizer merged or split the step token. Check step_token/step_separator in prm.json ' +
         'and that no step text ends in characters that fuse with the separator.',
     );
   }
+  return found;
 }
 
 /** A piece of prompt text; `user` marks text the user typed (encoded with special tokens split). */
@@ -117,6 +126,25 @@ export function joinParts(parts: PromptPart[]): { text: string; userSpans: UserS
     text += p.text;
   }
   return { text, userSpans };
+}
+
+/**
+ * The steps as prompt parts for families that mark step ends in the text: each step is user text,
+ * preceded by `step_joiner` (from the second on) and followed by `step_separator` (the last too).
+ *
+ * @example
+ * markedSteps(spec, ['a', 'b']); // with joiner '\n', separator ' ки':
+ * // [{ text: 'a', user: true }, { text: ' ки' }, { text: '\n' }, { text: 'b', user: true }, { text: ' ки' }]
+ */
+export function markedSteps(
+  spec: Pick<ModelSpec, 'step_joiner' | 'step_separator'>,
+  steps: string[],
+): PromptPart[] {
+  return steps.flatMap((s, i) => [
+    ...(i > 0 ? [{ text: spec.step_joiner }] : []),
+    { text: s, user: true },
+    { text: spec.step_separator },
+  ]);
 }
 
 // Private-use characters: stand-ins for user text while the chat template renders.

@@ -6,12 +6,11 @@
 import type { ModelSpec } from '../types.ts';
 import {
   checkInput,
-  checkPositionCount,
-  positionsOf,
+  markedSteps,
   PromptError,
   rejectMarker,
   renderChat,
-  singleTokenId,
+  stepTokenPositions,
 } from './common.ts';
 import type { PromptBuilder, PromptPart } from './common.ts';
 
@@ -38,18 +37,10 @@ export function createQwenPrm(spec: ModelSpec): PromptBuilder {
         messages.push({ role: 'system', parts: [{ text: spec.system_prompt }] });
       }
       messages.push({ role: 'user', parts: [{ text: problem, user: true }] });
-      messages.push({
-        role: 'assistant',
-        parts: steps.flatMap((s, i) => [
-          ...(i > 0 ? [{ text: spec.step_joiner }] : []),
-          { text: s, user: true },
-          { text: spec.step_separator },
-        ]),
-      });
+      messages.push({ role: 'assistant', parts: markedSteps(spec, steps) });
       const { text, userSpans } = renderChat(tokenizer.applyChatTemplate.bind(tokenizer), messages);
       const inputIds = tokenizer.encode(text, { addSpecialTokens: false, userSpans });
-      const scorePositions = positionsOf(inputIds, singleTokenId(tokenizer, spec.step_token));
-      checkPositionCount(scorePositions.length, steps.length, spec.step_token);
+      const scorePositions = stepTokenPositions(tokenizer, inputIds, spec.step_token, steps.length);
       return { inputIds, scorePositions, text };
     },
   };

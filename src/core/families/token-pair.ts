@@ -3,14 +3,7 @@
  * with the tokenizer's special tokens (bos), scores read at every step tag (model card).
  */
 import type { ModelSpec } from '../types.ts';
-import {
-  checkInput,
-  checkPositionCount,
-  joinParts,
-  positionsOf,
-  rejectMarker,
-  singleTokenId,
-} from './common.ts';
+import { checkInput, joinParts, markedSteps, rejectMarker, stepTokenPositions } from './common.ts';
 import type { PromptBuilder } from './common.ts';
 
 /**
@@ -26,15 +19,10 @@ export function createTokenPair(spec: ModelSpec): PromptBuilder {
       const { text, userSpans } = joinParts([
         { text: problem, user: true },
         { text: ' ' },
-        ...steps.flatMap((s, i) => [
-          ...(i > 0 ? [{ text: spec.step_joiner }] : []),
-          { text: s, user: true },
-          { text: spec.step_separator },
-        ]),
+        ...markedSteps(spec, steps),
       ]);
       const inputIds = tokenizer.encode(text, { addSpecialTokens: true, userSpans });
-      const scorePositions = positionsOf(inputIds, singleTokenId(tokenizer, spec.step_token));
-      checkPositionCount(scorePositions.length, steps.length, spec.step_token);
+      const scorePositions = stepTokenPositions(tokenizer, inputIds, spec.step_token, steps.length);
       return { inputIds, scorePositions, text };
     },
   };
