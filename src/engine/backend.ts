@@ -7,22 +7,8 @@
  * loading sessions happen in ort-web.ts.
  */
 import type { Dtype } from '../core/types.ts';
-import type { Backend, BackendInfo } from './protocol.ts';
+import type { AdapterFacts, Backend, BackendInfo } from './protocol.ts';
 import { formatBytes } from '../core/format.ts';
-
-export interface AdapterFacts {
-  vendor: string;
-  architecture: string;
-  shaderF16: boolean;
-  maxBufferSize: number;
-  maxStorageBufferBindingSize: number;
-  /** Smallest subgroup size, when the adapter has the `subgroups` feature. */
-  subgroupMinSize?: number;
-  /** `GPUAdapterInfo.isFallbackAdapter` (or the older `GPUAdapter.isFallbackAdapter`). */
-  isFallbackAdapter?: boolean;
-  /** `GPUAdapterInfo.description`, e.g. "SwiftShader Device (Subzero)". */
-  description?: string;
-}
 
 // Software rasterisers that expose WebGPU on the CPU: Chromium's SwiftShader, Mesa's llvmpipe /
 // lavapipe / softpipe, Windows' WARP ("Microsoft Basic Render Driver").

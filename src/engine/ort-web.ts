@@ -12,7 +12,8 @@
  * (sources/) or know about PRMs.
  */
 import type * as OrtTypes from 'onnxruntime-web/webgpu';
-import type { AdapterFacts, Environment, OrtBuild } from './backend.ts';
+import type { Environment, OrtBuild } from './backend.ts';
+import type { AdapterFacts } from './protocol.ts';
 import { chooseOrtBuild, MIN_SUBGROUP_SIZE, subgroupFreeDeviceRequest, wasmThreads } from './backend.ts';
 import { GraphContractError, runPadded, serialQueue, type ItemLogits } from '../core/runner.ts';
 import { DefaultStreamBlob } from './default-stream-blob.ts';

@@ -84,6 +84,21 @@ export type WorkerRequest =
   /** Deletes cached Hub models: one repo (any revision and endpoint) or, without `repo`, all. */
   | { type: 'cache-clear'; requestId?: number; repo?: string };
 
+/** What the WebGPU adapter offers, as probed in the worker (ort-web.ts) and shown on the page. */
+export interface AdapterFacts {
+  vendor: string;
+  architecture: string;
+  shaderF16: boolean;
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+  /** Smallest subgroup size when the adapter has subgroups (below 16 the engine turns them off). */
+  subgroupMinSize?: number;
+  /** `GPUAdapterInfo.isFallbackAdapter` (or the older `GPUAdapter.isFallbackAdapter`). */
+  isFallbackAdapter?: boolean;
+  /** `GPUAdapterInfo.description`, e.g. "SwiftShader Device (Subzero)". */
+  description?: string;
+}
+
 export interface BackendInfo {
   backend: ScoringBackend;
   /** The ONNX variant that runs, e.g. q4 or q4f16; `vllm` on a server. */
@@ -93,18 +108,7 @@ export interface BackendInfo {
   /** Why this backend and variant were chosen (shown to the user). */
   reason: string;
   /** Adapter details when WebGPU is present. */
-  adapter?: {
-    vendor: string;
-    architecture: string;
-    shaderF16: boolean;
-    maxBufferSize: number;
-    maxStorageBufferBindingSize: number;
-    /** Smallest subgroup size when the adapter has subgroups (below 16 the engine turns them off). */
-    subgroupMinSize?: number;
-    /** The browser's `isFallbackAdapter` flag (backend.ts `softwareAdapter`). */
-    isFallbackAdapter?: boolean;
-    description?: string;
-  };
+  adapter?: AdapterFacts;
   /** WASM threads (1 on WebGPU, where ORT's CPU side is not the bottleneck). */
   threads: number;
   crossOriginIsolated: boolean;
@@ -175,7 +179,7 @@ export type WorkerReply =
       crossOriginIsolated: boolean;
       /** WASM threads the engine will use. */
       threads: number;
-      adapter?: BackendInfo['adapter'];
+      adapter?: AdapterFacts;
       reason: string;
     }
   | {

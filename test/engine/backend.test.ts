@@ -8,9 +8,9 @@ import {
   pickBackend,
   softwareAdapter,
   wasmThreads,
-  type AdapterFacts,
   type Environment,
 } from '../../src/engine/backend.ts';
+import type { AdapterFacts } from '../../src/engine/protocol.ts';
 
 const GIB = 2 ** 30;
 const adapter = (over: Partial<AdapterFacts> = {}): AdapterFacts => ({
