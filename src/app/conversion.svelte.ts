@@ -19,6 +19,7 @@ import type {
 import { storedModelFiles } from '../engine/model-store.ts';
 import { startConvertWorker } from '../engine/convert-client.ts';
 import { formatBytes } from '../core/format.ts';
+import { PAGE_CONVERT_DTYPES } from '../core/page-convert.ts';
 import type { EngineState } from './engine.svelte.ts';
 
 export type ConversionStatus = 'idle' | 'running' | 'done' | 'error';
@@ -79,7 +80,7 @@ export class Conversion {
   async start(
     target: ConvertTarget,
     engine: EngineState,
-    dtypes: Dtype[] = ['q4'],
+    dtypes: readonly Dtype[] = PAGE_CONVERT_DTYPES,
   ): Promise<StoredModel | null> {
     if (this.status === 'running') return null;
     this.status = 'running';
@@ -98,7 +99,7 @@ export class Conversion {
         repo: target.repo,
         revision: target.revision,
         endpoint: target.endpoint,
-        dtypes,
+        dtypes: [...dtypes],
         available,
         flags: [...target.flags],
       });

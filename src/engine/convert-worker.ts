@@ -262,8 +262,9 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
       {
         ...options,
         dtypes: req.dtypes,
-        // Weights as external data (`prm convert --external-data`): the loader hands the OPFS
-        // files to onnxruntime-web as Blobs, which its JSPI build streams tensor by tensor.
+        // Weights as external data (`prm convert --external-data`, which the page's command
+        // says: src/core/page-convert.ts): the loader hands the OPFS files to onnxruntime-web as
+        // Blobs, which its JSPI build streams tensor by tensor.
         inlineLimit: 0,
         signal,
         resume: {

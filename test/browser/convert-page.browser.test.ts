@@ -3,25 +3,33 @@
  * checkpoint, **Convert** converts it in a worker with the same code as `prm convert` - the
  * weights read by range from the Hub stand-in, across its 302 to the second origin - into the
  * Origin Private File System, and the result becomes the active model. Checked against the CLI:
- * every file byte-identical to `prm convert --dtype q4 --external-data` of the same checkpoint, and every reward
- * equal to `prm score --model <that folder>` (WASM). The stored model survives a reload (the
- * picker's "Converted in this browser" list). A checkpoint whose header lies about a tensor is a
- * clear error with nothing stored; too small a quota (navigator.storage.estimate stubbed in the
- * page) is a message with the bytes needed and nothing written; Cancel while the weights are being
- * read (the stand-in drops them, so the reader is retrying) removes the unfinished folder, which
- * was never listed as a model; a page reloaded while one shard could not be read carries on from
- * the weights already converted and still writes the CLI's bytes.
+ * every file byte-identical to what the command the page shows (`prm convert hf:... --dtype q4
+ * --external-data`) writes from the same checkpoint, and every reward equal to `prm score --model
+ * <that folder>`, on WASM and, loaded from OPFS again, on WebGPU (SwiftShader: Chromium starts
+ * with an adapter, Auto picks WASM on a software one and `?backend=webgpu` asks for WebGPU). The
+ * stored model survives a reload (the picker's "Converted in this browser" list). A checkpoint
+ * whose header lies about a tensor is a clear error with nothing stored; too small a quota
+ * (navigator.storage.estimate stubbed in the page) is a message with the bytes needed and nothing
+ * written; Cancel while the weights are being read (the stand-in drops them, so the reader is
+ * retrying) removes the unfinished folder, which was never listed as a model; a page reloaded
+ * while one shard could not be read carries on from the weights already converted and still
+ * writes the CLI's bytes.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile, mkdtemp, rm, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/convert/convert.ts';
 import { makeTinyCheckpoint } from '../convert/tiny-checkpoint.ts';
 import { startHubStandIn, type HubStandIn } from '../support/hub-standin.ts';
 import { openSession, step, type BrowserSession } from './harness.ts';
 import { cliScore, scoreAndWait, stepHooks, typeInput } from './app-hooks.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
 
 const PROBLEM = 'Tom has 3 bags of 4 apples. He eats 2. How many apples are left?';
 const SOLUTION = '3 x 4 = 12 apples.\n\nHe eats 2, so 12 - 2 = 10.\n\nThe answer is 10.';
@@ -73,12 +81,14 @@ async function lie(dir: string): Promise<void> {
   await writeFile(file, buf);
 }
 
-describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', () => {
+describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and WebGPU)', () => {
   let s: BrowserSession;
   let hub: HubStandIn;
   let tmp: string;
   let cliDir: string;
   let shardsCliDir: string;
+  /** The app's address without `?backend=webgpu` (pages here run Auto, i.e. WASM, unless asked). */
+  let base: string;
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'prm-convert-page-'));
@@ -97,15 +107,8 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
     });
     await cp(raw, join(tmp, 'tiny-liar'), { recursive: true });
     await lie(join(tmp, 'tiny-liar'));
+    // Written by the first test, with the command the page shows.
     cliDir = join(tmp, 'cli', 'tiny-raw');
-    // `prm convert --dtype q4 --external-data`, what the page writes.
-    await convertCheckpoint({
-      checkpointDir: raw,
-      outDir: cliDir,
-      dtypes: ['q4'],
-      inlineLimit: 0,
-      threads: 0,
-    });
     // Two shards, weights big enough (hidden 256) that their 4-bit scales go to the data file too.
     const shards = join(tmp, 'tiny-shards');
     await makeTinyCheckpoint({
@@ -133,7 +136,9 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
       'test-org/tiny-raw-cancel': raw,
       'test-org/tiny-liar': join(tmp, 'tiny-liar'),
     });
-    s = await openSession('wasm');
+    // With a SwiftShader adapter: Auto runs WASM on it, `?backend=webgpu` runs WebGPU.
+    s = await openSession('webgpu');
+    base = new URL(s.url).origin;
   });
   afterAll(async () => {
     await s?.close();
@@ -142,8 +147,15 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
   });
 
   const open = (repo: string) =>
-    s.page.goto(`${s.url}/?convert=${repo}&endpoint=${encodeURIComponent(hub.url)}`);
+    s.page.goto(`${base}/?convert=${repo}&endpoint=${encodeURIComponent(hub.url)}`);
   const offer = (repo: string) => s.page.locator(`[data-convert-offer="${repo}"]`);
+
+  /** The picker's row for stored model `key` ("Converted in this browser"). */
+  async function storedRow(key: string) {
+    await s.page.locator('details.model summary').click();
+    await s.page.getByLabel('Converted in this browser').check();
+    return s.page.locator(`[data-stored-key="${key}"]`);
+  }
 
   async function convert(repo: string, end: 'done' | 'error'): Promise<void> {
     await open(repo);
@@ -163,6 +175,14 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
     for (const [p, h] of Object.entries(stored)) {
       if (p.startsWith(`${key}/model/`)) inModel[p.slice(`${key}/model/`.length)] = h;
     }
+    // The command the offer shows writes the same folder (run here with --out in the test's folder).
+    const shown = (await offer('test-org/tiny-raw').locator('pre').innerText()).split(' ');
+    expect(shown.slice(0, 3)).toEqual(['npx', 'prm', 'convert']);
+    const out = shown.indexOf('--out');
+    shown[out + 1] = cliDir;
+    await step('prm convert, as the page shows it', () =>
+      run(process.execPath, [join(root, 'bin/prm.js'), ...shown.slice(2)], { timeout: 60_000 }),
+    );
     expect(inModel).toEqual(await nodeHashes(cliDir));
     expect(Object.keys(stored)).toContain(`${key}/stored.json`);
     // Every weight byte came by range from the CDN origin, after one resolve per file.
@@ -171,7 +191,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
     // The converted model is the active one: the summary names it and Score uses it.
     await expect
       .poll(() => page.locator('details.model summary').innerText(), { timeout: 30_000 })
-      .toContain('tiny-raw · q4');
+      .toContain('tiny-raw · q4 · wasm');
     await typeInput(page, PROBLEM, SOLUTION);
     await scoreAndWait(page);
     const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
@@ -182,16 +202,32 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
 
   it('keeps the model across a reload: listed with its commit, and Use loads it', async () => {
     const { page } = s;
-    await page.goto(s.url);
-    await page.locator('details.model summary').click();
-    await page.getByLabel('Converted in this browser').check();
+    await page.goto(base);
     const commit = hub.commitOf('test-org/tiny-raw');
-    const row = page.locator(`[data-stored-key="test-org--tiny-raw--${commit.slice(0, 12)}--q4"]`);
+    const row = await storedRow(`test-org--tiny-raw--${commit.slice(0, 12)}--q4`);
     await expect.poll(() => row.innerText()).toContain(`test-org/tiny-raw@${commit.slice(0, 12)}`);
     await row.getByRole('button', { name: 'Use' }).click();
     await expect
       .poll(() => page.locator('details.model summary').innerText(), { timeout: 30_000 })
-      .toContain('tiny-raw · q4');
+      .toContain('tiny-raw · q4 · wasm');
+  });
+
+  it('loads the stored model on WebGPU and scores like `prm score`', async () => {
+    const { page } = s;
+    await page.goto(`${base}/?backend=webgpu`);
+    const row = await storedRow(`test-org--tiny-raw--${hub.commitOf('test-org/tiny-raw').slice(0, 12)}--q4`);
+    await row.getByRole('button', { name: 'Use' }).click();
+    await step('page: load the stored model on WebGPU', () =>
+      expect
+        .poll(() => page.locator('details.model summary').innerText(), { timeout: 60_000 })
+        .toContain('tiny-raw · q4 · webgpu'),
+    );
+    await typeInput(page, PROBLEM, SOLUTION);
+    await scoreAndWait(page);
+    const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
+    const hooks = await stepHooks(page);
+    expect(hooks.map((h) => h.index)).toEqual(cli.steps.map((_, i) => i));
+    hooks.forEach((h, i) => expect(Math.abs(h.reward! - cli.rewards[i])).toBeLessThan(1e-4));
   });
 
   it('stops at a checkpoint whose header lies, and stores nothing', async () => {
@@ -208,7 +244,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM)', 
       await page.addInitScript(`navigator.storage.estimate = async () => ({ usage: 0, quota: 1000 });`);
       const before = Object.keys((await s.page.evaluate(OPFS_HASHES)) as Record<string, string>);
       const repo = 'test-org/tiny-raw-again';
-      await page.goto(`${s.url}/?convert=${repo}&endpoint=${encodeURIComponent(hub.url)}`);
+      await page.goto(`${base}/?convert=${repo}&endpoint=${encodeURIComponent(hub.url)}`);
       const o = page.locator(`[data-convert-offer="${repo}"]`);
       await o.getByRole('button', { name: 'Convert', exact: true }).click();
       await expect.poll(() => o.getAttribute('data-conversion'), { timeout: 60_000 }).toBe('error');

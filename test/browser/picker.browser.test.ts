@@ -52,7 +52,7 @@ describe('the model picker (built app, Chromium without WebGPU)', () => {
     await qwen.getByRole('button').click();
     await expect.poll(() => qwen.innerText()).toContain('too much for the WASM fallback');
     expect(await qwen.locator('pre').innerText()).toBe(
-      `npx prm convert hf:Qwen/Qwen2.5-Math-PRM-7B --out models/Qwen2.5-Math-PRM-7B --quantize-embedding --endpoint ${hub.url}`,
+      `npx prm convert hf:Qwen/Qwen2.5-Math-PRM-7B --out models/Qwen2.5-Math-PRM-7B --dtype q4 --external-data --quantize-embedding --endpoint ${hub.url}`,
     );
   });
 
@@ -66,7 +66,7 @@ describe('the model picker (built app, Chromium without WebGPU)', () => {
     const offer = page.locator('[data-convert-offer="test-org/tiny-raw"]');
     await expect.poll(() => offer.count()).toBe(1);
     expect(await offer.locator('pre').innerText()).toBe(
-      `npx prm convert hf:test-org/tiny-raw --out models/tiny-raw --endpoint ${hub.url}`,
+      `npx prm convert hf:test-org/tiny-raw --out models/tiny-raw --dtype q4 --external-data --endpoint ${hub.url}`,
     );
     expect(await summary.innerText()).toBe(before);
     expect(hub.paths).toContain('/api/models/test-org/tiny-raw/tree/main');
