@@ -320,3 +320,44 @@ export function memoryWarnings(
   }
   return out;
 }
+
+/** The most model bytes the engine loads through the asyncify build (see `asyncifyMemory`). */
+export const ASYNCIFY_MAX_MODEL_BYTES = 4 * GB;
+/** From this size on, a model loaded through the asyncify build gets the warning. */
+const ASYNCIFY_LARGE_BYTES = 1 * GB;
+
+/**
+ * What loading `modelBytes` (graph and external data) costs where JSPI is missing and
+ * onnxruntime-web's asyncify build runs (`chooseOrtBuild`): that build reads every external data
+ * file whole into the page's memory, all of them at once, before the session is created
+ * (`loadFile` + `mountExternalData` in onnxruntime-web's wasm-core-impl.ts; the JSPI build streams
+ * Blob data instead, microsoft/onnxruntime#29477). Above `ASYNCIFY_MAX_MODEL_BYTES` (WASM's
+ * 32-bit memory) the engine refuses rather than let the tab run out of memory; from 1 GB on it
+ * warns. Null for the JSPI build or a small model.
+ *
+ * @example
+ * asyncifyMemory({ ...env, ortBuild: 'asyncify' }, 4.5e9);
+ * // { refuse: true, message: 'This browser has no WebAssembly JSPI, so ... 4.19 GB ... over the 4 GB ...' }
+ */
+export function asyncifyMemory(
+  env: Pick<Environment, 'ortBuild'>,
+  modelBytes: number,
+): { refuse: boolean; message: string } | null {
+  if (env.ortBuild !== 'asyncify' || modelBytes < ASYNCIFY_LARGE_BYTES) return null;
+  const size = formatBytes(modelBytes);
+  const limit = formatBytes(ASYNCIFY_MAX_MODEL_BYTES);
+  const how =
+    `This browser has no WebAssembly JSPI (or the page asked for ?ort=asyncify), so onnxruntime-web's asyncify build loads models here, ` +
+    `and it reads all of a model's weight files into this tab's memory at once before the model starts`;
+  const fix = 'Chromium 137 or later has JSPI, and its build streams the weights from storage instead';
+  if (modelBytes > ASYNCIFY_MAX_MODEL_BYTES) {
+    return {
+      refuse: true,
+      message: `${how}: this model is ${size}, over the ${limit} this page loads that way (WASM's 32-bit memory limit), so it is not loaded. ${fix}; or choose a smaller model.`,
+    };
+  }
+  return {
+    refuse: false,
+    message: `${how} (${size} for this model; at most ${limit} is loaded that way). ${fix}.`,
+  };
+}

@@ -17,6 +17,8 @@ export type EngineErrorCode =
   | 'network'
   /** The browser refused to store a download; `bytesNeeded` says how much space it wanted. */
   | 'quota'
+  /** The model is larger than this browser's runtime loads (`bytesNeeded`: its size); nothing was read. */
+  | 'memory'
   /** onnxruntime could not create the session or run it on any backend. */
   | 'backend'
   /** `score` arrived before any model finished loading. */

@@ -12,6 +12,7 @@ import { planSolution } from '../core/pipeline.ts';
 import { modelFileFor, parseModelSpec, SpecError } from '../core/spec.ts';
 import type { Dtype, ModelSpec } from '../core/types.ts';
 import {
+  asyncifyMemory,
   backendInfo,
   chooseVariant,
   memoryWarnings,
@@ -160,6 +161,9 @@ export async function planModel(
     }),
   );
   const weightBytes = [modelPath, ...data.map((d) => d.path)].reduce((a, p) => a + (size.get(p) ?? 0), 0);
+  const asyncify = asyncifyMemory(env, weightBytes);
+  if (asyncify?.refuse) throw new EngineError('memory', asyncify.message, { bytesNeeded: weightBytes });
+  if (asyncify) warnings.push(asyncify.message);
   warnings.push(
     ...memoryWarnings(env, choice.backend, {
       totalBytes: weightBytes,

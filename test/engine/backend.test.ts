@@ -4,6 +4,8 @@ import {
   chooseOrtBuild,
   backendFromQuery,
   chooseVariant,
+  ASYNCIFY_MAX_MODEL_BYTES,
+  asyncifyMemory,
   memoryWarnings,
   pickBackend,
   softwareAdapter,
@@ -303,5 +305,25 @@ describe('memoryWarnings(env, backend, sizes)', () => {
     const w = memoryWarnings(e, b, s);
     expect(w).toHaveLength(expected.length);
     expected.forEach((re, i) => expect(w[i]).toMatch(re));
+  });
+});
+
+describe('asyncifyMemory(env, modelBytes)', () => {
+  it('says nothing for the JSPI build, an unknown build or a model under 1 GB', () => {
+    expect(asyncifyMemory({ ortBuild: 'jspi' }, 10 * GIB)).toBeNull();
+    expect(asyncifyMemory({}, 10 * GIB)).toBeNull();
+    expect(asyncifyMemory({ ortBuild: 'asyncify' }, 0.9 * GIB)).toBeNull();
+  });
+
+  it('warns from 1 GB with the size and the limit, and refuses above 4 GB', () => {
+    const warn = asyncifyMemory({ ortBuild: 'asyncify' }, 1.5 * GIB);
+    expect(warn?.refuse).toBe(false);
+    expect(warn?.message).toMatch(/1\.5 GB for this model; at most 4 GB is loaded that way/);
+    expect(asyncifyMemory({ ortBuild: 'asyncify' }, ASYNCIFY_MAX_MODEL_BYTES)?.refuse).toBe(false);
+    expect(asyncifyMemory({ ortBuild: 'asyncify' }, ASYNCIFY_MAX_MODEL_BYTES + 1)?.refuse).toBe(true);
+    const refuse = asyncifyMemory({ ortBuild: 'asyncify' }, 4.5 * GIB);
+    expect(refuse?.refuse).toBe(true);
+    expect(refuse?.message).toMatch(/this model is 4\.5 GB, over the 4 GB this page loads that way/);
+    expect(refuse?.message).toContain('Chromium 137 or later has JSPI');
   });
 });

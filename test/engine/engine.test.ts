@@ -8,6 +8,7 @@ import { parseModelSpec } from '../../src/core/spec.ts';
 import type { Environment } from '../../src/engine/backend.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import type { WorkerReply, WorkerRequest } from '../../src/engine/protocol.ts';
+import type { ModelFiles } from '../../src/engine/sources/types.ts';
 import { tokenizerFromFiles } from '../../src/engine/tokenizer.ts';
 import { createOrtRunner } from '../../src/node/ort-node.ts';
 import { makeFixtureModels, type FixtureModels } from '../browser/fixtures/models.ts';
@@ -55,7 +56,11 @@ afterAll(async () => {
 });
 
 /** An engine over a folder source and onnxruntime-node, recording every reply. */
-function harness(env: Environment, runtimeOptions: NodeRuntimeOptions = {}) {
+function harness(
+  env: Environment,
+  runtimeOptions: NodeRuntimeOptions = {},
+  wrap: (files: ModelFiles) => ModelFiles = (f) => f,
+) {
   const replies: WorkerReply[] = [];
   const runtime = nodeRuntime(runtimeOptions);
   const engine = new Engine({
@@ -63,7 +68,7 @@ function harness(env: Environment, runtimeOptions: NodeRuntimeOptions = {}) {
     probe: async () => env,
     open: async (source) => {
       if (source.kind !== 'bundled') throw new Error('tests open bundled ids as folders');
-      return dirFiles(join(fx.root, source.id));
+      return wrap(dirFiles(join(fx.root, source.id)));
     },
     listBundled: async () => [],
     cacheList: async () => [],
@@ -168,6 +173,46 @@ describe('Engine.handle(load) then handle(score) on onnxruntime-node', () => {
     const h = harness(NO_GPU);
     await h.send(score(5));
     expect(h.of('error', 5)[0]).toMatchObject({ code: 'not-loaded' });
+  });
+});
+
+describe('Engine on the asyncify build (no JSPI)', () => {
+  /** The fixture with its external data file listed as `bytes` long (nothing reads it first). */
+  const sized =
+    (bytes: number) =>
+    (files: ModelFiles): ModelFiles => ({
+      ...files,
+      list: async () =>
+        (await files.list()).map((f) => (f.path === 'onnx/model_q4.onnx_data' ? { ...f, size: bytes } : f)),
+    });
+
+  it('refuses a model over 4 GB before reading its weights, saying its size and the limit', async () => {
+    let big = false;
+    const h = harness({ ...GPU, ortBuild: 'asyncify' }, {}, (f) => (big ? sized(5 * 2 ** 30)(f) : f));
+    await h.send(load('tiny-qwen'));
+    big = true;
+    await h.send(load('tiny-qwen', 2));
+    const [error] = h.of('error', 2);
+    expect(error).toMatchObject({ code: 'memory' });
+    expect(error.message).toMatch(
+      /no WebAssembly JSPI.*this model is 5(\.\d+)? GB, over the 4 GB this page loads/,
+    );
+    expect(h.of('plan', 2)).toEqual([]);
+    expect(h.runtime.created).toHaveLength(1);
+    // The model loaded before keeps scoring.
+    await h.send(score(3));
+    expect(h.of('scored', 3)[0].results[0].rewards).toHaveLength(3);
+  });
+
+  it('loads a model between 1 and 4 GB with the warning; the JSPI build has none', async () => {
+    const asyncify = harness({ ...GPU, ortBuild: 'asyncify' }, {}, sized(2 * 2 ** 30));
+    await asyncify.send({ type: 'inspect', requestId: 1, source: { kind: 'bundled', id: 'tiny-qwen' } });
+    expect(asyncify.of('plan', 1)[0].plan.warnings.join('\n')).toMatch(
+      /asyncify build .* reads all of a model's weight files into this tab's memory at once/,
+    );
+    const jspi = harness({ ...GPU, ortBuild: 'jspi' }, {}, sized(2 * 2 ** 30));
+    await jspi.send({ type: 'inspect', requestId: 1, source: { kind: 'bundled', id: 'tiny-qwen' } });
+    expect(jspi.of('plan', 1)[0].plan.warnings.join('\n')).not.toMatch(/asyncify/);
   });
 });
 
