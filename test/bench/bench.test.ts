@@ -14,7 +14,8 @@ import type { BackendRun, BenchReport } from '../../bench/types.ts';
 import { readModelSpec } from '../../src/node/model.ts';
 import { createOrtRunner } from '../../src/node/ort-node.ts';
 import { loadTokenizerDir } from '../../src/node/tokenizer-files.ts';
-import { makeTinyModel, runPrm, type TinyModel } from '../cli/tiny-model.ts';
+import { makeTinyModel, type TinyModel } from '../cli/tiny-model.ts';
+import { runPrm } from '../support/prm-cli.ts';
 
 let m: TinyModel;
 beforeAll(async () => {
@@ -263,21 +264,14 @@ describe('prm bench flags', () => {
   it('prm bench --backends node --json --md writes both files and exits 0', async () => {
     const json = `${m.root}/bench.json`;
     const md = `${m.root}/bench.md`;
-    const r = await runPrm([
-      'bench',
-      '--model',
-      m.dir,
-      '--backends',
-      'node',
-      '--solutions',
-      'short',
-      '--repeats',
-      '1',
-      '--json',
+    const r = await runPrm('bench', {
+      model: m.dir,
+      backends: 'node',
+      solutions: 'short',
+      repeats: '1',
       json,
-      '--md',
       md,
-    ]);
+    });
     expect(r.code).toBe(0);
     const saved = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchReport;
     expect(saved.format).toBe('prm-bench/1');

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/commands/index.ts';
-import { REPO_ROOT, runPrm } from './tiny-model.ts';
+import { REPO_ROOT } from './tiny-model.ts';
+import { runPrm } from '../support/prm-cli.ts';
 
 const run = promisify(execFile);
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { makeTinyCheckpoint, type TinyCheckpointOptions } from '../convert/tiny-checkpoint.ts';
 import { startHubStandIn, type HubStandIn } from '../support/hub-standin.ts';
-import { runPrm } from './tiny-model.ts';
+import { runPrm } from '../support/prm-cli.ts';
 
 // `prm convert hf:owner/name` against the local Hub stand-in (two loopback origins, 302 to a
 // range-serving "CDN") must write exactly the folder a local `prm convert` of the same files does.
@@ -60,28 +60,19 @@ describe('prm convert hf:OWNER/NAME --endpoint URL', () => {
   it.each(Object.keys(CASES))(
     '%s: byte-identical to the local prm convert, weights read by range only',
     async (name) => {
-      const local = await runPrm([
-        'convert',
-        join(tmp, 'ckpt', name),
-        '--out',
-        join(tmp, 'local', name),
-        '--dtype',
-        'q4,fp16',
-      ]);
+      const local = await runPrm(['convert', join(tmp, 'ckpt', name)], {
+        out: join(tmp, 'local', name),
+        dtype: 'q4,fp16',
+      });
       expect(local.err).not.toMatch(/error/i);
       expect(local.code).toBe(0);
 
       const before = hub.requests.length;
-      const remote = await runPrm([
-        'convert',
-        `hf:test-org/${name}`,
-        '--endpoint',
-        hub.url,
-        '--out',
-        join(tmp, 'remote', name),
-        '--dtype',
-        'q4,fp16',
-      ]);
+      const remote = await runPrm(['convert', `hf:test-org/${name}`], {
+        endpoint: hub.url,
+        out: join(tmp, 'remote', name),
+        dtype: 'q4,fp16',
+      });
       expect(remote.code, remote.err).toBe(0);
       expect(remote.err).toContain(`commit ${hub.commitOf(`test-org/${name}`)}`);
 
@@ -117,16 +108,7 @@ describe('prm convert hf:OWNER/NAME --endpoint URL', () => {
     const name = 'qwen-prm-sharded';
     hub.dropNextRanges(3, 100);
     const out = join(tmp, 'remote-dropped');
-    const r = await runPrm([
-      'convert',
-      `hf:test-org/${name}`,
-      '--endpoint',
-      hub.url,
-      '--out',
-      out,
-      '--dtype',
-      'q4,fp16',
-    ]);
+    const r = await runPrm(['convert', `hf:test-org/${name}`], { endpoint: hub.url, out, dtype: 'q4,fp16' });
     expect(r.code, r.err).toBe(0);
     expect(r.err.match(/retrying /g)?.length).toBe(3);
     const a = await files(join(tmp, 'local', name));
@@ -137,17 +119,12 @@ describe('prm convert hf:OWNER/NAME --endpoint URL', () => {
   it('--external-data stores the weights beside the graph, the same tensors as the inline model', async () => {
     const name = 'token-classification';
     const out = join(tmp, 'remote-external');
-    const r = await runPrm([
-      'convert',
-      `hf:test-org/${name}`,
-      '--endpoint',
-      hub.url,
-      '--out',
+    const r = await runPrm(['convert', `hf:test-org/${name}`], {
+      endpoint: hub.url,
       out,
-      '--dtype',
-      'q4',
-      '--external-data',
-    ]);
+      dtype: 'q4',
+      'external-data': true,
+    });
     expect(r.code, r.err).toBe(0);
     const b = await files(out);
     expect([...b.keys()].filter((f) => f.startsWith('onnx')).sort()).toEqual([
@@ -166,14 +143,10 @@ describe('prm convert hf:OWNER/NAME --endpoint URL', () => {
     const saved = process.env.HF_ENDPOINT;
     process.env.HF_ENDPOINT = hub.url;
     try {
-      const r = await runPrm([
-        'convert',
-        'hf:test-org/token-classification',
-        '--out',
-        join(tmp, 'env'),
-        '--dtype',
-        'q4',
-      ]);
+      const r = await runPrm(['convert', 'hf:test-org/token-classification'], {
+        out: join(tmp, 'env'),
+        dtype: 'q4',
+      });
       expect(r.code, r.err).toBe(0);
     } finally {
       if (saved === undefined) delete process.env.HF_ENDPOINT;
@@ -200,14 +173,10 @@ describe('prm convert hf:OWNER/NAME --endpoint URL', () => {
   it('an unreachable endpoint names it', async () => {
     hub.offline = true;
     try {
-      const r = await runPrm([
-        'convert',
-        'hf:test-org/token-classification',
-        '--endpoint',
-        hub.url,
-        '--out',
-        join(tmp, 'x'),
-      ]);
+      const r = await runPrm(['convert', 'hf:test-org/token-classification'], {
+        endpoint: hub.url,
+        out: join(tmp, 'x'),
+      });
       expect(r.code).not.toBe(0);
       expect(r.err).toContain(`could not reach the Hub at ${hub.url}`);
     } finally {

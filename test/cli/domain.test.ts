@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OUTSIDE_DOMAIN_NOTICE } from '../../src/core/domain.ts';
-import { runPrm } from './tiny-model.ts';
+import { runPrm } from '../support/prm-cli.ts';
 
 // The bundled demo model declares a domain (prm.json); the tiny test models of score.test.ts do
 // not, and their output has no domain field at all.

@@ -7,7 +7,8 @@ import { evaluate, sweepThreshold } from '../../src/core/metrics.ts';
 import { parsePredictions, parseProcessBench } from '../../src/core/processbench.ts';
 import { firstError } from '../../src/core/rewards.ts';
 import { runEval } from '../../src/node/eval-run.ts';
-import { GSM8K, makeTinyModel, REPO_ROOT, runPrm, type TinyModel } from './tiny-model.ts';
+import { GSM8K, makeTinyModel, REPO_ROOT, type TinyModel } from './tiny-model.ts';
+import { jsonLines, prmArgv, runPrm } from '../support/prm-cli.ts';
 
 let m: TinyModel;
 let gsm8k: ReturnType<typeof parseProcessBench>;
@@ -24,28 +25,12 @@ afterAll(() => fs.rmSync(m.root, { recursive: true, force: true }));
 
 let n = 0;
 const outFile = () => path.join(m.root, `preds-${n++}.jsonl`);
-const readLines = (file: string) =>
-  fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+const readLines = (file: string) => jsonLines(fs.readFileSync(file, 'utf8'));
 
 describe('prm eval --data FILE --limit N --json', () => {
   it('prints exactly {subsets: {gsm8k: {n, acc_error, acc_correct, f1}}, average_f1, threshold, model}, equal to evaluate() of its --out lines', async () => {
     const out = outFile();
-    const r = await runPrm([
-      'eval',
-      '--model',
-      m.dir,
-      '--data',
-      GSM8K,
-      '--limit',
-      '5',
-      '--out',
-      out,
-      '--json',
-    ]);
+    const r = await runPrm('eval', { model: m.dir, data: GSM8K, limit: '5', out, json: true });
     expect(r.code).toBe(0);
     const got = JSON.parse(r.out);
     expect(Object.keys(got)).toEqual(['subsets', 'average_f1', 'threshold', 'model']);
@@ -73,19 +58,7 @@ describe('prm eval --data FILE --limit N --json', () => {
 
   it('scores items in batches with the same rewards as prm score --input one at a time', async () => {
     const out = outFile();
-    const r = await runPrm([
-      'eval',
-      '--model',
-      m.dir,
-      '--data',
-      GSM8K,
-      '--limit',
-      '6',
-      '--batch',
-      '4',
-      '--out',
-      out,
-    ]);
+    const r = await runPrm('eval', { model: m.dir, data: GSM8K, limit: '6', batch: '4', out });
     expect(r.code).toBe(0);
     const input = path.join(m.root, 'score-in.jsonl');
     fs.writeFileSync(
@@ -95,14 +68,9 @@ describe('prm eval --data FILE --limit N --json', () => {
         .map((it) => JSON.stringify({ id: it.id, problem: it.problem, steps: it.steps }))
         .join('\n'),
     );
-    const s = await runPrm(['score', '--model', m.dir, '--input', input, '--batch', '1']);
+    const s = await runPrm('score', { model: m.dir, input, batch: '1' });
     expect(s.code).toBe(0);
-    const single = new Map(
-      s.out
-        .trim()
-        .split('\n')
-        .map((l) => [JSON.parse(l).id, JSON.parse(l).rewards as number[]]),
-    );
+    const single = new Map(jsonLines(s.out).map((l) => [l.id, l.rewards as number[]]));
     for (const l of readLines(out)) {
       l.rewards.forEach((v: number, j: number) =>
         expect(Math.abs(v - single.get(l.id)![j])).toBeLessThan(1e-5),
@@ -120,7 +88,7 @@ describe('prm eval --data FILE --limit N --json', () => {
         .join('\n') + '\n',
     );
     const out = outFile();
-    const r = await runPrm(['eval', '--model', m.dir, '--data', GSM8K, mini, '--limit', '3', '--out', out]);
+    const r = await runPrm('eval', { model: m.dir, data: [GSM8K, mini], limit: '3', out });
     expect(r.code).toBe(0);
     const ev = evaluate(readLines(out));
     expect(ev.subsets.map((s) => s.subset).sort()).toEqual(['gsm8k', 'mini']);
@@ -141,22 +109,11 @@ describe('prm eval --data FILE --limit N --json', () => {
 describe('prm eval --out: resume', () => {
   it('--limit 3 then --limit 5 scores only the 2 new items and keeps the first lines', async () => {
     const out = outFile();
-    const first = await runPrm(['eval', '--model', m.dir, '--data', GSM8K, '--limit', '3', '--out', out]);
+    const first = await runPrm('eval', { model: m.dir, data: GSM8K, limit: '3', out });
     expect(first.code).toBe(0);
     const before = fs.readFileSync(out, 'utf8');
     expect(before.trim().split('\n')).toHaveLength(3);
-    const second = await runPrm([
-      'eval',
-      '--model',
-      m.dir,
-      '--data',
-      GSM8K,
-      '--limit',
-      '5',
-      '--out',
-      out,
-      '--json',
-    ]);
+    const second = await runPrm('eval', { model: m.dir, data: GSM8K, limit: '5', out, json: true });
     expect(second.code).toBe(0);
     expect(second.err).toContain(`resuming: 3 of 5 items already in ${path.basename(out)}; 2 to score.`);
     expect(second.err).toMatch(/scored 2 items in/);
@@ -174,7 +131,7 @@ describe('prm eval --out: resume', () => {
     );
     expect(JSON.parse(second.out).subsets.gsm8k.n).toBe(5);
 
-    const again = await runPrm(['eval', '--model', m.dir, '--data', GSM8K, '--limit', '5', '--out', out]);
+    const again = await runPrm('eval', { model: m.dir, data: GSM8K, limit: '5', out });
     expect(again.err).toContain('resuming: 5 of 5 items already');
     expect(again.err).not.toMatch(/scored \d+ items/);
     expect(fs.readFileSync(out, 'utf8')).toBe(after);
@@ -182,9 +139,9 @@ describe('prm eval --out: resume', () => {
 
   it('drops an incomplete last line with a note and scores that item again', async () => {
     const out = outFile();
-    await runPrm(['eval', '--model', m.dir, '--data', GSM8K, '--limit', '2', '--out', out]);
+    await runPrm('eval', { model: m.dir, data: GSM8K, limit: '2', out });
     fs.appendFileSync(out, '{"id":"gsm8k-2","subset":"gsm8k","lab');
-    const r = await runPrm(['eval', '--model', m.dir, '--data', GSM8K, '--limit', '3', '--out', out]);
+    const r = await runPrm('eval', { model: m.dir, data: GSM8K, limit: '3', out });
     expect(r.code).toBe(0);
     expect(r.err).toContain(
       `note: ${path.basename(out)}: dropped an incomplete last line (line 3) left by an interrupted run`,
@@ -196,46 +153,35 @@ describe('prm eval --out: resume', () => {
   it.each([
     {
       name: 'a different threshold',
-      args: ['--threshold', '0.9999'],
+      flags: { threshold: '0.9999' },
       patch: (l: Record<string, unknown>) => l,
       msg: /line 1: prediction -?\d+ does not follow from its rewards at threshold 0\.9999 .*another --threshold/,
     },
     {
       name: 'an id that is not in the data',
-      args: [],
+      flags: {},
       patch: (l: Record<string, unknown>) => ({ ...l, id: 'gsm8k-zzz' }),
       msg: /line 1: item gsm8k-zzz of subset gsm8k is not in the --data files/,
     },
     {
       name: 'a label that changed',
-      args: [],
+      flags: {},
       patch: (l: Record<string, unknown>) => ({ ...l, label: (l.label as number) === -1 ? 0 : -1 }),
       msg: /line 1: item gsm8k-\d+ has label .* but the data says label/,
     },
     {
       name: 'another model',
-      args: [],
+      flags: {},
       patch: (l: Record<string, unknown>) => ({ ...l, model: 'other-model' }),
       msg: /line 2 was scored by tiny-test \(q4, fingerprint \w+\), but line 1 by other-model \(q4, fingerprint \w+\)/,
     },
-  ])('refuses to resume a file written with $name', async ({ args, patch, msg }) => {
+  ])('refuses to resume a file written with $name', async ({ flags, patch, msg }) => {
     const out = outFile();
-    await runPrm(['eval', '--model', m.dir, '--data', GSM8K, '--limit', '2', '--out', out]);
+    await runPrm('eval', { model: m.dir, data: GSM8K, limit: '2', out });
     const lines = readLines(out);
     lines[0] = patch(lines[0]);
     fs.writeFileSync(out, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    const r = await runPrm([
-      'eval',
-      '--model',
-      m.dir,
-      '--data',
-      GSM8K,
-      '--limit',
-      '3',
-      '--out',
-      out,
-      ...args,
-    ]);
+    const r = await runPrm('eval', { model: m.dir, data: GSM8K, limit: '3', out, ...flags });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(msg);
     expect(readLines(out)).toHaveLength(2);
@@ -260,19 +206,7 @@ describe('prm eval --out: resume', () => {
     expect(first.interrupted).toBe(true);
     expect(first.scored).toBe(2);
     expect(readLines(out)).toHaveLength(2);
-    const rest = await runPrm([
-      'eval',
-      '--model',
-      m.dir,
-      '--data',
-      GSM8K,
-      '--limit',
-      '6',
-      '--out',
-      out,
-      '--batch',
-      '2',
-    ]);
+    const rest = await runPrm('eval', { model: m.dir, data: GSM8K, limit: '6', out, batch: '2' });
     expect(rest.code).toBe(0);
     expect(rest.err).toContain('resuming: 2 of 6 items already');
     expect(readLines(out)).toHaveLength(6);
@@ -283,24 +217,24 @@ describe('prm eval --preds FILE', () => {
   let preds: string;
   beforeAll(async () => {
     preds = outFile();
-    await runPrm(['eval', '--model', m.dir, '--data', GSM8K, '--limit', '8', '--out', preds]);
+    await runPrm('eval', { model: m.dir, data: GSM8K, limit: '8', out: preds });
   });
 
   it('recomputes the metrics of the stored predictions without a model', async () => {
-    const r = await runPrm(['eval', '--preds', preds, '--json']);
+    const r = await runPrm('eval', { preds, json: true });
     expect(r.code).toBe(0);
     const ev = evaluate(parsePredictions(fs.readFileSync(preds, 'utf8'), preds));
     expect(JSON.parse(r.out)).toEqual(JSON.parse(JSON.stringify(evalJson(ev, null, 'tiny-test'))));
   });
 
   it.each([0.2, 0.5, 0.8])('with --threshold %s equals sweepThreshold over the stored rewards', async (t) => {
-    const r = await runPrm(['eval', '--preds', preds, '--threshold', String(t), '--json']);
+    const r = await runPrm('eval', { preds, threshold: String(t), json: true });
     const [sweep] = sweepThreshold(parsePredictions(fs.readFileSync(preds, 'utf8'), preds), [t]);
     expect(JSON.parse(r.out)).toEqual(JSON.parse(JSON.stringify(evalJson(sweep, t, 'tiny-test'))));
   });
 
   it('prints the table with where the predictions came from', async () => {
-    const r = await runPrm(['eval', '--preds', preds, '--threshold', '0.3']);
+    const r = await runPrm('eval', { preds, threshold: '0.3' });
     expect(r.out).toMatch(/^subset +n +Acc_error +Acc_correct +F1\ngsm8k +8 /);
     expect(r.out).toContain(
       `8 predictions from ${path.basename(preds)}, re-derived at threshold 0.3, model tiny-test`,
@@ -335,7 +269,7 @@ describe('prm eval: bad input', () => {
   });
 
   it('names a missing data file', async () => {
-    const r = await runPrm(['eval', '--model', m.dir, '--data', path.join(m.root, 'nope.json')]);
+    const r = await runPrm('eval', { model: m.dir, data: path.join(m.root, 'nope.json') });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^prm eval: --data: no such file: .*nope\.json; check the path\.\n$/);
   });
@@ -347,7 +281,7 @@ describe('prm eval: bad input', () => {
       file,
       `${good}\n${JSON.stringify({ ...gsm8k[1], id: 'x1' })}\n{"id": "x2", "problem": \n`,
     );
-    const r = await runPrm(['eval', '--model', m.dir, '--data', file]);
+    const r = await runPrm('eval', { model: m.dir, data: file });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^prm eval: broken\.jsonl line 3: not valid JSON/);
   });
@@ -355,7 +289,7 @@ describe('prm eval: bad input', () => {
   it('names a record whose label does not fit its steps', async () => {
     const file = path.join(m.root, 'label.jsonl');
     fs.writeFileSync(file, JSON.stringify({ ...gsm8k[0], label: 99 }) + '\n');
-    const r = await runPrm(['eval', '--model', m.dir, '--data', file]);
+    const r = await runPrm('eval', { model: m.dir, data: file });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
       /label\.jsonl line 1: field "label" must be an integer from -1 to steps\.length-1 \(got 99/,
@@ -374,20 +308,7 @@ describe('node bin/prm.js eval + Ctrl-C', () => {
     const out = outFile();
     const child = spawn(
       process.execPath,
-      [
-        'bin/prm.js',
-        'eval',
-        '--model',
-        m.dir,
-        '--data',
-        GSM8K,
-        '--limit',
-        '200',
-        '--batch',
-        '1',
-        '--out',
-        out,
-      ],
+      ['bin/prm.js', ...prmArgv('eval', { model: m.dir, data: GSM8K, limit: '200', batch: '1', out })],
       { cwd: REPO_ROOT },
     );
     let err = '';

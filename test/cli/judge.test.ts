@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeArithmetic } from '../../src/core/judge/index.ts';
 import { judgedEvaluation } from '../../src/core/judge/consensus.ts';
 import { parseProcessBench } from '../../src/core/processbench.ts';
-import { GSM8K, makeTinyModel, runPrm, type TinyModel } from './tiny-model.ts';
+import { GSM8K, makeTinyModel, type TinyModel } from './tiny-model.ts';
+import { jsonLines, runPrm } from '../support/prm-cli.ts';
 
 let m: TinyModel;
 beforeAll(async () => {
@@ -14,21 +15,12 @@ afterAll(() => fs.rmSync(m.root, { recursive: true, force: true }));
 
 const PROBLEM = 'Sue has 18 flamingos . Then we add 6 . What is the total ?';
 const STEPS = ['18 + 6 = 24 .', 'so 24 × 2 = 46 .', 'the answer is 46 .'];
+/** `prm score` flags for the wrong solution above with the tiny model. */
+const solution = () => ({ model: m.dir, problem: PROBLEM, solution: STEPS.join('\n\n') });
 
 describe('prm score --judge arithmetic', () => {
   it('--json adds exactly the contract\'s "judge" object after the PRM fields', async () => {
-    const r = await runPrm([
-      'score',
-      '--model',
-      m.dir,
-      '--problem',
-      PROBLEM,
-      '--solution',
-      STEPS.join('\n\n'),
-      '--judge',
-      'arithmetic',
-      '--json',
-    ]);
+    const r = await runPrm('score', { ...solution(), judge: 'arithmetic', json: true });
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const got = JSON.parse(r.out);
@@ -48,20 +40,7 @@ describe('prm score --judge arithmetic', () => {
         { verdict: 'none', claims: [] },
       ],
     });
-    const plain = JSON.parse(
-      (
-        await runPrm([
-          'score',
-          '--model',
-          m.dir,
-          '--problem',
-          PROBLEM,
-          '--solution',
-          STEPS.join('\n\n'),
-          '--json',
-        ])
-      ).out,
-    );
+    const plain = JSON.parse((await runPrm('score', { ...solution(), json: true })).out);
     expect(plain.judge).toBeUndefined();
     expect({ ...got, judge: undefined }).toEqual({ ...plain, judge: undefined });
   });
@@ -70,28 +49,15 @@ describe('prm score --judge arithmetic', () => {
     const file = path.join(m.root, 'pb.json');
     const items = parseProcessBench(fs.readFileSync(GSM8K, 'utf8'), GSM8K).slice(0, 3);
     fs.writeFileSync(file, JSON.stringify(items));
-    const r = await runPrm(['score', '--model', m.dir, '--input', file, '--judge', 'arithmetic']);
+    const r = await runPrm('score', { model: m.dir, input: file, judge: 'arithmetic' });
     expect(r.code).toBe(0);
-    const lines = r.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = jsonLines(r.out);
     expect(lines).toHaveLength(3);
     lines.forEach((l, i) => expect(l.judge).toEqual(judgeArithmetic(items[i].steps)));
   });
 
   it('the table gains a check column and names the wrong computation', async () => {
-    const r = await runPrm([
-      'score',
-      '--model',
-      m.dir,
-      '--problem',
-      PROBLEM,
-      '--solution',
-      STEPS.join('\n\n'),
-      '--judge',
-      'arithmetic',
-    ]);
+    const r = await runPrm('score', { ...solution(), judge: 'arithmetic' });
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/step +reward +verdict +check +text/);
     expect(r.out).toMatch(/^ +2 +[\d.]+ +\S+ +WRONG +so 24/m);
@@ -100,7 +66,7 @@ describe('prm score --judge arithmetic', () => {
   });
 
   it('refuses an unknown judge with the list of known ones', async () => {
-    const r = await runPrm(['score', '--problem', 'p', '--solution', 's', '--judge', 'gpt']);
+    const r = await runPrm('score', { problem: 'p', solution: 's', judge: 'gpt' });
     expect(r.code).toBe(2);
     expect(r.err).toContain('--judge must be one of arithmetic, got gpt.');
   });
@@ -109,20 +75,14 @@ describe('prm score --judge arithmetic', () => {
 describe('prm eval --judge arithmetic', () => {
   it('--json adds the four combinations, the agreement matrix and the disagreements, equal to judgedEvaluation of the PRM lines', async () => {
     const out = path.join(m.root, 'preds.jsonl');
-    const r = await runPrm([
-      'eval',
-      '--model',
-      m.dir,
-      '--data',
-      GSM8K,
-      '--limit',
-      '6',
-      '--out',
+    const r = await runPrm('eval', {
+      model: m.dir,
+      data: GSM8K,
+      limit: '6',
       out,
-      '--judge',
-      'arithmetic',
-      '--json',
-    ]);
+      judge: 'arithmetic',
+      json: true,
+    });
     expect(r.code).toBe(0);
     const got = JSON.parse(r.out);
     expect(Object.keys(got)).toEqual(['subsets', 'average_f1', 'threshold', 'model', 'judge']);
@@ -131,11 +91,7 @@ describe('prm eval --judge arithmetic', () => {
     expect(got.judge.combinations.prm.subsets).toEqual(got.subsets);
 
     const items = parseProcessBench(fs.readFileSync(GSM8K, 'utf8'), GSM8K).slice(0, 6);
-    const preds = fs
-      .readFileSync(out, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const preds = jsonLines(fs.readFileSync(out, 'utf8'));
     const rows = items.map((item) => ({
       item,
       rewards: preds.find((p) => p.id === item.id).rewards,
@@ -157,17 +113,7 @@ describe('prm eval --judge arithmetic', () => {
   });
 
   it('prints the combinations table and the matrix after the PRM table', async () => {
-    const r = await runPrm([
-      'eval',
-      '--model',
-      m.dir,
-      '--data',
-      GSM8K,
-      '--limit',
-      '3',
-      '--judge',
-      'arithmetic',
-    ]);
+    const r = await runPrm('eval', { model: m.dir, data: GSM8K, limit: '3', judge: 'arithmetic' });
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/judge +subset +Acc_error +Acc_correct +F1/);
     for (const row of ['checker alone', 'PRM alone', 'first error of either', 'only where both agree'])
@@ -177,7 +123,7 @@ describe('prm eval --judge arithmetic', () => {
   });
 
   it('refuses --judge with --preds (the checker needs the step texts)', async () => {
-    const r = await runPrm(['eval', '--preds', 'x.jsonl', '--judge', 'arithmetic']);
+    const r = await runPrm('eval', { preds: 'x.jsonl', judge: 'arithmetic' });
     expect(r.code).toBe(2);
     expect(r.err).toContain('drop --judge');
   });

@@ -7,7 +7,8 @@ import { planSolution } from '../../src/core/pipeline.ts';
 import { aggregate, firstError } from '../../src/core/rewards.ts';
 import { readModelSpec } from '../../src/node/model.ts';
 import { loadTokenizerDir } from '../../src/node/tokenizer-files.ts';
-import { captureIO, makeTinyModel, patchSpec, runPrm, softmax1, type TinyModel } from './tiny-model.ts';
+import { makeTinyModel, patchSpec, softmax1, type TinyModel } from './tiny-model.ts';
+import { captureIO, jsonLines, runPrm } from '../support/prm-cli.ts';
 
 let m: TinyModel;
 beforeAll(async () => {
@@ -31,18 +32,13 @@ function referenceRewards(problem: string, steps: string[]): { rewards: number[]
 
 describe('prm score --problem --solution --json', () => {
   it('matches the reference forward pass at the step positions within 1e-4 (fp32)', async () => {
-    const r = await runPrm([
-      'score',
-      '--model',
-      m.dir,
-      '--dtype',
-      'fp32',
-      '--problem',
-      PROBLEM,
-      '--solution',
-      SOLUTION,
-      '--json',
-    ]);
+    const r = await runPrm('score', {
+      model: m.dir,
+      dtype: 'fp32',
+      problem: PROBLEM,
+      solution: SOLUTION,
+      json: true,
+    });
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const got = JSON.parse(r.out);
@@ -76,20 +72,14 @@ describe('prm score --problem --solution --json', () => {
     const ref = referenceRewards(PROBLEM, STEPS).rewards;
     // Just above the lowest reward, so that step becomes (or stays) the first error.
     const t = Math.min(...ref) + 1e-3;
-    const r = await runPrm([
-      'score',
-      '--model',
-      m.dir,
-      '--dtype',
-      'fp32',
-      '--problem',
-      PROBLEM,
-      '--solution',
-      SOLUTION,
-      '--threshold',
-      String(t),
-      '--json',
-    ]);
+    const r = await runPrm('score', {
+      model: m.dir,
+      dtype: 'fp32',
+      problem: PROBLEM,
+      solution: SOLUTION,
+      threshold: String(t),
+      json: true,
+    });
     const got = JSON.parse(r.out);
     expect(got.threshold).toBe(t);
     expect(got.first_error).toBe(firstError(ref, t));
@@ -98,16 +88,7 @@ describe('prm score --problem --solution --json', () => {
 
   it('defaults to the q4 variant when the folder has it', async () => {
     // q4 accuracy against fp32 is the converter's test; here: the variant picked and the shape.
-    const r = await runPrm([
-      'score',
-      '--model',
-      m.dir,
-      '--problem',
-      PROBLEM,
-      '--solution',
-      SOLUTION,
-      '--json',
-    ]);
+    const r = await runPrm('score', { model: m.dir, problem: PROBLEM, solution: SOLUTION, json: true });
     const got = JSON.parse(r.out);
     expect(got.dtype).toBe('q4');
     expect(got.rewards).toHaveLength(3);
@@ -117,17 +98,7 @@ describe('prm score --problem --solution --json', () => {
 
 describe('prm score --problem --solution (table)', () => {
   it('prints each step with its reward, the first error and the aggregates', async () => {
-    const r = await runPrm([
-      'score',
-      '--model',
-      m.dir,
-      '--dtype',
-      'fp32',
-      '--problem',
-      PROBLEM,
-      '--solution',
-      SOLUTION,
-    ]);
+    const r = await runPrm('score', { model: m.dir, dtype: 'fp32', problem: PROBLEM, solution: SOLUTION });
     expect(r.code).toBe(0);
     const ref = referenceRewards(PROBLEM, STEPS).rewards;
     const fe = firstError(ref, 0.5);
@@ -156,18 +127,13 @@ describe('prm score: stdin, files and context', () => {
     ).toBe(0);
     const file = path.join(m.root, 'solution.txt');
     fs.writeFileSync(file, SOLUTION);
-    const viaFile = await runPrm([
-      'score',
-      '--model',
-      m.dir,
-      '--dtype',
-      'fp32',
-      '--problem',
-      PROBLEM,
-      '--solution-file',
-      file,
-      '--json',
-    ]);
+    const viaFile = await runPrm('score', {
+      model: m.dir,
+      dtype: 'fp32',
+      problem: PROBLEM,
+      'solution-file': file,
+      json: true,
+    });
     expect(JSON.parse(viaStdin.out).rewards).toEqual(JSON.parse(viaFile.out).rewards);
     expect(JSON.parse(viaFile.out).steps).toEqual(STEPS);
   });
@@ -178,53 +144,33 @@ describe('prm score: stdin, files and context', () => {
     const ref = referenceRewards(PROBLEM, STEPS);
     const two = referenceRewards(PROBLEM, STEPS.slice(0, 2));
     patchSpec(dir, { context_length: two.tokens });
-    const r = await runPrm([
-      'score',
-      '--model',
-      dir,
-      '--dtype',
-      'fp32',
-      '--problem',
-      PROBLEM,
-      '--solution',
-      SOLUTION,
-    ]);
+    const r = await runPrm('score', { model: dir, dtype: 'fp32', problem: PROBLEM, solution: SOLUTION });
     expect(r.code).toBe(1);
     expect(r.err).toBe(
       `prm score: the input is ${ref.tokens} tokens but the model accepts at most ${two.tokens}: ` +
         'the first 2 of 3 steps fit; pass --truncate to score only those, or shorten the solution.\n',
     );
-    const t = await runPrm([
-      'score',
-      '--model',
-      dir,
-      '--dtype',
-      'fp32',
-      '--problem',
-      PROBLEM,
-      '--solution',
-      SOLUTION,
-      '--truncate',
-      '--json',
-    ]);
+    const t = await runPrm('score', {
+      model: dir,
+      dtype: 'fp32',
+      problem: PROBLEM,
+      solution: SOLUTION,
+      truncate: true,
+      json: true,
+    });
     expect(t.code).toBe(0);
     const got = JSON.parse(t.out);
     expect(got.truncated).toBe(true);
     expect(got.steps).toEqual(STEPS);
     expect(got.rewards).toHaveLength(2);
     got.rewards.forEach((x: number, i: number) => expect(Math.abs(x - two.rewards[i])).toBeLessThan(1e-4));
-    const text = await runPrm([
-      'score',
-      '--model',
-      dir,
-      '--dtype',
-      'fp32',
-      '--problem',
-      PROBLEM,
-      '--solution',
-      SOLUTION,
-      '--truncate',
-    ]);
+    const text = await runPrm('score', {
+      model: dir,
+      dtype: 'fp32',
+      problem: PROBLEM,
+      solution: SOLUTION,
+      truncate: true,
+    });
     expect(text.out).toContain(`only the first 2 of 3 steps were scored (--truncate)`);
     expect(text.out).toContain('   3       -  unscored  the answer is 24 .');
   });
@@ -244,28 +190,12 @@ describe('prm score --input FILE', () => {
   it('prints one JSON line per record, equal to the reference; batch size does not change results', async () => {
     const file = path.join(m.root, 'in.jsonl');
     fs.writeFileSync(file, jsonl(records));
-    const one = await runPrm(['score', '--model', m.dir, '--dtype', 'fp32', '--input', file, '--batch', '1']);
-    const four = await runPrm([
-      'score',
-      '--model',
-      m.dir,
-      '--dtype',
-      'fp32',
-      '--input',
-      file,
-      '--batch',
-      '4',
-    ]);
+    const one = await runPrm('score', { model: m.dir, dtype: 'fp32', input: file, batch: '1' });
+    const four = await runPrm('score', { model: m.dir, dtype: 'fp32', input: file, batch: '4' });
     expect(one.code).toBe(0);
     expect(one.err).toBe('');
-    const a = one.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    const b = four.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const a = jsonLines(one.out);
+    const b = jsonLines(four.out);
     expect(a.map((x) => x.id)).toEqual(['a', '2', 'c', 'd', 'e']);
     expect(Object.keys(a[0])).toEqual(['id', 'steps', 'rewards', 'first_error', 'aggregate']);
     expect(Object.keys(a[0].aggregate)).toEqual(['min', 'product', 'last', 'mean']);
@@ -289,14 +219,9 @@ describe('prm score --input FILE', () => {
       3: JSON.stringify({ id: 'no-solution', problem: PROBLEM }),
     };
     fs.writeFileSync(file, jsonl(records, bad));
-    const r = await runPrm(['score', '--model', m.dir, '--input', file]);
+    const r = await runPrm('score', { model: m.dir, input: file });
     expect(r.code).toBe(1);
-    expect(
-      r.out
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l).id),
-    ).toEqual(['a', 'c', 'e']);
+    expect(jsonLines(r.out).map((l) => l.id)).toEqual(['a', 'c', 'e']);
     expect(r.err).toMatch(/^skipped: bad\.jsonl line 2: not valid JSON/m);
     expect(r.err).toMatch(/^skipped: bad\.jsonl line 4: missing the solution/m);
     expect(r.err.trim().split('\n').at(-1)).toBe('2 records skipped (lines 2, 4); 3 scored.');
@@ -305,14 +230,9 @@ describe('prm score --input FILE', () => {
   it('--on-error stop prints what came before the bad record and stops there', async () => {
     const file = path.join(m.root, 'stop.jsonl');
     fs.writeFileSync(file, jsonl(records, { 2: '{"id": "c", "problem": "", "steps": ["x"]}' }));
-    const r = await runPrm(['score', '--model', m.dir, '--input', file, '--on-error', 'stop']);
+    const r = await runPrm('score', { model: m.dir, input: file, 'on-error': 'stop' });
     expect(r.code).toBe(1);
-    expect(
-      r.out
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l).id),
-    ).toEqual(['a', '2']);
+    expect(jsonLines(r.out).map((l) => l.id)).toEqual(['a', '2']);
     expect(r.err).toContain('stop.jsonl line 3: field "problem" must be a non-empty string');
     expect(r.err).toContain('stopped at stop.jsonl line 3 (--on-error stop); 2 records scored before it.');
   });
@@ -323,20 +243,15 @@ describe('prm score --input FILE', () => {
     patchSpec(dir, { context_length: referenceRewards(PROBLEM, STEPS.slice(0, 2)).tokens });
     const file = path.join(m.root, 'long.json');
     fs.writeFileSync(file, JSON.stringify(records.slice(0, 3)));
-    const r = await runPrm(['score', '--model', dir, '--input', file]);
+    const r = await runPrm('score', { model: dir, input: file });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
       /skipped: long\.json item 0 \(id a\): the input is \d+ tokens but the model accepts at most \d+: the first 2 of 3 steps fit/,
     );
     expect(r.err).toContain('2 records skipped (items 0, 1); 1 scored.');
-    const t = await runPrm(['score', '--model', dir, '--input', file, '--truncate']);
+    const t = await runPrm('score', { model: dir, input: file, truncate: true });
     expect(t.code).toBe(0);
-    expect(
-      t.out
-        .trim()
-        .split('\n')
-        .map((l) => [JSON.parse(l).rewards.length, JSON.parse(l).truncated]),
-    ).toEqual([
+    expect(jsonLines(t.out).map((l) => [l.rewards.length, l.truncated])).toEqual([
       [2, true],
       [2, true],
       [1, undefined],

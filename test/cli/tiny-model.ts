@@ -1,7 +1,7 @@
 /**
  * Test helper for the CLI and Node runner tests: a tiny random Qwen2 PRM checkpoint converted by
- * `prm convert` into a model folder under os.tmpdir(), plus a capturing CliIO. Convert once per
- * test file (about a second) and remove the folder in afterAll.
+ * `prm convert` into a model folder under os.tmpdir() (running `prm` itself:
+ * test/support/prm-cli.ts). Convert once per test file and remove the folder in afterAll.
  *
  * The model's scores are noise; tests compare them with the reference forward pass, never with
  * fixed "good" values.
@@ -10,8 +10,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CliIO } from '../../src/cli/command.ts';
-import { main } from '../../src/cli/main.ts';
 import { convertCheckpoint } from '../../src/convert/convert.ts';
 import type { Dtype } from '../../src/core/types.ts';
 import { makeTinyCheckpoint, type TinyCheckpoint } from '../convert/tiny-checkpoint.ts';
@@ -63,33 +61,6 @@ export async function makeTinyModel(
 export function patchSpec(dir: string, patch: Record<string, unknown>): void {
   const file = path.join(dir, 'prm.json');
   fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), ...patch }, null, 2));
-}
-
-export interface Captured extends CliIO {
-  out: string;
-  err: string;
-}
-
-export function captureIO(isTTY = false): Captured {
-  const io: Captured = {
-    out: '',
-    err: '',
-    isTTY,
-    stdout: (t) => {
-      io.out += t;
-    },
-    stderr: (t) => {
-      io.err += t;
-    },
-  };
-  return io;
-}
-
-/** Runs `prm <argv>` in-process and returns the exit code with everything it printed. */
-export async function runPrm(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIO();
-  const code = await main(argv, io);
-  return { code, out: io.out, err: io.err };
 }
 
 /** p(class 1) from a pair of logits, as the core computes it. */

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GSM8K, makeTinyModel, runPrm, type TinyModel } from './tiny-model.ts';
+import { GSM8K, makeTinyModel, type TinyModel } from './tiny-model.ts';
+import { jsonLines, runPrm } from '../support/prm-cli.ts';
 import { startVllmStandIn, type VllmStandIn } from '../support/vllm-standin.ts';
 
 const NAME = 'Qwen/Qwen2.5-Math-PRM-7B';
@@ -18,12 +19,7 @@ afterAll(async () => {
 
 let n = 0;
 const outFile = () => path.join(m.root, `vllm-preds-${n++}.jsonl`);
-const lines = (file: string) =>
-  fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+const lines = (file: string) => jsonLines(fs.readFileSync(file, 'utf8'));
 const server = (url = vllm.url) => ['--server', url, '--model', NAME, '--prompt-from', m.dir];
 
 describe('prm score --server', () => {
@@ -98,7 +94,7 @@ describe('prm eval --server', () => {
       expect(l.rewards).toEqual(byId.get(l.id).rewards);
       expect(l.prediction).toBe(byId.get(l.id).prediction);
     }
-    const preds = await runPrm(['eval', '--preds', remoteOut, '--json']);
+    const preds = await runPrm('eval', { preds: remoteOut, json: true });
     expect(JSON.parse(preds.out).subsets).toEqual(JSON.parse(here.out).subsets);
     expect(there.err).toMatch(/eval: 12\/12 \(100%\), [\d.]+ items\/s, done in/);
   });
@@ -207,7 +203,7 @@ describe('prm eval --preds A --against B: a local model against the server, step
       0,
     );
     expect((await runPrm(['eval', ...data, ...server(), '--out', q4])).code).toBe(0);
-    const r = await runPrm(['eval', '--preds', fp32, '--against', q4, '--json']);
+    const r = await runPrm('eval', { preds: fp32, against: q4, json: true });
     expect(r.code, r.err).toBe(0);
     const got = JSON.parse(r.out);
     const a = new Map(lines(fp32).map((l) => [l.id, l]));
@@ -223,13 +219,13 @@ describe('prm eval --preds A --against B: a local model against the server, step
     );
     expect(got.subsets.gsm8k.max_abs).toBeGreaterThan(0);
     expect(got.b).toMatchObject({ model: NAME, dtype: 'vllm' });
-    const table = await runPrm(['eval', '--preds', fp32, '--against', q4]);
+    const table = await runPrm('eval', { preds: fp32, against: q4 });
     expect(table.out).toMatch(/^A: .*\(tiny-test, fp32\)\nB: .*\(Qwen\/Qwen2.5-Math-PRM-7B, vllm\)\n/);
     expect(table.out).toMatch(
       /subset +n +steps +mean \|diff\| +p95 \|diff\| +max \|diff\| +same first error +F1 A +F1 B/,
     );
     expect(table.out).toContain(`largest differences:`);
-    const same = await runPrm(['eval', '--preds', q4, '--against', q4, '--json']);
+    const same = await runPrm('eval', { preds: q4, against: q4, json: true });
     expect(JSON.parse(same.out).subsets.gsm8k).toMatchObject({ max_abs: 0, same_first_error: 1 });
   });
 });

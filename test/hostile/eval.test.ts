@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GSM8K, makeTinyModel, runPrm, type TinyModel } from '../cli/tiny-model.ts';
+import { GSM8K, makeTinyModel, type TinyModel } from '../cli/tiny-model.ts';
+import { runPrm } from '../support/prm-cli.ts';
 
 let m: TinyModel;
 let twin: TinyModel;
@@ -71,7 +72,7 @@ describe('prm eval --out refuses a file that is not its predictions file', () =>
     fs.symlinkSync(data, link);
     const before = fs.readFileSync(data, 'utf8');
     for (const out of [data, link]) {
-      const r = await runPrm(['eval', '--model', m.dir, '--data', data, '--out', out]);
+      const r = await runPrm('eval', { model: m.dir, data, out });
       expect(r.code).toBe(1);
       expect(r.err).toMatch(/--out .* is the --data file/);
     }
@@ -134,7 +135,7 @@ describe('two models under one name are never mixed', () => {
       .filter((l) => !ids.has(JSON.parse(l).id));
     const mixed = fs.readFileSync(a, 'utf8') + lines.join('\n') + '\n';
     const f = file(mixed);
-    const r = await runPrm(['eval', '--preds', f]);
+    const r = await runPrm('eval', { preds: f });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
       /line 3 was scored by tiny-test \(q4, fingerprint [0-9a-f]{16}\), but line 1 by tiny-test \(q4, fingerprint [0-9a-f]{16}\)/,
@@ -147,7 +148,7 @@ describe('data that JSON cannot carry as given', () => {
     const data = file(
       '{"id": 12345678901234567891, "problem": "p", "steps": ["a"], "label": -1, "final_answer_correct": true}\n',
     );
-    const r = await runPrm(['eval', '--model', m.dir, '--data', data]);
+    const r = await runPrm('eval', { model: m.dir, data });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/line 1: field "id" .* too large to read exactly .* write it as a string/);
   });
@@ -168,7 +169,7 @@ describe('data that JSON cannot carry as given', () => {
   });
 
   it('a flag value starting with a dash gets our message, not "argument is ambiguous"', async () => {
-    const r = await runPrm(['synth', '--n', '-1', '--seed', '1']);
+    const r = await runPrm('synth', { n: '-1', seed: '1' });
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--n needs a value, and -1 looks like a flag; if -1 is the value, write --n=-1/);
     expect(r.err).not.toMatch(/ambiguous/);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSynthOutput } from '../../src/cli/commands/synth.ts';
-import { runPrm } from '../cli/tiny-model.ts';
+import { runPrm } from '../support/prm-cli.ts';
 import { snapshot } from './snapshot.ts';
 
 let root: string;
@@ -57,7 +57,7 @@ describe('prm synth --out', () => {
     expect((await synth(out)).code).toBe(0);
     const first = fs.readFileSync(out, 'utf8');
     expect(isSynthOutput(first)).toBe(true);
-    expect((await runPrm(['synth', '--n', '3', '--seed', '4', '--out', out, '--force'])).code).toBe(0);
+    expect((await runPrm('synth', { n: '3', seed: '4', out, force: true })).code).toBe(0);
     expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toHaveLength(3);
     const empty = path.join(root, 'empty.jsonl');
     fs.writeFileSync(empty, '');

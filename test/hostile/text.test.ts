@@ -12,7 +12,7 @@ import { createFamily } from '../../src/core/families/index.ts';
 import { segment, stepsFromTexts } from '../../src/core/segment.ts';
 import type { ModelFamily } from '../../src/core/types.ts';
 import { tokenizerFromFiles, tokenizerFromJSON } from '../../src/engine/tokenizer.ts';
-import { runPrm } from '../cli/tiny-model.ts';
+import { runPrm } from '../support/prm-cli.ts';
 import { CHATML_TEMPLATE, makeTinyCheckpoint } from '../convert/tiny-checkpoint.ts';
 import { specFor } from '../core/fixtures/specs.ts';
 import { SPECIAL_TOKENS, tokenizerJson } from '../../train/make_tokenizer.ts';
@@ -158,15 +158,11 @@ describe('what the CLI prints cannot reorder or recolour the terminal', () => {
   const model = path.join(import.meta.dirname, '..', '..', 'models', 'arith-prm-mini');
 
   it('a right-to-left override or an escape sequence in a step is printed escaped', async () => {
-    const r = await runPrm([
-      'score',
-      '--model',
+    const r = await runPrm('score', {
       model,
-      '--problem',
-      'what is 2 + 2 ?',
-      '--solution',
-      '2 + 2 = 4 \u202eevil\n\n\u001b[31mso the answer is 4',
-    ]);
+      problem: 'what is 2 + 2 ?',
+      solution: '2 + 2 = 4 \u202eevil\n\n\u001b[31mso the answer is 4',
+    });
     expect(r.code).toBe(0);
     expect(r.out).not.toContain('\u202e');
     expect(r.out).not.toContain('\u001b');
@@ -175,33 +171,19 @@ describe('what the CLI prints cannot reorder or recolour the terminal', () => {
   });
 
   it('--json output stays valid JSON with the same strings', async () => {
-    const r = await runPrm([
-      'score',
-      '--model',
+    const r = await runPrm('score', {
       model,
-      '--problem',
-      'what is 2 + 2 ? \u2066x\u2069',
-      '--solution',
-      '2 + 2 = 4 \u202eevil',
-      '--json',
-    ]);
+      problem: 'what is 2 + 2 ? \u2066x\u2069',
+      solution: '2 + 2 = 4 \u202eevil',
+      json: true,
+    });
     expect(r.code).toBe(0);
     expect(r.out).not.toMatch(/[\u202e\u2066\u2069]/);
     expect(JSON.stringify(JSON.parse(r.out))).toMatch(/4 \u202eevil/);
   });
 
   it('an error message quoting user text is escaped too', async () => {
-    const r = await runPrm([
-      'score',
-      '--model',
-      model,
-      '--problem',
-      'p',
-      '--solution',
-      'x',
-      '--strategy',
-      'a\u202eb',
-    ]);
+    const r = await runPrm('score', { model, problem: 'p', solution: 'x', strategy: 'a\u202eb' });
     expect(r.code).toBe(2);
     expect(r.err).not.toMatch(/\u202e/);
     expect(r.err).toContain('a\\u202eb');

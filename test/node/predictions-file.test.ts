@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPredictionWriter, readForResume, type PredictionLine } from '../../src/node/predictions-file.ts';
+import { jsonLines } from '../support/prm-cli.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -38,12 +39,7 @@ describe('openPredictionWriter(file).append(lines)', () => {
     w.close();
     const text = fs.readFileSync(file, 'utf8');
     expect(text.endsWith('\n')).toBe(true);
-    expect(
-      text
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l).id),
-    ).toEqual(['a', 'b', 'c']);
+    expect(jsonLines(text).map((l) => l.id)).toEqual(['a', 'b', 'c']);
   });
 });
 

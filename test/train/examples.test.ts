@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../src/app/lib/examples.ts';
 import { judgeArithmetic } from '../../src/core/judge/index.ts';
 import { segment } from '../../src/core/segment.ts';
-import { runPrm } from '../cli/tiny-model.ts';
+import { jsonLines, runPrm } from '../support/prm-cli.ts';
 
 // The Examples menu's demo-domain examples are the first thing a user scores, so the bundled model
 // must get them right - except wrong arithmetic, its documented weak spot (models/arith-prm-mini
@@ -50,12 +50,9 @@ describe('the bundled model on the demo examples', () => {
       file,
       demo.map(({ id, problem, solution }) => JSON.stringify({ id, problem, solution })).join('\n'),
     );
-    const r = await runPrm(['score', '--input', file]);
+    const r = await runPrm('score', { input: file });
     expect(r.code, r.err).toBe(0);
-    const got = r.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { id: string; first_error: number });
+    const got: { id: string; first_error: number }[] = jsonLines(r.out);
     expect(got.map((g) => g.id)).toEqual(demo.map((d) => d.id));
     for (const [i, d] of demo.entries()) {
       if (KNOWN_MISSES.has(d.id)) expect(got[i].first_error, d.id).not.toBe(d.truth);
@@ -67,7 +64,7 @@ describe('the bundled model on the demo examples', () => {
     const shells = EXAMPLES.find((e) => e.id === 'shells-lines')!;
     const lines = shells.solutions[0].split('\n');
     const score = async (solution: string) => {
-      const r = await runPrm(['score', '--problem', shells.problem, '--solution', solution, '--json']);
+      const r = await runPrm('score', { problem: shells.problem, solution, json: true });
       expect(r.code, r.err).toBe(0);
       return JSON.parse(r.out) as { rewards: number[]; first_error: number };
     };
