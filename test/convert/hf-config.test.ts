@@ -58,6 +58,18 @@ const LLAMA31_8B = {
   vocab_size: 128256,
 };
 
+/** What LLAMA31_8B's rope settings parse to, in either config spelling. */
+const LLAMA31_ROPE = {
+  ropeTheta: 500000,
+  ropeScaling: {
+    type: 'llama3',
+    factor: 8,
+    lowFreqFactor: 1,
+    highFreqFactor: 4,
+    originalMaxPositions: 8192,
+  },
+} as const;
+
 // peiyi9979/math-shepherd-mistral-7b-prm (Mistral-7B-v0.1).
 const MATH_SHEPHERD = {
   architectures: ['MistralForCausalLM'],
@@ -141,14 +153,7 @@ describe('parseDecoderConfig(config)', () => {
         arch: 'llama',
         head: 'token-pair',
         headDim: 128,
-        ropeTheta: 500000,
-        ropeScaling: {
-          type: 'llama3',
-          factor: 8,
-          lowFreqFactor: 1,
-          highFreqFactor: 4,
-          originalMaxPositions: 8192,
-        },
+        ...LLAMA31_ROPE,
         attentionBias: false,
         oProjBias: false,
       },
@@ -201,16 +206,7 @@ describe('parseDecoderConfig(config)', () => {
           original_max_position_embeddings: 8192,
         },
       },
-      {
-        ropeTheta: 500000,
-        ropeScaling: {
-          type: 'llama3',
-          factor: 8,
-          lowFreqFactor: 1,
-          highFreqFactor: 4,
-          originalMaxPositions: 8192,
-        },
-      },
+      LLAMA31_ROPE,
     ],
     [
       'transformers v5 rope_parameters (default)',
