@@ -9,9 +9,14 @@
  * takes as they are: the weights reach onnxruntime-web as Blob external data, never copied whole
  * into this page's memory.
  *
+ * `saveStoredModel` copies a finished model into a folder the user picked (File System Access
+ * API), so it can be carried to another machine and opened there as "A folder on this device".
+ *
  * Deliberately does not: convert (convert-worker.ts) or load models (the engine does).
  */
 import type { Dtype } from '../core/types.ts';
+import { bestEffort } from '../core/best-effort.ts';
+import { formatBytes } from '../core/format.ts';
 import type { StoredModel } from './protocol.ts';
 
 const STORE_DIR = 'prm-converted';
@@ -124,4 +129,121 @@ export async function storedModelFiles(model: StoredModel): Promise<{ files: Fil
     paths.push(`${model.name}/${f.path}`);
   }
   return { files, paths };
+}
+
+/** A "Save to folder" that did not happen or did not finish; the message says why and what to do. */
+export class SaveError extends Error {
+  override name = 'SaveError';
+}
+
+/**
+ * The subfolder name a saved model gets: its prm.json name with the characters file systems
+ * refuse replaced.
+ *
+ * @example
+ * saveFolderName({ name: 'Qwen2.5-Math-PRM-7B', key: '...' }) // 'Qwen2.5-Math-PRM-7B'
+ */
+export function saveFolderName(model: Pick<StoredModel, 'name' | 'key'>): string {
+  const name = [...model.name]
+    .map((c) => (c < ' ' || '\\/:*?"<>|'.includes(c) ? '-' : c))
+    .join('')
+    .replace(/^[\s.]+|[\s.]+$/g, '');
+  return name || model.key;
+}
+
+type WritableFileHandle = FileSystemFileHandle & {
+  createWritable(): Promise<WritableStream<Uint8Array> & { abort(reason?: unknown): Promise<void> }>;
+};
+
+async function isEmpty(dir: FileSystemDirectoryHandle): Promise<boolean> {
+  for await (const _ of (dir as IterableDir).entries()) return false;
+  return true;
+}
+
+/**
+ * Copies stored model `model` into `<target>/<saveFolderName(model)>/`, file by file as streams
+ * (no whole file in memory). Refuses, writing nothing, when that subfolder exists and is not
+ * empty. Only files it created are ever written; if the copy fails they are removed again (with
+ * the subfolder, when it made it and nothing else is in it), and nothing else is touched.
+ * Resolves with the subfolder's name.
+ *
+ * @example
+ * const dir = await showDirectoryPicker({ mode: 'readwrite' });
+ * await saveStoredModel(model, dir, (done, total) => console.log(done, total)); // 'tiny-raw'
+ */
+export async function saveStoredModel(
+  model: StoredModel,
+  target: FileSystemDirectoryHandle,
+  onProgress?: (bytesDone: number, bytesTotal: number) => void,
+): Promise<string> {
+  const name = saveFolderName(model);
+  let existing: FileSystemDirectoryHandle | null = null;
+  try {
+    existing = await target.getDirectoryHandle(name);
+  } catch (e) {
+    if (!(e instanceof DOMException && e.name === 'NotFoundError')) throw e;
+  }
+  if (existing && !(await isEmpty(existing))) {
+    throw new SaveError(
+      `"${target.name}/${name}" already exists and is not empty, so nothing was saved (files there are never replaced). Choose another folder, or move or rename that "${name}" folder first.`,
+    );
+  }
+  const source = await (await storeRoot()).getDirectoryHandle(model.key);
+  if (!(await readRecord(source)))
+    throw new SaveError(`The conversion of ${model.repo} did not finish; convert it again.`);
+  const files: { path: string; file: File }[] = [];
+  for await (const f of walk(await source.getDirectoryHandle(MODEL_DIR))) {
+    files.push({ path: f.path, file: await f.handle.getFile() });
+  }
+  const total = files.reduce((a, f) => a + f.file.size, 0);
+  const out = existing ?? (await target.getDirectoryHandle(name, { create: true }));
+  // What this call created, deepest last, so a failure removes exactly that.
+  const made: { dir: FileSystemDirectoryHandle; name: string }[] = existing ? [] : [{ dir: target, name }];
+  const dirs = new Map<string, FileSystemDirectoryHandle>([['', out]]);
+  let done = 0;
+  try {
+    for (const { path, file } of files) {
+      const parts = path.split('/');
+      let dir = out;
+      for (let i = 0; i < parts.length - 1; i++) {
+        const at = parts.slice(0, i + 1).join('/');
+        let next = dirs.get(at);
+        if (!next) {
+          next = await dir.getDirectoryHandle(parts[i], { create: true });
+          made.push({ dir, name: parts[i] });
+          dirs.set(at, next);
+        }
+        dir = next;
+      }
+      const handle = (await dir.getFileHandle(parts.at(-1)!, { create: true })) as WritableFileHandle;
+      made.push({ dir, name: parts.at(-1)! });
+      const writable = await handle.createWritable();
+      const base = done;
+      await file
+        .stream()
+        .pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              done += chunk.byteLength;
+              onProgress?.(done, total);
+              controller.enqueue(chunk);
+            },
+          }),
+        )
+        .pipeTo(writable);
+      done = base + file.size;
+    }
+  } catch (e) {
+    // Files first, then the folders this call made; a folder someone else put files in stays.
+    for (const m of made.reverse()) {
+      await bestEffort(
+        m.dir.removeEntry(m.name),
+        'a folder that is not empty is not ours to remove, and the error below is what to report',
+      );
+    }
+    throw new SaveError(
+      `Saving ${model.repo} to "${target.name}/${name}" failed after ${formatBytes(done)} of ${formatBytes(total)}: ${e instanceof Error ? e.message : String(e)}. What it had written was removed; free some space or choose another folder, and save again.`,
+    );
+  }
+  return name;
 }

@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile, mkdtemp, rm, cp } from 'node:fs/promises';
+import { readdir, readFile, writeFile, mkdir, mkdtemp, rm, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -46,25 +46,37 @@ async function nodeHashes(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-/** Every file under OPFS `prm-converted/`, as `<folder>/<path>` -> sha256 hex (a string: no DOM types here). */
-const OPFS_HASHES = `(async () => {
+/**
+ * Every file under OPFS folder `dir`, as `<path>` -> sha256 hex, or base64 of the bytes with
+ * `bytes` (a string to evaluate in the page: no DOM types here).
+ */
+const opfsFiles = (dir: string, bytes = false) => `(async () => {
   const out = {};
   const root = await navigator.storage.getDirectory();
-  let store;
-  try { store = await root.getDirectoryHandle('prm-converted'); } catch { return out; }
-  async function walk(dir, prefix) {
-    for await (const [name, h] of dir.entries()) {
+  let top;
+  try { top = await root.getDirectoryHandle(${JSON.stringify(dir)}); } catch { return out; }
+  async function walk(d, prefix) {
+    for await (const [name, h] of d.entries()) {
       if (h.kind === 'directory') await walk(h, prefix + name + '/');
       else {
-        const bytes = await (await h.getFile()).arrayBuffer();
-        const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-        out[prefix + name] = [...hash].map((b) => b.toString(16).padStart(2, '0')).join('');
+        const data = await (await h.getFile()).arrayBuffer();
+        if (${bytes}) {
+          let text = '';
+          for (const b of new Uint8Array(data)) text += String.fromCharCode(b);
+          out[prefix + name] = btoa(text);
+        } else {
+          const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+          out[prefix + name] = [...hash].map((b) => b.toString(16).padStart(2, '0')).join('');
+        }
       }
     }
   }
-  await walk(store, '');
+  await walk(top, '');
   return out;
 })()`;
+
+/** Every file under OPFS `prm-converted/`, as `<folder>/<path>` -> sha256 hex. */
+const OPFS_HASHES = opfsFiles('prm-converted');
 
 /** Makes the header of `model.safetensors` claim twice the elements for `model.norm.weight`. */
 async function lie(dir: string): Promise<void> {
@@ -228,6 +240,86 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
     const hooks = await stepHooks(page);
     expect(hooks.map((h) => h.index)).toEqual(cli.steps.map((_, i) => i));
     hooks.forEach((h, i) => expect(Math.abs(h.reward! - cli.rewards[i])).toBeLessThan(1e-4));
+  });
+
+  it('saves a stored model into a picked folder, which opens as a local folder; never overwrites', async () => {
+    const key = `test-org--tiny-raw--${hub.commitOf('test-org/tiny-raw').slice(0, 12)}--q4`;
+    const page = await s.context.newPage();
+    try {
+      // Test seam: a real directory picker needs a person, so it returns an OPFS folder here.
+      await page.addInitScript(
+        `window.showDirectoryPicker = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('picked', { create: true });`,
+      );
+      await page.goto(base);
+      await page.locator('details.model summary').click();
+      await page.getByLabel('Converted in this browser').check();
+      const save = page.locator(`[data-stored-key="${key}"]`).getByRole('button', { name: 'Save to folder' });
+      await save.click();
+      await expect
+        .poll(() => page.locator('[data-save-status]').innerText(), { timeout: 30_000 })
+        .toContain('Saved test-org/tiny-raw to "picked/tiny-raw"');
+      const stored: Record<string, string> = {};
+      for (const [p, h] of Object.entries((await page.evaluate(OPFS_HASHES)) as Record<string, string>)) {
+        if (p.startsWith(`${key}/model/`)) stored[`tiny-raw/${p.slice(`${key}/model/`.length)}`] = h;
+      }
+      const saved = (await page.evaluate(opfsFiles('picked'))) as Record<string, string>;
+      expect(saved).toEqual(stored);
+      expect(Object.keys(saved)).toContain('tiny-raw/prm.json');
+
+      // Again into the same folder: "tiny-raw" is there and not empty, so nothing is written.
+      await save.click();
+      await expect
+        .poll(() => page.locator('.stored [role="alert"]').innerText())
+        .toContain('"picked/tiny-raw" already exists and is not empty, so nothing was saved');
+      expect(await page.evaluate(opfsFiles('picked'))).toEqual(saved);
+
+      // The saved folder, copied to disk, opens with "A folder on this device" and scores like the CLI.
+      const copy = join(tmp, 'saved-copy');
+      for (const [p, b64] of Object.entries(
+        (await page.evaluate(opfsFiles('picked', true))) as Record<string, string>,
+      )) {
+        await mkdir(join(copy, p, '..'), { recursive: true });
+        await writeFile(join(copy, p), Buffer.from(b64, 'base64'));
+      }
+      const fresh = await s.context.newPage();
+      try {
+        await fresh.goto(base);
+        await fresh.locator('details.model summary').click();
+        await fresh.getByLabel('A folder on this device').check();
+        await fresh.getByLabel('Model folder').setInputFiles(join(copy, 'tiny-raw'));
+        await fresh.getByRole('button', { name: 'Load model' }).click();
+        await expect
+          .poll(() => fresh.locator('details.model summary').innerText(), { timeout: 30_000 })
+          .toContain('tiny-raw · q4 · wasm');
+        await typeInput(fresh, PROBLEM, SOLUTION);
+        await scoreAndWait(fresh);
+        const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
+        const hooks = await stepHooks(fresh);
+        expect(hooks.map((h) => h.index)).toEqual(cli.steps.map((_, i) => i));
+        hooks.forEach((h, i) => expect(Math.abs(h.reward! - cli.rewards[i])).toBeLessThan(1e-4));
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('offers no Save to folder where the browser has no showDirectoryPicker, and says why', async () => {
+    const page = await s.context.newPage();
+    try {
+      await page.addInitScript(`Object.defineProperty(window, 'showDirectoryPicker', { value: undefined });`);
+      await page.goto(base);
+      await page.locator('details.model summary').click();
+      await page.getByLabel('Converted in this browser').check();
+      const save = page.locator('[data-stored-key]').first().getByRole('button', { name: 'Save to folder' });
+      await expect.poll(() => save.isDisabled()).toBe(true);
+      expect(await page.locator('[data-save-unavailable]').innerText()).toContain(
+        'needs the File System Access API (showDirectoryPicker), which this browser lacks',
+      );
+    } finally {
+      await page.close();
+    }
   });
 
   it('stops at a checkpoint whose header lies, and stores nothing', async () => {
