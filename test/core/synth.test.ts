@@ -47,7 +47,8 @@ const holds = (e: Eq): boolean => compute(e) === e.c;
 const numbers = (text: string): number[] => (plainText(text).match(/\d+/g) ?? []).map(Number);
 /** The number the last step gives as the final answer: the last number in it. */
 const finalAnswer = (item: SynthItem): number => numbers(item.steps[item.steps.length - 1]).at(-1)!;
-const lastResult = (item: SynthItem): number => equations(item.steps[item.steps.length - 1]).at(-1)!.c;
+/** The result of the last computation (the final answer may be a step of its own). */
+const lastResult = (item: SynthItem): number => item.steps.flatMap(equations).at(-1)!.c;
 
 const items = synthesize({ n: 1000, seed: 7 });
 const byType = (t: string): SynthItem[] => items.filter((x) => x.error_type === t);
@@ -72,13 +73,14 @@ describe('synthesize({ n, seed })', () => {
     expect(new Set(items.map((x) => x.id)).size).toBe(items.length);
   });
 
-  it('keeps 2-8 steps, one computation per step, whole results below 1,000,000, exact divisions', () => {
+  it('keeps 2-8 steps, one computation per step but an opening restatement or a closing answer, whole results below 1,000,000, exact divisions', () => {
     for (const x of items) {
       expect(x.steps.length).toBeGreaterThanOrEqual(2);
       expect(x.steps.length).toBeLessThanOrEqual(8);
-      for (const step of x.steps) {
+      for (const [i, step] of x.steps.entries()) {
         const eqs = equations(step);
-        expect(eqs.length, step).toBeGreaterThanOrEqual(1);
+        if (i > 0 && i < x.steps.length - 1) expect(eqs.length, step).toBeGreaterThanOrEqual(1);
+        if (eqs.length === 0) expect(step, step).not.toContain('=');
         for (const e of eqs) {
           expect(e.c).toBeLessThan(1_000_000);
           if (e.op === '/' || e.op === '÷') expect(e.a % e.b, step).toBe(0);
@@ -95,6 +97,8 @@ describe('synthesize({ n, seed })', () => {
           expect(holds(e), step).toBe(true);
           expect(known.has(e.a) && known.has(e.b), `${x.problem} | ${step}`).toBe(true);
         }
+        if (equations(step).length === 0)
+          for (const n of numbers(step)) expect(known.has(n), `${x.problem} | ${step}`).toBe(true);
         for (const n of numbers(step)) known.add(n);
       }
       expect(finalAnswer(x)).toBe(lastResult(x));
@@ -110,7 +114,17 @@ describe('synthesize({ n, seed })', () => {
   });
 
   it('makes the labelled step of an unsupported-number error use a number nobody gave', () => {
-    for (const x of byType('unsupported_number')) {
+    const misquotes = byType('unsupported_number').filter((x) => equations(x.steps[x.label]).length === 0);
+    expect(misquotes.length).toBeGreaterThan(5);
+    for (const x of misquotes) {
+      expect(x.label, x.steps[0]).toBe(0);
+      const given = new Set(numbers(x.problem));
+      expect(
+        numbers(x.steps[0]).some((n) => !given.has(n)),
+        `${x.problem} | ${x.steps[0]}`,
+      ).toBe(true);
+    }
+    for (const x of byType('unsupported_number').filter((y) => !misquotes.includes(y))) {
       const known = new Set(numbers([x.problem, ...x.steps.slice(0, x.label)].join(' ')));
       const e = equations(x.steps[x.label])[0];
       expect(holds(e)).toBe(true);
@@ -190,6 +204,51 @@ describe('wording', () => {
     expect(text).toMatch(/\d,\d{3}/);
     expect(items.some((x) => /^\$?\d+ \S+ \$?\d+ = \$?\d+\.?$/.test(x.steps[0]))).toBe(true);
     expect([...wordsOf(items)].filter((w) => !plain.has(w)).length).toBeGreaterThan(300);
+  });
+
+  it('varied writes steps as people do: subjects, lead-ins, labels with colons, result first, restatements', () => {
+    const items = synthesize({ n: 1000, seed: 33 });
+    const steps = items.flatMap((x) => x.steps.map(stripStepLabel));
+    const some = (re: RegExp): boolean => steps.some((s) => re.test(s));
+    expect(some(/^(She|He|They) (starts?|has|have|gets?) .*\d+ = \$?\d+/)).toBe(true);
+    expect(some(/^(She|He|They) (has|have) \$?\d+ \S+ \$?\d+ = \$?\d+( [a-z]+)? left\.$/)).toBe(true);
+    expect(some(/^[A-Z][a-z ]+: \$?\d+ \S+ \$?\d+ = /)).toBe(true);
+    expect(some(/^\$?\d[\d,]*( [a-z]+)? in all, since /)).toBe(true);
+    for (const lead of [
+      'First, ',
+      'Next, ',
+      'Now ',
+      'After that, ',
+      'In total, ',
+      'Altogether, ',
+      'That means ',
+    ])
+      expect(some(new RegExp(`^${lead}`)), lead).toBe(true);
+    expect(some(/^\d+ \S+ \d+ = \$\d+/)).toBe(true);
+    for (const answer of [
+      /^\*\*\$?\d[\d,]*( [a-z]+)?\*\*$/,
+      /^The answer is \$?\d[\d,]*( [a-z]+)?\.$/,
+      /^\\boxed\{/,
+    ])
+      expect(some(answer), String(answer)).toBe(true);
+    expect(some(/^(We know|Given:|The problem gives) /)).toBe(true);
+    expect(some(/^(We need to find|The question asks for) /)).toBe(true);
+  });
+
+  it('varied wording does not give the label away: the openings of wrong steps also open right ones', () => {
+    const items = synthesize({ n: 2000, seed: 34 });
+    const opening = (s: string): string => stripStepLabel(s).split(' ').slice(0, 2).join(' ');
+    const count = (list: string[]): Map<string, number> => {
+      const m = new Map<string, number>();
+      for (const o of list) m.set(o, (m.get(o) ?? 0) + 1);
+      return m;
+    };
+    const wrong = count(items.filter((x) => x.label >= 0).map((x) => opening(x.steps[x.label])));
+    const right = count(items.filter((x) => x.label === -1).flatMap((x) => x.steps.map(opening)));
+    const frequent = [...wrong].filter(([, n]) => n >= 10);
+    expect(frequent.length).toBeGreaterThan(10);
+    for (const [o, n] of frequent)
+      expect(right.get(o) ?? 0, `${o} (${n} wrong steps)`).toBeGreaterThanOrEqual(n / 2);
   });
 
   it('practiceProblem uses the varied wording the bundled model is trained on', () => {

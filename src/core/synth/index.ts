@@ -9,7 +9,7 @@ import type { ProcessBenchItem } from '../types.ts';
 import { itemSeed, mulberry32, type Rng } from './rng.ts';
 import { evaluate, type Plan } from './plan.ts';
 import { SCENARIOS, type Wording } from './scenarios.ts';
-import { render, type Mutation, type Rendered } from './render.ts';
+import { MAX_STEPS, render, type Mutation, type Rendered } from './render.ts';
 import { stripStepLabel } from '../segment/markers.ts';
 import { ERROR_TYPES, chooseMutation, type ErrorType } from './inject.ts';
 
@@ -38,7 +38,6 @@ export interface SynthOptions {
 }
 
 const MIN_STEPS = 2;
-const MAX_STEPS = 8;
 
 function plan(r: Rng, w: Wording): Plan {
   for (;;) {
@@ -59,7 +58,9 @@ const numbersIn = (text: string): Set<number> =>
 /** True when the mutation really is what its type claims, judged on the rendered text. */
 function holds(p: Plan, m: Mutation, out: Rendered): boolean {
   if (m.a === undefined && m.b === undefined) return true;
-  const known = new Set([p.problem, ...out.steps.slice(0, m.step)].flatMap((t) => [...numbersIn(t)]));
+  const known = new Set(
+    [p.problem, ...out.steps.slice(0, out.stepIndex[m.step])].flatMap((t) => [...numbersIn(t)]),
+  );
   const orig = evaluate(p.steps.slice(0, m.step));
   const s = p.steps[m.step];
   const base = (o: { given: number } | { ref: number }): number => ('given' in o ? o.given : orig[o.ref]);
@@ -87,7 +88,8 @@ export function synthItem(
   for (let attempt = 0; attempt < 60; attempt++) {
     const p = plan(r, wording);
     const truth = evaluate(p.steps);
-    const m = type === 'none' ? undefined : chooseMutation(p, type, r);
+    const misquote = type === 'unsupported_number' && wording === 'varied' && r.chance(0.2);
+    const m = type === 'none' ? undefined : misquote ? { step: 0, misquote } : chooseMutation(p, type, r);
     if (type !== 'none' && !m) continue;
     const out = render(p, r, m ?? undefined, wording);
     if (!out || (m && !holds(p, m, out))) continue;
@@ -97,7 +99,7 @@ export function synthItem(
       generator: 'synth',
       problem: p.problem,
       steps: out.steps,
-      label: m ? m.step : -1,
+      label: !m ? -1 : m.misquote ? 0 : type === 'final_answer' ? out.answerStep : out.stepIndex[m.step],
       final_answer_correct: out.answer === truth[truth.length - 1],
       error_type: type,
     };

@@ -32,6 +32,8 @@ export interface Plan {
   situation: string;
   problem: string;
   steps: PlanStep[];
+  /** Who the problem is about, for steps written as `She has ...`. */
+  person?: { name: string; he: string };
 }
 
 export const MAX_RESULT = 1_000_000;

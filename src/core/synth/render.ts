@@ -7,6 +7,7 @@
 import type { Rng } from './rng.ts';
 import { apply, type Op, type Operand, type Plan, type Unit } from './plan.ts';
 import type { Wording } from './scenarios.ts';
+import { slip } from './inject.ts';
 
 /** One injected mistake; fields apply to `step` only. */
 export interface Mutation {
@@ -22,10 +23,19 @@ export interface Mutation {
   op?: Op;
   /** Final answer stated instead of the last result (final answer error). */
   answer?: number;
+  /**
+   * The solution opens by restating the problem's numbers and misquotes one of them (an
+   * unsupported number in a step with no computation); `step` is then 0 and the rest is right.
+   */
+  misquote?: boolean;
 }
 
 export interface Rendered {
   steps: string[];
+  /** Index in `steps` of each plan step (a restatement may come first). */
+  stepIndex: number[];
+  /** Index in `steps` of the step that states the final answer. */
+  answerStep: number;
   /** Result each step states. */
   stated: number[];
   /** Operand values each step uses. */
@@ -49,6 +59,14 @@ interface Style {
   bare: number;
   /** Whether the newer connectors, sentence patterns and answer forms may appear. */
   varied: boolean;
+  /** Share of sentence steps written in the way people write (`She has 84 - 19 = 65 left.`). */
+  human: number;
+  /** `$` on the result only (`148 × 6 = $888`). */
+  dollarResultOnly: boolean;
+  /** The final answer as a step of its own. */
+  answerAlone: boolean;
+  /** The solution opens with a step that restates the given numbers or what to find. */
+  restate: boolean;
 }
 
 const GLYPHS: Record<Op, string[]> = { '+': ['+'], '-': ['-', '−'], '*': ['×', '*', 'x'], '/': ['/', '÷'] };
@@ -86,8 +104,12 @@ function styleFor(r: Rng, w: Wording): Style {
     latexWrap: latex && r.chance(0.5),
     commas: varied && r.chance(0.5),
     label: !varied || r.chance(0.6) ? LABELS[0] : r.pick(LABELS),
-    bare: varied ? r.pick([0, 0, 0.3, 1]) : 0,
+    bare: varied ? r.pick([0, 0, 0, 0.3, 1]) : 0,
     varied,
+    human: varied ? r.pick([0, 0.5, 0.8, 1]) : 0,
+    dollarResultOnly: varied && r.chance(0.15),
+    answerAlone: varied && r.chance(0.4),
+    restate: varied && r.chance(0.2),
   };
 }
 
@@ -97,6 +119,10 @@ function digits(n: number, style: Style): string {
 
 function num(n: number, unit: Unit, style: Style): string {
   if (!(unit.money && style.dollar)) return digits(n, style);
+  return dollar(n, style);
+}
+
+function dollar(n: number, style: Style): string {
   return `${style.latex ? '\\$' : '$'}${digits(n, style)}`;
 }
 
@@ -126,6 +152,90 @@ const PATTERNS: ((c: string, w: string, e: string, res: string) => string)[] = [
   (_c, w, e, res) => `${cap(w)}: ${e}. So that is ${res}.`,
 ];
 
+/** What a human-written step knows of its sentence: lead-in, subject, equation, result, noun. */
+interface Frame {
+  /** Lead-in with its punctuation and a trailing space, or ''. */
+  lead: string;
+  /** `she`, `Tom`, `they`. */
+  who: string;
+  /** A verb agreeing with `who`: `has`/`have`. */
+  v: (base: string) => string;
+  /** The equation; `noun` follows it when the quantity has one. */
+  eq: string;
+  /** ` pencils`, ` minutes` or '' (money carries `$`). */
+  noun: string;
+  what: string;
+  res: string;
+  first: boolean;
+  money: boolean;
+}
+
+const LEAD_FIRST = ['', '', 'First, ', 'To start, ', 'First '];
+const LEAD_MID = ['', '', 'Next, ', 'Now ', 'Then ', 'After that, ', 'So ', 'Then, '];
+const LEAD_LAST = ['', '', 'So ', 'Finally, ', 'That means ', 'In the end, ', 'Now '];
+
+const noArticle = (w: string): string => w.replace(/^the /, '');
+
+/** Sentence forms any step can take, whatever its operation. */
+const HUMAN_ANY: ((f: Frame) => string)[] = [
+  (f) => `${f.lead}${f.eq}${f.noun}.`,
+  (f) => `${cap(noArticle(f.what))}: ${f.eq}${f.noun}.`,
+  (f) => `${cap(f.res)}, since ${f.eq}.`,
+  (f) => `${cap(f.what)} is ${f.res}, because ${f.eq}.`,
+  (f) => `${f.lead}that makes ${f.eq}${f.noun}.`,
+  (f) => `${f.lead}we get ${f.eq}${f.noun}.`,
+  (f) => `${f.lead}${f.what} is ${f.eq}${f.noun}.`,
+  (f) => `${f.eq}${f.noun}, so ${f.what} is ${f.res}.`,
+];
+
+/** Sentence forms that fit one operation: `She has 84 - 19 = 65 left.` */
+const HUMAN_OP: Record<Op, ((f: Frame) => string)[]> = {
+  '*': [
+    (f) =>
+      f.first
+        ? `${f.who} ${f.v('start')} with ${f.eq}${f.noun}.`
+        : `${f.lead}${f.who} ${f.v('get')} ${f.eq}${f.noun}.`,
+    (f) => `${f.lead}${f.who} ${f.money ? f.v('spend') : f.v('make')} ${f.eq}${f.noun}.`,
+    (f) => `${cap(f.res)} in all, since ${f.eq}.`,
+    (f) => `In all, ${f.eq}${f.noun}.`,
+    (f) => (f.money ? `${f.lead}that costs ${f.eq}.` : `${f.lead}there are ${f.eq}${f.noun}.`),
+  ],
+  '+': [
+    (f) => `${f.lead}${f.who} ${f.v('have')} ${f.eq}${f.noun} in total.`,
+    (f) => `In total, ${f.eq}${f.noun}.`,
+    (f) => `Altogether, ${f.eq}${f.noun}.`,
+    (f) => `${f.lead}${f.who} now ${f.v('have')} ${f.eq}${f.noun}.`,
+    (f) => `Together that is ${f.eq}${f.noun}.`,
+  ],
+  '-': [
+    (f) => `${f.lead}${f.who} ${f.v('have')} ${f.eq}${f.noun} left.`,
+    (f) => `${f.lead}that leaves ${f.eq}${f.noun}.`,
+    (f) => `${f.lead}${f.eq}${f.noun} ${f.money ? 'is' : 'are'} left.`,
+    (f) => `After that, ${f.eq}${f.noun} remain.`,
+    (f) => `${f.lead}${f.who} ${f.v('keep')} ${f.eq}${f.noun}.`,
+  ],
+  '/': [
+    (f) => `${f.lead}each one gets ${f.eq}${f.noun}.`,
+    (f) => `${f.lead}that is ${f.eq}${f.noun} each.`,
+    (f) => `${f.lead}${f.eq}${f.noun} go in each.`,
+    (f) => `Each share is ${f.eq}${f.noun}.`,
+  ],
+};
+
+/** A step with no computation: the given numbers of the first step, or what to find. */
+const RESTATE_GIVEN: ((a: string, b: string) => string)[] = [
+  (a, b) => `We know ${a} and ${b}.`,
+  (a, b) => `The problem gives ${a} and ${b}.`,
+  (a, b) => `Given: ${a} and ${b}.`,
+  (a, b) => `We start from ${a} and ${b}.`,
+];
+const RESTATE_GOAL: ((w: string) => string)[] = [
+  (w) => `We need to find ${w}.`,
+  (w) => `We want ${w}.`,
+  (w) => `The question asks for ${w}.`,
+  (w) => `Let's work out ${w}.`,
+];
+
 const ANSWERS: ((a: string, w: string, boxed: string) => string)[] = [
   (a) => `The answer is ${a}.`,
   (a) => `The final answer is ${a}.`,
@@ -136,6 +246,12 @@ const ANSWERS: ((a: string, w: string, boxed: string) => string)[] = [
   (_a, _w, b) => `\\boxed{${b}}`,
   (_a, w, b) => `So ${w} is \\boxed{${b}}.`,
   (_a, _w, b) => `Final answer: \\boxed{${b}}`,
+  (a) => `**${a}**`,
+  (a) => `The answer is **${a}**.`,
+  (a) => `Answer: **${a}**`,
+  (a) => `${cap(a)} is the answer.`,
+  (a, w) => `That means ${w} is ${a}.`,
+  (a, w) => `${cap(noArticle(w))}: ${a}.`,
 ];
 
 // Each list starts with the plain wording's entries; `pick` draws from those alone unless varied.
@@ -172,12 +288,19 @@ export function render(
   const truth: number[] = [];
   const operands: [number, number][] = [];
   const texts: string[] = [];
+  const stepIndex: number[] = [];
   const m = mutation;
   const last = plan.steps.length - 1;
   const value = (o: Operand): number => {
     if ('given' in o) return o.given;
     return m?.compensate && o.ref === m.step ? truth[o.ref] : stated[o.ref];
   };
+  const person = plan.person ?? { name: 'they', he: 'they' };
+  const who = style.varied ? r.pick([person.he, person.he, person.name, 'they']) : person.he;
+  const v = (base: string): string => (who === 'they' ? base : base === 'have' ? 'has' : `${base}s`);
+  const opening = restatement(plan, r, style, m?.misquote === true);
+  if (opening === null) return null;
+  if (opening) texts.push(opening);
   for (let i = 0; i <= last; i++) {
     const s = plan.steps[i];
     const here = m?.step === i ? m : undefined;
@@ -194,20 +317,87 @@ export function render(
     const glyph = style.mixedGlyphs ? r.pick(GLYPHS[op]) : style.glyph[op];
     const unitWord = style.unitWords && s.unit.word && s.unit.word !== 'crates' ? ` ${s.unit.word}` : '';
     const dollarsWord = s.unit.money && !style.dollar && style.unitWords ? ' dollars' : '';
-    const lhs = expression(num(a, s.unitA, style), num(b, s.unitB, style), glyph);
-    let eq = `${lhs} = ${num(c, s.unit, style)}${unitWord}${dollarsWord}`;
+    const human = style.human > 0 && !r.chance(style.bare) && r.chance(style.human);
+    // `\frac` after a word ("gets \frac{22}{2} = 11") is not read by src/core/judge.
+    const lhs = expression(
+      operand(a, s.unitA, style),
+      operand(b, s.unitB, style),
+      human && glyph === 'frac' ? '\\div' : glyph,
+    );
+    let eq = `${lhs} = ${num(c, s.unit, style)}${human ? '' : unitWord + dollarsWord}`;
     if (style.latexWrap) eq = `\\(${eq}\\)`;
     const connector = pick(r, style, i === 0 ? CONNECT_FIRST : i === last ? CONNECT_LAST : CONNECT_MID);
     const res = quantity(c, s.unit, style);
-    let text = r.chance(style.bare)
-      ? `${eq}${r.pick(['.', '', '.'])}`
-      : cap(pick(r, style, PATTERNS)(connector, s.what, eq, res));
+    let text: string;
+    if (human) {
+      const noun = s.unit.money
+        ? style.dollar
+          ? ''
+          : ' dollars'
+        : s.unit.word && s.unit.word !== 'crates'
+          ? ` ${s.unit.word}`
+          : '';
+      const lead = r.pick(i === 0 ? LEAD_FIRST : i === last ? LEAD_LAST : LEAD_MID);
+      const frame = { lead, who, v, eq, noun, what: s.what, res, first: i === 0, money: s.unit.money };
+      text = cap(r.pick(r.chance(0.5) ? HUMAN_ANY : HUMAN_OP[op])(frame));
+    } else if (r.chance(style.bare)) text = `${eq}${r.pick(['.', '', '.'])}`;
+    else text = cap(pick(r, style, PATTERNS)(connector, s.what, eq, res));
+    const alone = i === last && style.answerAlone && plan.steps.length + (opening ? 2 : 1) <= MAX_STEPS;
     if (i === last) {
       const answer = m?.answer ?? c;
-      text += ' ' + pick(r, style, ANSWERS)(quantity(answer, s.unit, style), s.what, digits(answer, style));
+      const said = pick(r, style, ANSWERS)(quantity(answer, s.unit, style), s.what, digits(answer, style));
+      if (alone) {
+        stepIndex.push(texts.length);
+        texts.push(style.label(texts.length) + text.trim());
+        text = said;
+      } else text += ' ' + said;
     }
-    text = style.label(i) + text.trim();
-    texts.push(text);
+    if (!(alone && i === last)) stepIndex.push(texts.length);
+    texts.push(style.label(texts.length) + text.trim());
   }
-  return { steps: texts, stated, operands, answer: m?.answer ?? stated[last] };
+  if (opening) texts[0] = style.label(0) + texts[0];
+  return {
+    steps: texts,
+    stepIndex,
+    answerStep: texts.length - 1,
+    stated,
+    operands,
+    answer: m?.answer ?? stated[last],
+  };
+}
+
+/** Most steps a rendered solution may have. */
+export const MAX_STEPS = 8;
+
+/**
+ * An operand: `$12`, or `12` when `$` goes on the result only. No unit words between the numbers
+ * (`45 minutes × 7`): the arithmetic checker (src/core/judge) does not read them.
+ */
+function operand(n: number, unit: Unit, style: Style): string {
+  return unit.money && style.dollarResultOnly ? digits(n, style) : num(n, unit, style);
+}
+
+/**
+ * The opening step with no computation, '' when the style has none, or null when a misquote was
+ * asked for and none fits: the first computation's given numbers (one of them changed to a number
+ * the problem does not state when `misquote`) or what the problem asks for.
+ */
+function restatement(plan: Plan, r: Rng, style: Style, misquote: boolean): string | null {
+  if (!misquote && !(style.restate && plan.steps.length + 1 < MAX_STEPS)) return '';
+  const s = plan.steps[0];
+  if (!misquote && r.chance(0.4)) {
+    return cap(r.pick(RESTATE_GOAL)(plan.steps[plan.steps.length - 1].what));
+  }
+  if (!('given' in s.a) || !('given' in s.b)) return misquote ? null : '';
+  const vals = [s.a.given, s.b.given];
+  if (misquote) {
+    const inProblem = new Set((plan.problem.match(/\d+/g) ?? []).map(Number));
+    const k = r.int(0, 1);
+    const wrong = slip(r, vals[k]);
+    if (inProblem.has(wrong)) return null;
+    vals[k] = wrong;
+  }
+  const show = (n: number, unit: Unit): string =>
+    unit.money ? dollar(n, style) : unit.word ? `${digits(n, style)} ${unit.word}` : digits(n, style);
+  return r.pick(RESTATE_GIVEN)(show(vals[0], s.unitA), show(vals[1], s.unitB));
 }

@@ -495,7 +495,12 @@ function finish(situation: string, who: Person, sentences: string[], p: PlanBuil
       .replaceAll('{His}', cap(who.his))
       .replaceAll('{his}', who.his)
       .replaceAll('{him}', who.he === 'she' ? 'her' : 'him');
-  return { situation, problem: sentences.map(fill).join(' '), steps: p.steps };
+  return {
+    situation,
+    problem: sentences.map(fill).join(' '),
+    steps: p.steps,
+    person: { name: who.name, he: who.he },
+  };
 }
 
 /** Containers of things, some added or removed, then shared or sold: open-vocabulary objects. */
