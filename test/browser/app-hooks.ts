@@ -1,7 +1,7 @@
 /**
  * Driving the playground page in browser tests through its labels and `data-*` hooks, and the
  * CLI's numbers (`prm score --json`, onnxruntime-node) that the page's rewards are checked against.
- * Shared by app.browser.test.ts and offline.browser.test.ts.
+ * Shared by the browser tests that score on the page.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -62,6 +62,17 @@ export function stepHooks(page: Page): Promise<StepHook[]> {
       };
     }),
   );
+}
+
+/**
+ * Asserts that the page's step rows show `cli`'s rewards: one row per CLI step, in order, each
+ * reward within `tolerance` of the CLI's. Returns the rows.
+ */
+export async function expectRewardsLikeCli(page: Page, cli: CliScore, tolerance = 1e-4): Promise<StepHook[]> {
+  const hooks = await stepHooks(page);
+  expect(hooks.map((h) => h.index)).toEqual(cli.steps.map((_, i) => i));
+  hooks.forEach((h, i) => expect(Math.abs(h.reward! - cli.rewards[i])).toBeLessThan(tolerance));
+  return hooks;
 }
 
 export async function typeInput(page: Page, problem: string, solution: string): Promise<void> {

@@ -37,6 +37,7 @@ import {
   bundled,
   chooseBundled,
   cliScore,
+  expectRewardsLikeCli,
   inlineScriptRuns,
   scoreAndWait,
   stepHooks,
@@ -324,9 +325,7 @@ describe('playground scoring on the fixture model', () => {
       await typeInput(page, PROBLEM, SOLUTION);
       await scoreAndWait(page);
       const cli = await cliScore(PROBLEM, SOLUTION, ['--model', fx.qwen]);
-      const hooks = await stepHooks(page);
-      expect(hooks.map((h) => h.index)).toEqual(cli.steps.map((_, i) => i));
-      hooks.forEach((h, i) => expect(Math.abs(h.reward! - cli.rewards[i])).toBeLessThan(1e-4));
+      await expectRewardsLikeCli(page, cli);
       await expect.poll(() => page.locator('[data-backend]').getAttribute('data-backend')).toBe(mode);
       // All of this ran under the CSP header (worker included) without a violation.
       const response = await page.request.get(site.url);

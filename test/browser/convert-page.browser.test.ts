@@ -26,7 +26,7 @@ import { convertCheckpoint } from '../../src/convert/convert.ts';
 import { makeTinyCheckpoint } from '../convert/tiny-checkpoint.ts';
 import { startHubStandIn, type HubStandIn } from '../support/hub-standin.ts';
 import { openSession, step, type BrowserSession } from './harness.ts';
-import { cliScore, scoreAndWait, stepHooks, typeInput } from './app-hooks.ts';
+import { cliScore, expectRewardsLikeCli, scoreAndWait, typeInput } from './app-hooks.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -207,9 +207,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
     await typeInput(page, PROBLEM, SOLUTION);
     await scoreAndWait(page);
     const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
-    const hooks = await stepHooks(page);
-    expect(hooks.map((h) => h.index)).toEqual(cli.steps.map((_, i) => i));
-    hooks.forEach((h, i) => expect(Math.abs(h.reward! - cli.rewards[i])).toBeLessThan(1e-4));
+    await expectRewardsLikeCli(page, cli);
   });
 
   it('keeps the model across a reload: listed with its commit, and Use loads it', async () => {
@@ -237,9 +235,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
     await typeInput(page, PROBLEM, SOLUTION);
     await scoreAndWait(page);
     const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
-    const hooks = await stepHooks(page);
-    expect(hooks.map((h) => h.index)).toEqual(cli.steps.map((_, i) => i));
-    hooks.forEach((h, i) => expect(Math.abs(h.reward! - cli.rewards[i])).toBeLessThan(1e-4));
+    await expectRewardsLikeCli(page, cli);
   });
 
   it('saves a stored model into a picked folder, which opens as a local folder; never overwrites', async () => {
@@ -294,9 +290,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
         await typeInput(fresh, PROBLEM, SOLUTION);
         await scoreAndWait(fresh);
         const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
-        const hooks = await stepHooks(fresh);
-        expect(hooks.map((h) => h.index)).toEqual(cli.steps.map((_, i) => i));
-        hooks.forEach((h, i) => expect(Math.abs(h.reward! - cli.rewards[i])).toBeLessThan(1e-4));
+        await expectRewardsLikeCli(fresh, cli);
       } finally {
         await fresh.close();
       }

@@ -8,7 +8,7 @@
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVllmStandIn, type VllmStandIn } from '../support/vllm-standin.ts';
-import { bundled, cliScore, scoreAndWait, stepHooks, typeInput } from './app-hooks.ts';
+import { bundled, cliScore, expectRewardsLikeCli, scoreAndWait, typeInput } from './app-hooks.ts';
 import { openSession, type BrowserSession } from './harness.ts';
 
 const PROBLEM = 'A bakery makes 24 muffins a day for 5 days. It sells 98 of them. How many muffins are left?';
@@ -65,9 +65,7 @@ describe.skipIf(!bundled)('the page on a vLLM server (built app, stand-in server
     expect(vllm.calls.length - before).toBe(2);
     expect(vllm.calls.at(-1)?.origin).toBe(new URL(s.url).origin);
     const cli = await cliScore(PROBLEM, SOLUTION);
-    const hooks = await stepHooks(page);
-    expect(hooks.map((h) => h.index)).toEqual(cli.steps.map((_, i) => i));
-    hooks.forEach((h, i) => expect(Math.abs(h.reward! - cli.rewards[i])).toBeLessThan(1e-6));
+    await expectRewardsLikeCli(page, cli, 1e-6);
     if (process.env.VLLM_SHOT) {
       await page.evaluate('window.scrollTo(0, 0)');
       await page.screenshot({ path: process.env.VLLM_SHOT });
