@@ -9,7 +9,7 @@
  * sibling and renamed into place at the end, so a failure or an abort leaves no half-written
  * model folder. An existing output folder is an error unless `force`, and even then only an empty
  * folder or one this converter wrote is replaced (./out-folder.ts); an output that is, or holds,
- * the checkpoint or one of its files (symlinks resolved) is refused with an `OutputPathError`.
+ * the checkpoint or one of its files (symlinks resolved) is refused (../node/paths.ts).
  *
  * The checkpoint is read through `CheckpointFiles` (byte-source.ts): a local folder, or a Hub repo
  * by HTTP range requests (hub-files.ts), never downloaded whole.

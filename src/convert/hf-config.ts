@@ -9,6 +9,7 @@
  * 4096 window) full causal attention is identical to sliding-window attention. Rope scaling other
  * than `llama3` (linear, dynamic, yarn, longrope) is refused rather than silently mis-converted.
  */
+import { CheckpointError } from './safetensors.ts';
 
 export type DecoderArch = 'qwen2' | 'llama' | 'mistral';
 export type HeadKind = 'qwen-prm' | 'token-classification' | 'value-head' | 'token-pair';
@@ -49,10 +50,6 @@ export interface DecoderConfig {
   numLabels?: number;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 export const SUPPORTED_ARCHITECTURES: Record<string, { head: HeadKind; arch?: DecoderArch }> = {
   Qwen2ForProcessRewardModel: { head: 'qwen-prm', arch: 'qwen2' },
   // Skywork-o1-Open-PRM: config.json says Qwen2ForPrmModel (custom class over a Qwen2 decoder).
@@ -68,7 +65,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, { head: HeadKind; arch?: De
 const ARCHS: readonly DecoderArch[] = ['qwen2', 'llama', 'mistral'];
 
 function fail(message: string): never {
-  throw new ConfigError(`config.json: ${message}`);
+  throw new CheckpointError(`config.json: ${message}`);
 }
 
 function num(config: Record<string, unknown>, key: string, opts: { int?: boolean; positive?: boolean } = {}) {
@@ -172,7 +169,7 @@ export function parseDecoderConfig(
   options: { head?: HeadKind } = {},
 ): DecoderConfig {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new ConfigError('config.json: expected a JSON object');
+    throw new CheckpointError('config.json: expected a JSON object');
   }
   const archs = config.architectures;
   if (!Array.isArray(archs) || archs.length === 0 || typeof archs[0] !== 'string') {

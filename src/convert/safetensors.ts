@@ -33,6 +33,11 @@ export interface TensorInfo {
   byteLength: number;
 }
 
+/**
+ * A checkpoint that cannot be converted: a weights file, the index or config.json (hf-config.ts)
+ * is unreadable or unsupported; the message names the file and what to do. `Checkpoint.open`
+ * rewords one from a pickle file to add how to get safetensors weights instead.
+ */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }

@@ -19,3 +19,23 @@ export async function bestEffort(promise: Promise<unknown>, reason: string): Pro
     // Ignored on purpose: see `reason`.
   }
 }
+
+/**
+ * The value of `promise`, or `fallback` when it fails, for a look-up whose failure means the same
+ * as "nothing there" to the caller; `reason` says why (read by people, not code).
+ *
+ * @example
+ * await bestEffortValue(caches.match(url), undefined, 'an unreadable cache counts as not cached');
+ */
+export async function bestEffortValue<T, F>(
+  promise: Promise<T>,
+  fallback: F,
+  reason: string,
+): Promise<T | F> {
+  void reason; // documentation at the call site; nothing reads it
+  try {
+    return await promise;
+  } catch {
+    return fallback; // Ignored on purpose: see `reason`.
+  }
+}

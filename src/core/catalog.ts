@@ -9,10 +9,6 @@
 import raw from './prm-catalog.json' with { type: 'json' };
 import type { ModelFamily } from './types.ts';
 
-export class CatalogError extends Error {
-  override name = 'CatalogError';
-}
-
 /** A family the playground scores, or one it does not yet (`user-turns`: RLHFlow's steps-as-turns). */
 export type CatalogFamily = ModelFamily | 'user-turns';
 
@@ -48,19 +44,20 @@ const strOrNull = (v: unknown) => v === null || typeof v === 'string';
 const posInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
 
 /**
- * Checks the catalog's shape row by row; throws CatalogError naming the row and field.
+ * Checks the catalog's shape row by row; throws an Error naming the row and field. The catalog is a
+ * file of this repository, so a bad row is a bug to fix here, never something a user can act on.
  *
  * @example
  * parseCatalog({ models: [] }) // []
  */
 export function parseCatalog(data: unknown): CatalogEntry[] {
   const models = (data as { models?: unknown } | null)?.models;
-  if (!Array.isArray(models)) throw new CatalogError('the catalog has no "models" list');
+  if (!Array.isArray(models)) throw new Error('the catalog has no "models" list');
   const seen = new Set<string>();
   return models.map((m: Record<string, unknown>, i) => {
     const where = `catalog row ${i} (${isStr(m?.repo) ? m.repo : '?'})`;
     const bad = (field: string): never => {
-      throw new CatalogError(`${where}: "${field}" is missing or malformed`);
+      throw new Error(`${where}: "${field}" is missing or malformed`);
     };
     if (!isStr(m.repo) || !/^[\w.-]+\/[\w.-]+$/.test(m.repo)) bad('repo');
     if (!isStr(m.revision) || !m.revision) bad('revision');
@@ -84,7 +81,7 @@ export function parseCatalog(data: unknown): CatalogEntry[] {
     if (!isStr(m.notes)) bad('notes');
     if (!Array.isArray(m.sources) || m.sources.length === 0 || !m.sources.every(isStr)) bad('sources');
     const key = `${m.repo}@${m.revision}`;
-    if (seen.has(key)) throw new CatalogError(`${where}: listed twice`);
+    if (seen.has(key)) throw new Error(`${where}: listed twice`);
     seen.add(key);
     return m as unknown as CatalogEntry;
   });

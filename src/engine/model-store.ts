@@ -131,11 +131,6 @@ export async function storedModelFiles(model: StoredModel): Promise<{ files: Fil
   return { files, paths };
 }
 
-/** A "Save to folder" that did not happen or did not finish; the message says why and what to do. */
-export class SaveError extends Error {
-  override name = 'SaveError';
-}
-
 /**
  * The subfolder name a saved model gets: its prm.json name with the characters file systems
  * refuse replaced.
@@ -184,13 +179,13 @@ export async function saveStoredModel(
     if (!(e instanceof DOMException && e.name === 'NotFoundError')) throw e;
   }
   if (existing && !(await isEmpty(existing))) {
-    throw new SaveError(
+    throw new Error(
       `"${target.name}/${name}" already exists and is not empty, so nothing was saved (files there are never replaced). Choose another folder, or move or rename that "${name}" folder first.`,
     );
   }
   const source = await (await storeRoot()).getDirectoryHandle(model.key);
   if (!(await readRecord(source)))
-    throw new SaveError(`The conversion of ${model.repo} did not finish; convert it again.`);
+    throw new Error(`The conversion of ${model.repo} did not finish; convert it again.`);
   const files: { path: string; file: File }[] = [];
   for await (const f of walk(await source.getDirectoryHandle(MODEL_DIR))) {
     files.push({ path: f.path, file: await f.handle.getFile() });
@@ -241,8 +236,9 @@ export async function saveStoredModel(
         'a folder that is not empty is not ours to remove, and the error below is what to report',
       );
     }
-    throw new SaveError(
+    throw new Error(
       `Saving ${model.repo} to "${target.name}/${name}" failed after ${formatBytes(done)} of ${formatBytes(total)}: ${e instanceof Error ? e.message : String(e)}. What it had written was removed; free some space or choose another folder, and save again.`,
+      { cause: e },
     );
   }
   return name;

@@ -15,7 +15,10 @@ import type { Dtype, ModelSpec, TokenizerLike } from '../core/types.ts';
 import { createOrtRunner, type OrtRunner } from './ort-node.ts';
 import { loadTokenizerDir } from './tokenizer-files.ts';
 
-/** A model folder that cannot be used; the message names the file and what to do. */
+/**
+ * A model folder that cannot be used; the message names the file and what to do. The CLI prints
+ * any failure's message alike; test/node/model.test.ts tells this one from a bug in the loader.
+ */
 export class ModelDirError extends Error {
   constructor(message: string) {
     super(message);

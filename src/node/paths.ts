@@ -2,20 +2,12 @@
  * The one place the CLI decides whether a path it is about to write may touch files the user
  * owns: paths are compared after resolving symlinks (`fs.realpath`), also for an output that does
  * not exist yet (through its nearest existing ancestor), so `--out ../` or a symlinked folder
- * cannot reach an input. It throws `OutputPathError` naming both paths and what to do; callers
+ * cannot reach an input. It throws an Error naming both paths and what to do; callers
  * decide which inputs to protect. Besides creating an output's missing parent folders
  * (`makeParentFolder`) it does not create, replace or delete anything.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-
-/** An output path that would overwrite or contain an input; the message names both. */
-export class OutputPathError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OutputPathError';
-  }
-}
 
 /**
  * The real path of `p`: symlinks resolved, and for a path that does not exist yet, the real path
@@ -59,7 +51,7 @@ export interface ProtectedInput {
  *
  * @example
  * checkOutputPath('--out', '..', [{ what: 'the checkpoint folder', path: 'ckpt' }]);
- * // OutputPathError: --out /data contains the checkpoint folder /data/ckpt; ...
+ * // Error: --out /data contains the checkpoint folder /data/ckpt; ...
  */
 export function checkOutputPath(flag: string, out: string, inputs: ProtectedInput[]): void {
   const outReal = realPathNearest(out);
@@ -68,7 +60,7 @@ export function checkOutputPath(flag: string, out: string, inputs: ProtectedInpu
     if (!isSameOrInside(inReal, outReal)) continue;
     const shown = inReal === path.resolve(input.path) ? inReal : `${path.resolve(input.path)} (${inReal})`;
     const how = outReal === path.resolve(out) ? '' : ` (${path.resolve(out)} resolves to ${outReal})`;
-    throw new OutputPathError(
+    throw new Error(
       inReal === outReal
         ? `${flag} ${path.resolve(out)} is ${input.what} ${shown}${how}; writing there would destroy it. Choose an ${flag} outside it.`
         : `${flag} ${path.resolve(out)} contains ${input.what} ${shown}${how}; replacing it would delete that. Choose an ${flag} that holds none of the inputs.`,
@@ -81,7 +73,7 @@ export function checkOutputPath(flag: string, out: string, inputs: ProtectedInpu
  * file gets a message naming it instead of a raw EEXIST / ENOTDIR.
  *
  * @example
- * makeParentFolder('--out', 'notes.txt/preds.jsonl'); // OutputPathError: cannot create /abs/notes.txt for --out: /abs/notes.txt is a file. ...
+ * makeParentFolder('--out', 'notes.txt/preds.jsonl'); // Error: cannot create /abs/notes.txt for --out: /abs/notes.txt is a file. ...
  */
 export function makeParentFolder(flag: string, out: string): void {
   const parent = path.dirname(path.resolve(out));
@@ -91,10 +83,11 @@ export function makeParentFolder(flag: string, out: string): void {
     const code = (e as NodeJS.ErrnoException).code;
     let blocker = parent;
     while (!fs.existsSync(blocker) && path.dirname(blocker) !== blocker) blocker = path.dirname(blocker);
-    throw new OutputPathError(
+    throw new Error(
       code === 'EEXIST' || code === 'ENOTDIR'
         ? `cannot create ${parent} for ${flag}: ${blocker} is a file. Choose an ${flag} whose folders are folders.`
         : `cannot create ${parent} for ${flag} (${code}); check the path and its permissions.`,
+      { cause: e },
     );
   }
 }
@@ -106,7 +99,7 @@ export function makeParentFolder(flag: string, out: string): void {
  *
  * @example
  * checkFileOutput('--out', 'notes.txt', { force: true, isOurs: isSynthOutput });
- * // OutputPathError: --out /abs/notes.txt holds something prm did not write; ...
+ * // Error: --out /abs/notes.txt holds something prm did not write; ...
  */
 export function checkFileOutput(
   flag: string,
@@ -121,16 +114,16 @@ export function checkFileOutput(
     return;
   }
   if (stat.isDirectory())
-    throw new OutputPathError(
+    throw new Error(
       `${flag} ${abs} is a folder; give a file name (for example ${path.join(abs, 'out.json')}).`,
     );
   if (stat.size === 0) return;
   if (!opts.force)
-    throw new OutputPathError(
+    throw new Error(
       `${flag} ${abs} already exists; choose a new file name, or pass --force to replace a file this command wrote.`,
     );
   if (!opts.isOurs(fs.readFileSync(abs, 'utf8')))
-    throw new OutputPathError(
+    throw new Error(
       `${flag} ${abs} holds something prm did not write; it is left as it is. Choose another file name.`,
     );
 }

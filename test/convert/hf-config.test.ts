@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   expectedTensorNames,
   expectedTensorShape,
   optionalTensorNames,
@@ -9,6 +8,7 @@ import {
   ropeInvFreq,
   type DecoderConfig,
 } from '../../src/convert/hf-config.ts';
+import { CheckpointError } from '../../src/convert/safetensors.ts';
 
 // https://huggingface.co/Qwen/Qwen2.5-Math-PRM-7B/blob/main/config.json, shared with
 // bench/make-synthetic-checkpoint.ts.
@@ -289,14 +289,14 @@ describe('parseDecoderConfig(config)', () => {
       { ...TRL_QWEN_0_5B, id2label: { 0: 'a', 1: 'b', 2: 'c' } },
       /must have 2 labels .* has 3/,
     ],
-  ])('throws ConfigError for %s', (_name, config, message) => {
+  ])('throws CheckpointError for %s', (_name, config, message) => {
     let err: unknown;
     try {
       parseDecoderConfig(config);
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ConfigError);
+    expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toMatch(message);
   });
 });

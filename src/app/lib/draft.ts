@@ -92,15 +92,14 @@ export function draftToJson(d: Draft): DraftJson {
   };
 }
 
-/** The stored data does not form a draft; the message says which field and why. */
+/**
+ * The stored data does not form a draft; the message says which field and why. The page shows
+ * any failure's message alike; test/app/share.test.ts tells this one from a bug in the parser.
+ */
 export class DraftError extends Error {
-  /** `too-large`: well formed but over the size limits (`limitProblem`); `invalid`: anything else. */
-  readonly code: 'invalid' | 'too-large';
-
-  constructor(message: string, code: 'invalid' | 'too-large' = 'invalid') {
+  constructor(message: string) {
     super(message);
     this.name = 'DraftError';
-    this.code = code;
   }
 }
 
@@ -194,7 +193,7 @@ export function parseDraft(value: unknown, where: string): Draft {
     aggregate: aggregate as Aggregate,
   };
   const over = limitProblem(draft);
-  if (over) throw new DraftError(`${where}: ${over}`, 'too-large');
+  if (over) throw new DraftError(`${where}: ${over}`);
   return draft;
 }
 

@@ -105,7 +105,6 @@ async function fragmentJson(hash: string): Promise<{ value: unknown } | null> {
   if (hash.length > MAX_LINK_CHARS) {
     throw new DraftError(
       `${WHERE} has ${hash.length.toLocaleString('en')} characters; the limit is ${MAX_LINK_CHARS.toLocaleString('en')}.`,
-      'too-large',
     );
   }
   const bytes = base64urlToBytes(m[2]);

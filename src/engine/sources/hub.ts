@@ -10,7 +10,7 @@
  * It does not handle private or gated repos (no tokens are ever sent).
  */
 import { formatBytes } from '../../core/format.ts';
-import { bestEffort } from '../../core/best-effort.ts';
+import { bestEffort, bestEffortValue } from '../../core/best-effort.ts';
 import { CancelledError, EngineError } from '../errors.ts';
 import type { CacheEntry } from '../protocol.ts';
 import { checkLength, contentLength, fetchOk, readBody } from './fetch.ts';
@@ -78,8 +78,9 @@ function storageEstimate(): Promise<{ usage?: number; quota?: number } | null> {
     globalThis.navigator as
       { storage?: { estimate?(): Promise<{ usage?: number; quota?: number }> } } | undefined
   )?.storage;
-  // null is "unknown": the cache panel then shows no usage line.
-  return storage?.estimate ? storage.estimate().catch(() => null) : Promise.resolve(null);
+  return storage?.estimate
+    ? bestEffortValue(storage.estimate(), null, 'null is "unknown": the cache panel then shows no usage line')
+    : Promise.resolve(null);
 }
 
 function isQuotaError(e: unknown): boolean {
@@ -301,11 +302,14 @@ export async function inspectHubRepo(options: HubOptions): Promise<HubRepoKind> 
   try {
     res = await fetch(treeUrl(endpoint, repo, revision, false));
   } catch (e) {
-    const cached = await cacheStorage()
-      ?.open(HUB_CACHE)
-      .then((c) => c.match(treeUrl(endpoint, repo, revision)))
-      // An unreadable cache counts as "not cached": the error below says what to do.
-      .catch(() => undefined);
+    const caches = cacheStorage();
+    const cached =
+      caches &&
+      (await bestEffortValue(
+        caches.open(HUB_CACHE).then((c) => c.match(treeUrl(endpoint, repo, revision))),
+        undefined,
+        'an unreadable cache counts as "not cached": the error below says what to do',
+      ));
     if (cached) return 'converted';
     throw new EngineError(
       'network',
