@@ -7,6 +7,7 @@
  * cache must never break the page; the unreadable text is kept under a backup key so nothing is
  * silently destroyed. It does not decide when to save (the view debounces).
  */
+import { bestEffort } from '../../core/best-effort.ts';
 import type { BonCandidate, BonProblem } from './best-of-n.ts';
 import type { EvalItem } from './dataset.ts';
 
@@ -193,12 +194,13 @@ export async function restoreSnapshot<T>(
     return { value: decode(text), problem: null };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    try {
-      await store.set(backupKey(key), text);
-      await store.delete(key);
-    } catch {
-      // Best effort: the message still tells the user.
-    }
+    await bestEffort(
+      (async () => {
+        await store.set(backupKey(key), text);
+        await store.delete(key);
+      })(),
+      'the message below still tells the user the results could not be read',
+    );
     return {
       value: null,
       problem: `Saved results could not be read (${why}); they were kept under "${backupKey(key)}" in IndexedDB.`,
