@@ -299,6 +299,53 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
     }
   });
 
+  it('a save that fails midway removes what it wrote and nothing else', async () => {
+    const key = `test-org--tiny-raw--${hub.commitOf('test-org/tiny-raw').slice(0, 12)}--q4`;
+    const page = await s.context.newPage();
+    try {
+      // Test seam: the picked folder is an OPFS folder holding a file of the user's, seen through a
+      // wrapper whose file writes fail after the first file (as a full disk would).
+      await page.addInitScript(`window.showDirectoryPicker = async () => {
+        const real = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked-full', { create: true });
+        const mine = await real.getFileHandle('keep.txt', { create: true });
+        const w = await mine.createWritable(); await w.write('mine'); await w.close();
+        let files = 0;
+        const wrap = (dir) => ({
+          kind: 'directory',
+          name: dir.name,
+          entries: () => dir.entries(),
+          removeEntry: (n, o) => dir.removeEntry(n, o),
+          getDirectoryHandle: async (n, o) => wrap(await dir.getDirectoryHandle(n, o)),
+          getFileHandle: async (n, o) => {
+            const f = await dir.getFileHandle(n, o);
+            return { kind: 'file', name: n, createWritable: async () => {
+              if (++files > 1) return new WritableStream({ write() { throw new Error('disk full (test)'); } });
+              return f.createWritable();
+            } };
+          },
+        });
+        return wrap(real);
+      };`);
+      await page.goto(base);
+      await page.locator('details.model summary').click();
+      await page.getByLabel('Converted in this browser').check();
+      await page
+        .locator(`[data-stored-key="${key}"]`)
+        .getByRole('button', { name: 'Save to folder' })
+        .click();
+      await expect
+        .poll(() => page.locator('.stored [role="alert"]').innerText(), { timeout: 30_000 })
+        .toMatch(
+          /Saving test-org\/tiny-raw to "picked-full\/tiny-raw" failed after .*disk full \(test\).*What it had written was removed/,
+        );
+      expect(Object.keys((await page.evaluate(opfsFiles('picked-full'))) as Record<string, string>)).toEqual([
+        'keep.txt',
+      ]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('offers no Save to folder where the browser has no showDirectoryPicker, and says why', async () => {
     const page = await s.context.newPage();
     try {
