@@ -48,4 +48,23 @@ export default ts.config(
       'no-restricted-globals': ['error', 'fetch', 'document', 'window', 'navigator', 'process'],
     },
   },
+  {
+    // A failure ignored on purpose names why, through src/core/best-effort.ts.
+    files: ['src/**/*.ts', 'src/**/*.svelte'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='catch'] > ArrowFunctionExpression[body.type=/^(Identifier|Literal)$/]",
+          message: 'Use bestEffortValue(promise, fallback, reason) from src/core/best-effort.ts.',
+        },
+        {
+          selector:
+            "CallExpression[callee.property.name='catch'] > ArrowFunctionExpression[body.type='BlockStatement'][body.body.length=0]",
+          message: 'Use bestEffort(promise, reason) from src/core/best-effort.ts.',
+        },
+      ],
+    },
+  },
 );
