@@ -569,6 +569,110 @@ function groups(r: Rng, w: Wording): Plan {
   return finish('groups', who, [...sentences, question], p);
 }
 
+/**
+ * Two given amounts combined first (`35 + 48`, `42 - 15`), then used: what people write most
+ * often and the other scenarios never start with.
+ */
+function combine(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
+  const p = new PlanBuilder();
+  const days = r.pick([
+    ['on Monday', 'on Tuesday'],
+    ['on Saturday', 'on Sunday'],
+    ['in the morning', 'in the evening'],
+    ['in the first week', 'in the second week'],
+  ]);
+  const kind = r.int(0, 4);
+  const sentences: string[] = [];
+  let question: string;
+  if (kind === 0 || kind === 1) {
+    const [verb, thing] =
+      kind === 0
+        ? r.pick([
+            ['reads', 'pages'],
+            ['runs', 'km'],
+            ['practices', 'minutes'],
+            ['walks', 'km'],
+          ])
+        : [
+            r.pick(['collects', 'picks', 'sells', 'makes', 'finds']),
+            thingFrom(r, w, ['shells', 'apples', 'cards', 'stamps', 'cookies', 'flowers']),
+          ];
+    const unit = plain(thing);
+    const a = r.int(2, 90);
+    const b = r.int(2, 90);
+    sentences.push(
+      r.pick([
+        `${who.name} ${verb} ${a} ${thing} ${days[0]} and ${b} ${thing} ${days[1]}.`,
+        `${days[0].replace(/^./, (c) => c.toUpperCase())}, ${who.name} ${verb} ${a} ${thing}, and ${days[1]} {he} ${verb} ${b}.`,
+      ]),
+    );
+    const sum = p.calc(given(a, unit), '+', given(b, unit), `the ${thing} in all`, unit);
+    question = `How many ${thing} is that in all?`;
+    const then = r.int(0, 2);
+    if (then === 1) {
+      const goal = sum.value + r.int(5, 300);
+      sentences.push(r.pick([`{His} goal is ${goal} ${thing}.`, `{He} wants to reach ${goal} ${thing}.`]));
+      p.calc(given(goal, unit), '-', sum, `the ${thing} still to go`, unit);
+      question = r.pick([`How many more ${thing} does {he} need?`, `How many ${thing} are still to go?`]);
+    } else if (then === 2) {
+      const times = r.int(2, 9);
+      sentences.push(`{He} does the same for ${times} weeks.`);
+      p.calc(sum, '*', given(times), `the ${thing} in ${times} weeks`, unit);
+      question = `How many ${thing} is that in ${times} weeks?`;
+    }
+  } else if (kind === 2) {
+    const thing = thingFrom(r, w, ['passengers', 'marbles', 'stickers', 'books', 'coins', 'beads']);
+    const unit = plain(thing);
+    const start = r.int(20, 400);
+    const out = r.int(1, start - 1);
+    const back = r.int(1, 200);
+    sentences.push(
+      r.pick([
+        `${who.name} has ${start} ${thing}. {He} gives away ${out} and then gets ${back} more.`,
+        `There are ${start} ${thing}. ${out} are taken away, then ${back} more are added.`,
+      ]),
+    );
+    const left = p.calc(given(start, unit), '-', given(out, unit), `the ${thing} after giving away`, unit);
+    p.calc(left, '+', given(back, unit), `the ${thing} in the end`, unit);
+    question = r.pick([`How many ${thing} are there now?`, `How many ${thing} are there in the end?`]);
+  } else if (kind === 3) {
+    const hours = plain('hours');
+    const rate = r.int(5, 40);
+    const h1 = r.int(2, 9);
+    const h2 = r.int(2, 9);
+    sentences.push(
+      `${who.name} earns ${money(r, rate)} an hour.`,
+      `{He} works ${h1} hours ${days[0]} and ${h2} hours ${days[1]}.`,
+    );
+    const total = p.calc(given(h1, hours), '+', given(h2, hours), 'the hours worked', hours);
+    const pay = p.calc(total, '*', given(rate, MONEY), 'the money earned', MONEY);
+    question = 'How much does {he} earn?';
+    if (r.chance(0.4)) {
+      const spend = r.int(1, pay.value - 1);
+      sentences.push(`{He} spends ${money(r, spend)} of it.`);
+      p.calc(pay, '-', given(spend, MONEY), 'the money left', MONEY);
+      question = 'How much money does {he} have left?';
+    }
+  } else {
+    const [i1, i2] = sample(r, ['a scarf', 'a hat', 'a book', 'a ball', 'a lamp', 'a bag', 'a game'], 2);
+    const p1 = r.int(2, 60);
+    const p2 = r.int(2, 60);
+    const have = p1 + p2 + r.int(1, 200);
+    sentences.push(
+      `${who.name} has ${money(r, have)}.`,
+      r.pick([
+        `{He} buys ${i1} for ${money(r, p1)} and ${i2} for ${money(r, p2)}.`,
+        `{He} spends ${money(r, p1)} on ${i1} and ${money(r, p2)} on ${i2}.`,
+      ]),
+    );
+    const spent = p.calc(given(p1, MONEY), '+', given(p2, MONEY), 'the money spent', MONEY);
+    p.calc(given(have, MONEY), '-', spent, 'the money left', MONEY);
+    question = r.pick(['How much money does {he} have left?', 'How much is left?']);
+  }
+  return finish('combine', who, [...sentences, question], p);
+}
+
 const PLAIN_SCENARIOS: ((r: Rng, w: Wording) => Plan)[] = [
   shopping,
   savings,
@@ -583,5 +687,5 @@ const PLAIN_SCENARIOS: ((r: Rng, w: Wording) => Plan)[] = [
 /** The situations each wording draws from (`groups` brings words the plain vocabulary lacks). */
 export const SCENARIOS: Record<Wording, ((r: Rng, w: Wording) => Plan)[]> = {
   plain: PLAIN_SCENARIOS,
-  varied: [...PLAIN_SCENARIOS, groups],
+  varied: [...PLAIN_SCENARIOS, groups, combine, combine],
 };
