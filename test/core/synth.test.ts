@@ -233,6 +233,13 @@ describe('wording', () => {
       expect(some(answer), String(answer)).toBe(true);
     expect(some(/^(We know|Given:|The problem gives) /)).toBe(true);
     expect(some(/^(We need to find|The question asks for) /)).toBe(true);
+    // Two numbers of the problem combined first (35 + 48 = 83), as people start most solutions.
+    const givenFirst = items.filter((x) => {
+      const e = x.steps.flatMap(equations)[0];
+      const given = new Set(numbers(x.problem));
+      return e && e.op === '+' && given.has(e.a) && given.has(e.b);
+    });
+    expect(givenFirst.length).toBeGreaterThan(50);
   });
 
   it('varied wording does not give the label away: the openings of wrong steps also open right ones', () => {
