@@ -194,12 +194,18 @@ export async function restoreSnapshot<T>(
     return { value: decode(text), problem: null };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
+    try {
+      await store.set(backupKey(key), text);
+    } catch (backupErr) {
+      const whyNot = backupErr instanceof Error ? backupErr.message : String(backupErr);
+      return {
+        value: null,
+        problem: `Saved results could not be read (${why}), and copying them to "${backupKey(key)}" failed (${whyNot}); they stay under "${key}" in IndexedDB until new results are saved over them.`,
+      };
+    }
     await bestEffort(
-      (async () => {
-        await store.set(backupKey(key), text);
-        await store.delete(key);
-      })(),
-      'the message below still tells the user the results could not be read',
+      store.delete(key),
+      'the copy under the backup key is made; a stale original is only re-reported',
     );
     return {
       value: null,

@@ -136,4 +136,16 @@ describe('saveSnapshot(store, key, snapshot, limit) and restoreSnapshot(store, k
     expect(store.data.get(backupKey(EVAL_KEY))).toBe(text);
     expect(store.data.has(EVAL_KEY)).toBe(false);
   });
+
+  it('says so when the backup copy cannot be written, and leaves the original in place', async () => {
+    const store = memoryStore({ set: 'quota' });
+    store.data.set(EVAL_KEY, '{oops');
+    const r = await restoreSnapshot(store, EVAL_KEY, decodeEval);
+    expect(r.value).toBeNull();
+    expect(r.problem).toMatch(
+      /^Saved results could not be read \(.+\), and copying them to "processbench:unreadable" failed \(quota\); they stay under "processbench" /,
+    );
+    expect(store.data.get(EVAL_KEY)).toBe('{oops');
+    expect(store.data.has(backupKey(EVAL_KEY))).toBe(false);
+  });
 });
