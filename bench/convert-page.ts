@@ -5,33 +5,60 @@
  *   npx tsx bench/make-synthetic-checkpoint.ts --config skywork1.5b --out .bench/sky15 --layers 2
  *   npm run build && npx tsx bench/convert-page.ts --checkpoint .bench/sky15
  *
- * 1. `prm convert hf:test-org/bench --dtype q4 --external-data` (Node, worker threads as the CLI picks them):
- *    wall time and peak RSS.
- * 2. The built app in headless Chromium (WASM): `?convert=test-org/bench`, Convert, until
- *    `data-conversion="done"` (converted into OPFS and loaded): wall time, and the peak of the
+ * The 7B: `--config qwen7b --out .bench/qwen7b`, then
+ * `npx tsx bench/convert-page.ts --checkpoint .bench/qwen7b --repo Qwen/Qwen2.5-Math-PRM-7B --backend webgpu`:
+ * served under the catalog's repo id, so the page converts with the catalog's flags for it
+ * (`--quantize-embedding`), which the CLI run gets too; loaded and scored on WebGPU (SwiftShader).
+ *
+ * 1. `prm convert hf:<repo> --dtype q4 --external-data [catalog flags]` (Node, worker threads as the
+ *    CLI picks them): wall time and peak RSS.
+ * 2. The built app in headless Chromium (WASM, or `--backend webgpu`): `?convert=<repo>`, Convert,
+ *    until `data-conversion="done"` (converted into OPFS and loaded): wall time, and the peak of the
  *    summed RSS of every Chromium process (browser, renderer with its workers, GPU, utility),
  *    sampled every 250 ms from /proc.
- * 3. Every OPFS file's SHA-256 against the CLI's, then one short solution scored (WASM): its time.
+ * 3. Every OPFS file's SHA-256 against the CLI's, then one short solution scored: its time.
  *
  * Deliberately does not: check scores (random weights; the tests compare with the CLI).
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { convertCheckpoint } from '../src/convert/convert.ts';
+import { CATALOG } from '../src/core/catalog.ts';
+import { PAGE_CONVERT_DTYPES, PAGE_CONVERT_FLAGS } from '../src/core/page-convert.ts';
 import { hubCheckpointFiles } from '../src/convert/hub-files.ts';
 import { startHubStandIn } from '../test/support/hub-standin.ts';
-import { closeBrowser, launchBrowser, startPreview } from '../test/browser/harness.ts';
+import { chromium } from 'playwright-core';
+import { BASE_FLAGS, CHROMIUM, startPreview, SWIFTSHADER_FLAGS } from '../test/browser/harness.ts';
 
-const { values } = parseArgs({ options: { checkpoint: { type: 'string' } } });
-if (!values.checkpoint) {
-  console.error('Usage: npx tsx bench/convert-page.ts --checkpoint DIR');
+const { values } = parseArgs({
+  options: {
+    checkpoint: { type: 'string' },
+    repo: { type: 'string', default: 'test-org/bench' },
+    backend: { type: 'string', default: 'wasm' },
+    /** Keep the CLI's folder here; when it already holds a model, reuse it (no timing then). */
+    'cli-out': { type: 'string' },
+  },
+});
+if (!values.checkpoint || (values.backend !== 'wasm' && values.backend !== 'webgpu')) {
+  console.error(
+    'Usage: npx tsx bench/convert-page.ts --checkpoint DIR [--repo OWNER/NAME] [--backend wasm|webgpu]',
+  );
   process.exit(2);
 }
-const REPO = 'test-org/bench';
+const REPO = values.repo!;
+const BACKEND = values.backend as 'wasm' | 'webgpu';
+// The flags the page converts this repo with (the catalog's), turned into the CLI's options.
+const FLAGS = CATALOG.find((e) => e.repo === REPO && e.revision === 'main')?.convertFlags ?? [];
+if (FLAGS.some((f) => f !== '--quantize-embedding')) {
+  console.error(
+    `bench/convert-page.ts passes only --quantize-embedding to the CLI run; ${REPO} has ${FLAGS.join(' ')}`,
+  );
+  process.exit(2);
+}
 const MB = 1024 * 1024;
 
 /** Summed RSS (bytes) of every descendant of this process. */
@@ -94,25 +121,46 @@ const OPFS_HASHES = `(async () => {
 const tmp = await mkdtemp(join(tmpdir(), 'prm-convert-page-bench-'));
 const hub = await startHubStandIn({ [REPO]: resolve(values.checkpoint) });
 try {
-  const cliOut = join(tmp, 'cli');
+  const cliOut = values['cli-out'] ? resolve(values['cli-out']) : join(tmp, 'cli');
   let t = performance.now();
-  await convertCheckpoint({
-    checkpointDir: await hubCheckpointFiles({ repo: REPO, revision: 'main', endpoint: hub.url }),
-    outDir: cliOut,
-    dtypes: ['q4'],
-    inlineLimit: 0, // --external-data, as the page
-  });
+  if (existsSync(join(cliOut, 'prm.json'))) console.log(`prm convert: reusing ${cliOut} (not timed)`);
+  else
+    await convertCheckpoint({
+      checkpointDir: await hubCheckpointFiles({ repo: REPO, revision: 'main', endpoint: hub.url }),
+      outDir: cliOut,
+      dtypes: [...PAGE_CONVERT_DTYPES],
+      inlineLimit: 0, // --external-data, as the page
+      quantizeEmbedding: FLAGS.includes('--quantize-embedding'),
+    });
   const cliMs = performance.now() - t;
   const cliRss = process.resourceUsage().maxRSS * 1024;
-  console.log(`prm convert hf: ${(cliMs / 1000).toFixed(1)} s, peak RSS ${(cliRss / MB).toFixed(0)} MiB`);
+  if (cliMs > 1000)
+    console.log(
+      `prm convert hf:${REPO} ${[...PAGE_CONVERT_FLAGS, ...FLAGS].join(' ')}: ${(cliMs / 1000).toFixed(1)} s, peak RSS ${(cliRss / MB).toFixed(0)} MiB`,
+    );
 
   const preview = await startPreview();
-  const browser = await launchBrowser('wasm');
+  // A profile on disk, as a person's browser has: a fresh context's storage is off the record,
+  // and Chromium keeps an off-the-record OPFS in memory.
+  const context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...BASE_FLAGS, ...(BACKEND === 'webgpu' ? SWIFTSHADER_FLAGS : [])],
+  });
   try {
-    const page = await browser.newPage();
-    await page.goto(`${preview.url}/?convert=${REPO}&endpoint=${encodeURIComponent(hub.url)}`);
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') console.log(`  console.${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => console.log(`  page error: ${e.message}`));
+    await page.goto(
+      `${preview.url}/?convert=${REPO}&endpoint=${encodeURIComponent(hub.url)}${BACKEND === 'webgpu' ? '&backend=webgpu' : ''}`,
+    );
     const offer = page.locator(`[data-convert-offer="${REPO}"]`);
     await page.waitForTimeout(3000);
+    console.log(
+      `storage estimate: ${JSON.stringify(await page.evaluate('navigator.storage.estimate().then((e) => ({ quota: e.quota, usage: e.usage }))'))}`,
+    );
     const idle = descendantsRss();
     console.log(`Chromium with the app open, before Convert: ${(idle / MB).toFixed(0)} MiB RSS`);
     let peak = 0;
@@ -120,6 +168,17 @@ try {
     let convertMs = 0;
     const message = offer.locator('[data-conversion-message]');
     const sampler = setInterval(() => (peak = Math.max(peak, descendantsRss())), 250);
+    const started = Date.now();
+    const say = setInterval(() => {
+      void message
+        .innerText({ timeout: 10_000 })
+        .catch((e: Error) => `(no answer from the page: ${e.message.split('\n')[0]})`)
+        .then((m) =>
+          console.log(
+            `  ${((Date.now() - started) / 1000).toFixed(0)} s: ${m.replace(/\s+/g, ' ')} | ${(descendantsRss() / MB).toFixed(0)} MiB`,
+          ),
+        );
+    }, 30_000);
     t = performance.now();
     // The conversion ends where the page starts loading the stored model.
     const converted = (async () => {
@@ -138,14 +197,16 @@ try {
       .waitFor({ timeout: 3_600_000 });
     const pageMs = performance.now() - t;
     clearInterval(sampler);
+    clearInterval(say);
     await converted;
     console.log(
       `page conversion: ${(convertMs / 1000).toFixed(1)} s, Chromium peak RSS ${(convertPeak / MB).toFixed(0)} MiB`,
     );
     const state = await offer.getAttribute('data-conversion');
     console.log(
-      `page: ${state} after ${(pageMs / 1000).toFixed(1)} s (converted and loaded), Chromium peak RSS ${(peak / MB).toFixed(0)} MiB`,
+      `page: ${state} after ${(pageMs / 1000).toFixed(1)} s (converted and loaded; loading ${((pageMs - convertMs) / 1000).toFixed(1)} s), Chromium peak RSS ${(peak / MB).toFixed(0)} MiB`,
     );
+    console.log(`model: ${await page.locator('details.model summary').innerText()}`);
     console.log(`page message: ${await offer.locator('[data-conversion-message]').innerText()}`);
     if (state !== 'done') process.exitCode = 1;
     else {
@@ -159,11 +220,11 @@ try {
       await page.getByLabel('Solution', { exact: true }).fill('2 + 3 = 5.\n\nThe answer is 5.');
       t = performance.now();
       await page.getByRole('button', { name: 'Score' }).click();
-      await page.locator('[data-step-index][data-reward]').first().waitFor({ timeout: 600_000 });
-      console.log(`score (WASM, 2 steps): ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      await page.locator('[data-step-index][data-reward]').first().waitFor({ timeout: 3_600_000 });
+      console.log(`score (${BACKEND}, 2 steps): ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
   } finally {
-    await closeBrowser(browser);
+    await context.close();
     await preview.close();
   }
 } finally {
