@@ -69,12 +69,21 @@ describe('train/tokenizer (AutoTokenizer.from_pretrained)', () => {
     expect(tok.apply_chat_template([user, asst], opts)).toBe(expected);
   });
 
+  // Words of the generator's frames are single tokens; the 1,126 plural nouns it draws from
+  // (src/core/synth/words.ts) are not all merges, so a rare noun splits into pieces, and a short
+  // problem that repeats one can reach 1.6 tokens per unit. The sum over many problems is the
+  // measure of "about one"; the per-problem bound catches a byte or character fallback (>= 2).
   it('encodes freshly generated problems in about one token per word or digit', () => {
+    let ids = 0;
+    let units = 0;
     for (const item of synthesize({ n: 300, seed: 987654 })) {
       const text = [item.problem, ...item.steps].join(' ');
-      const ids = tok.encode(text, { add_special_tokens: false });
-      const units = (text.match(/\p{L}+|\d|[^\p{L}\d\s]/gu) ?? []).length;
-      expect(ids.length, item.problem).toBeLessThan(units * 1.3);
+      const n = tok.encode(text, { add_special_tokens: false }).length;
+      const u = (text.match(/\p{L}+|\d|[^\p{L}\d\s]/gu) ?? []).length;
+      expect(n, item.problem).toBeLessThan(u * 1.8);
+      ids += n;
+      units += u;
     }
+    expect(ids).toBeLessThan(units * 1.1);
   });
 });
