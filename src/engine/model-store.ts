@@ -18,6 +18,7 @@ import type { Dtype } from '../core/types.ts';
 import { bestEffort } from '../core/best-effort.ts';
 import { formatBytes } from '../core/format.ts';
 import type { StoredModel } from './protocol.ts';
+import { parentFolder } from './opfs-io.ts';
 
 const STORE_DIR = 'prm-converted';
 export const MODEL_DIR = 'model';
@@ -199,17 +200,9 @@ export async function saveStoredModel(
   try {
     for (const { path, file } of files) {
       const parts = path.split('/');
-      let dir = out;
-      for (let i = 0; i < parts.length - 1; i++) {
-        const at = parts.slice(0, i + 1).join('/');
-        let next = dirs.get(at);
-        if (!next) {
-          next = await dir.getDirectoryHandle(parts[i], { create: true });
-          made.push({ dir, name: parts[i] });
-          dirs.set(at, next);
-        }
-        dir = next;
-      }
+      const dir = await parentFolder(dirs, parts, (parent, folder) =>
+        made.push({ dir: parent, name: folder }),
+      );
       const handle = (await dir.getFileHandle(parts.at(-1)!, { create: true })) as WritableFileHandle;
       made.push({ dir, name: parts.at(-1)! });
       const writable = await handle.createWritable();

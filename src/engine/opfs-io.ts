@@ -38,6 +38,34 @@ interface OpenFile {
   opened: boolean;
 }
 
+/**
+ * The folder that holds `parts.at(-1)`, made as needed below `dirs.get('')`. `dirs` caches one
+ * handle per folder path (so two files of one folder share it); `onMade` hears of each folder this
+ * call creates, parent first.
+ *
+ * @example
+ * const dirs = new Map([['', root]]);
+ * await parentFolder(dirs, ['onnx', 'model_q4.onnx']); // root/onnx, made if missing
+ */
+export async function parentFolder(
+  dirs: Map<string, FileSystemDirectoryHandle>,
+  parts: string[],
+  onMade?: (parent: FileSystemDirectoryHandle, name: string) => void,
+): Promise<FileSystemDirectoryHandle> {
+  let dir = dirs.get('')!;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const path = parts.slice(0, i + 1).join('/');
+    let next = dirs.get(path);
+    if (!next) {
+      next = await dir.getDirectoryHandle(parts[i], { create: true });
+      onMade?.(dir, parts[i]);
+      dirs.set(path, next);
+    }
+    dir = next;
+  }
+  return dir;
+}
+
 /** 'onnx/model_q4.onnx' from './onnx/model_q4.onnx' or '/onnx//model_q4.onnx'. */
 function normalise(path: string): string {
   return path
@@ -74,16 +102,7 @@ export class OpfsIo implements FileIo {
     try {
       for (const p of paths) {
         const parts = normalise(p).split('/');
-        let dir = root;
-        for (let i = 0; i < parts.length - 1; i++) {
-          const path = parts.slice(0, i + 1).join('/');
-          let next = dirs.get(path);
-          if (!next) {
-            next = await dir.getDirectoryHandle(parts[i], { create: true });
-            dirs.set(path, next);
-          }
-          dir = next;
-        }
+        const dir = await parentFolder(dirs, parts);
         const name = parts.at(-1)!;
         const file = (await dir.getFileHandle(name, { create: true })) as SyncFileHandle;
         const handle = await file.createSyncAccessHandle();
