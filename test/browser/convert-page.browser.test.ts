@@ -25,8 +25,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/convert/convert.ts';
 import { makeTinyCheckpoint } from '../convert/tiny-checkpoint.ts';
 import { startHubStandIn, type HubStandIn } from '../support/hub-standin.ts';
+import type { Page } from 'playwright-core';
 import { openSession, step, type BrowserSession } from './harness.ts';
-import { cliScore, expectRewardsLikeCli, scoreAndWait, typeInput } from './app-hooks.ts';
+import { cliScore, expectRewardsLikeCli, scoreAndWait, typeInput, type CliScore } from './app-hooks.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -101,6 +102,16 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
   let shardsCliDir: string;
   /** The app's address without `?backend=webgpu` (pages here run Auto, i.e. WASM, unless asked). */
   let base: string;
+  /** `prm score` of PROBLEM/SOLUTION on the CLI's folder, run once for every page that checks it. */
+  let cli: Promise<CliScore> | undefined;
+
+  /** Scores PROBLEM/SOLUTION in `page` and checks each step's reward against `prm score`'s. */
+  async function scoresLikeCli(page: Page): Promise<void> {
+    await typeInput(page, PROBLEM, SOLUTION);
+    await scoreAndWait(page);
+    cli ??= cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
+    await expectRewardsLikeCli(page, await cli);
+  }
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'prm-convert-page-'));
@@ -204,10 +215,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
     await expect
       .poll(() => page.locator('details.model summary').innerText(), { timeout: 30_000 })
       .toContain('tiny-raw · q4 · wasm');
-    await typeInput(page, PROBLEM, SOLUTION);
-    await scoreAndWait(page);
-    const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
-    await expectRewardsLikeCli(page, cli);
+    await scoresLikeCli(page);
   });
 
   it('keeps the model across a reload: listed with its commit, and Use loads it', async () => {
@@ -232,10 +240,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
         .poll(() => page.locator('details.model summary').innerText(), { timeout: 60_000 })
         .toContain('tiny-raw · q4 · webgpu'),
     );
-    await typeInput(page, PROBLEM, SOLUTION);
-    await scoreAndWait(page);
-    const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
-    await expectRewardsLikeCli(page, cli);
+    await scoresLikeCli(page);
   });
 
   it('saves a stored model into a picked folder, which opens as a local folder; never overwrites', async () => {
@@ -287,10 +292,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
         await expect
           .poll(() => fresh.locator('details.model summary').innerText(), { timeout: 30_000 })
           .toContain('tiny-raw · q4 · wasm');
-        await typeInput(fresh, PROBLEM, SOLUTION);
-        await scoreAndWait(fresh);
-        const cli = await cliScore(PROBLEM, SOLUTION, ['--model', cliDir, '--dtype', 'q4']);
-        await expectRewardsLikeCli(fresh, cli);
+        await scoresLikeCli(fresh);
       } finally {
         await fresh.close();
       }
