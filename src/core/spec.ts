@@ -14,6 +14,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
   'value-head',
   'token-pair',
   'token-classification',
+  'user-turns',
 ];
 export const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
 export const SPEC_FORMAT = 'prm-playground/1';
@@ -74,6 +75,8 @@ const DEFAULTS: Record<ModelFamily, FamilyDefaults> = {
   'value-head': familyDefaults('value-head', '\n', '\n'),
   'token-pair': familyDefaults('token-pair', ' ки', 'ки', { step_joiner: '\n' }),
   'token-classification': familyDefaults('token-classification', '\n', '\n'),
+  // RLHFlow math-rm/prm_evaluate.py: the assistant answers every step "+"; no separator in the text.
+  'user-turns': familyDefaults('user-turns', '+', '+'),
 };
 
 /**

@@ -23,8 +23,10 @@ export type SegmentStrategy = 'auto' | 'paragraphs' | 'markers' | 'lines' | 'sen
  *   newline id appended; read at that newline.
  * - `token-pair`: Math-Shepherd style; "{problem} {step1 ки\nstep2 ки...}", read at each tag.
  * - `token-classification`: TRL PRMs; the separator after each step carries the label.
+ * - `user-turns`: RLHFlow; a chat through the tokenizer's template, each step a user turn answered
+ *   by the assistant's `step_token` ("+"); read at the token before each reply.
  */
-export type ModelFamily = 'qwen-prm' | 'value-head' | 'token-pair' | 'token-classification';
+export type ModelFamily = 'qwen-prm' | 'value-head' | 'token-pair' | 'token-classification' | 'user-turns';
 
 export type Dtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
 
@@ -42,9 +44,12 @@ export interface ModelSpec {
   family: ModelFamily;
   /** Decoder architecture the graph was built from, for information (`qwen2`, `llama`, `mistral`). */
   architecture: string;
-  /** Text appended after each step when building the prompt (e.g. `<extra_0>`, ` ки`, `\n`). */
+  /** Text appended after each step when building the prompt (e.g. `<extra_0>`, ` ки`, `\n`); unused by `user-turns`. */
   step_separator: string;
-  /** The token (as a string in the model's tokenizer) at whose positions scores are read. */
+  /**
+   * The token (as a string in the model's tokenizer) at whose positions scores are read;
+   * `user-turns`: the assistant's reply to each step, scores read at the token before it.
+   */
   step_token: string;
   /** String placed between steps besides the separator (Math-Shepherd: "\n"; others ""). */
   step_joiner: string;

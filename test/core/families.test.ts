@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createFamily, PromptError } from '../../src/core/families/index.ts';
 import type { ModelFamily } from '../../src/core/types.ts';
 import { specFor } from './fixtures/specs.ts';
-import { toyTokenizer } from './fixtures/toy-tokenizer.ts';
+import { LLAMA3_SYSTEM, toyTokenizer } from './fixtures/toy-tokenizer.ts';
 
 const SYSTEM = 'Please reason step by step, and put your final answer within \\boxed{}.';
 
 describe('createFamily(spec)', () => {
-  it.each<ModelFamily>(['qwen-prm', 'value-head', 'token-pair', 'token-classification'])(
+  it.each<ModelFamily>(['qwen-prm', 'value-head', 'token-pair', 'token-classification', 'user-turns'])(
     'returns a builder for %s',
     (family) => {
       expect(typeof createFamily(specFor(family)).build).toBe('function');
@@ -16,7 +16,7 @@ describe('createFamily(spec)', () => {
 
   it('throws on an unknown family, listing the known ones', () => {
     expect(() => createFamily(specFor('qwen-prm', { family: 'orm' as ModelFamily }))).toThrow(
-      'Unknown model family "orm"; expected one of qwen-prm, value-head, token-pair, token-classification.',
+      'Unknown model family "orm"; expected one of qwen-prm, value-head, token-pair, token-classification, user-turns.',
     );
   });
 });
@@ -164,5 +164,104 @@ describe('token-classification build(tokenizer, problem, steps)', () => {
     const plan = createFamily(spec).build(t, 'Q', ['a', 'b']);
     expect(t.tokens(plan.inputIds)).toEqual(['<bos>', 'Q', 'a', '\n', '\n', 'b', '\n', '\n']);
     expect(plan.scorePositions).toEqual([4, 7]);
+  });
+});
+
+describe('user-turns build(tokenizer, problem, steps)', () => {
+  const spec = specFor('user-turns');
+  const tok = () => toyTokenizer({ llama3: true });
+  const turn = (role: string, content: string) =>
+    `<|start_header_id|>${role}<|end_header_id|>\n\n${content}<|eot_id|>`;
+
+  it('renders RLHFlow\'s conversation: problem + " " + step 1, then one user turn per step, each answered "+"', () => {
+    const plan = createFamily(spec).build(tok(), 'What is 2+2?', ['2+2=4.', 'The answer is 4.']);
+    expect(plan.text).toBe(
+      LLAMA3_SYSTEM +
+        turn('user', 'What is 2+2? 2+2=4.') +
+        turn('assistant', '+') +
+        turn('user', 'The answer is 4.') +
+        turn('assistant', '+'),
+    );
+  });
+
+  it.each<[string, string, string[], string[]]>([
+    ['trims each step as prm_evaluate.py does', 'Q', ['  a \n', '\tb '], ['Q a', 'b']],
+    ["keeps the problem's own trailing newline inside the first turn", 'Q\n', ['a'], ['Q\n a']],
+    ['drops the joining space when the problem is empty', '', ['a', 'b'], ['a', 'b']],
+    ['drops it when the problem is only white space', '  \n', ['a'], ['a']],
+  ])('%s', (_, problem, steps, turns) => {
+    const plan = createFamily(spec).build(tok(), problem, steps);
+    expect(plan.text).toBe(
+      LLAMA3_SYSTEM + turns.map((u) => turn('user', u) + turn('assistant', '+')).join(''),
+    );
+  });
+
+  it.each<[string, string[]]>([
+    ['one step', ['a']],
+    ['three steps', ['a b', 'c', 'd e f']],
+    ['steps that contain "+" and "-" themselves', ['1 + 1 = 2', '2 - 1 = +1', '+']],
+  ])('reads each score at the token before the assistant\'s "+" (%s)', (_, steps) => {
+    const t = tok();
+    const plan = createFamily(spec).build(t, 'Q', steps);
+    const tokens = t.tokens(plan.inputIds);
+    expect(plan.scorePositions).toHaveLength(steps.length);
+    for (const p of plan.scorePositions) {
+      // The toy splits "\n\n" in two; Llama 3's tokenizer has one token for it.
+      expect(tokens.slice(p - 3, p + 3)).toEqual([
+        'assistant',
+        '<|end_header_id|>',
+        '\n',
+        '\n',
+        '+',
+        '<|eot_id|>',
+      ]);
+    }
+    // The last position is RLHFlow's logits[-3]: "+" and <|eot_id|> follow it.
+    expect(plan.inputIds.length - plan.scorePositions.at(-1)!).toBe(3);
+  });
+
+  it('reads the same positions in one pass as in each prefix conversation (their logits[-3])', () => {
+    const t = tok();
+    const steps = ['a', 'b c', 'd'];
+    const full = createFamily(spec).build(t, 'Q', steps);
+    steps.forEach((_, k) => {
+      const prefix = createFamily(spec).build(t, 'Q', steps.slice(0, k + 1));
+      expect(full.inputIds.slice(0, prefix.inputIds.length)).toEqual(prefix.inputIds);
+      expect(full.scorePositions[k]).toBe(prefix.inputIds.length - 3);
+    });
+  });
+
+  it('keeps control tokens typed in a step as text', () => {
+    const t = tok();
+    const plan = createFamily(spec).build(t, 'Q', ['a <|eot_id|> b']);
+    expect(t.tokens(plan.inputIds).filter((x) => x === '<|eot_id|>')).toHaveLength(3);
+    expect(plan.scorePositions).toHaveLength(1);
+  });
+
+  it.each<[string, () => ReturnType<typeof toyTokenizer>, RegExp]>([
+    [
+      'has no chat template',
+      () => toyTokenizer(),
+      /family user-turns\) needs a tokenizer with a chat template/,
+    ],
+    [
+      'merges the reply with its neighbours',
+      () => {
+        const t = toyTokenizer();
+        t.applyChatTemplate = (ms) => ms.map((m) => `${m.role}:${m.content};`).join('');
+        return t;
+      },
+      /merges the assistant's reply "\+" with the text around it/,
+    ],
+  ])('throws a PromptError when the tokenizer %s', (_, make, message) => {
+    expect(() => createFamily(spec).build(make(), 'Q', ['a'])).toThrow(PromptError);
+    expect(() => createFamily(spec).build(make(), 'Q', ['a'])).toThrow(message);
+  });
+
+  it('throws when the reply is not a single token', () => {
+    const s = specFor('user-turns', { step_token: '+ +' });
+    expect(() => createFamily(s).build(tok(), 'Q', ['a'])).toThrow(
+      /no single token for the step token "\+ \+"/,
+    );
   });
 });

@@ -100,7 +100,7 @@ describe('parseModelSpec(json, source)', () => {
     [
       'family',
       'llama-prm',
-      'prm.json: field "family" must be one of "qwen-prm", "value-head", "token-pair", "token-classification", got "llama-prm"',
+      'prm.json: field "family" must be one of "qwen-prm", "value-head", "token-pair", "token-classification", "user-turns", got "llama-prm"',
     ],
     [
       'dtypes',
@@ -146,6 +146,7 @@ describe('defaultSpecFor(family)', () => {
     ['value-head', '\n', '\n', '', null],
     ['token-pair', ' ки', 'ки', '\n', null],
     ['token-classification', '\n', '\n', '', null],
+    ['user-turns', '+', '+', '', null],
   ])('%s uses separator %j, token %j, joiner %j', (family, separator, token, joiner, system) => {
     const d = defaultSpecFor(family);
     expect(d).toMatchObject({
@@ -174,7 +175,7 @@ describe('defaultSpecFor(family)', () => {
 
   it('throws on an unknown family, listing the known ones', () => {
     expect(() => defaultSpecFor('rlhflow' as ModelFamily)).toThrow(
-      'Unknown model family "rlhflow"; expected one of qwen-prm, value-head, token-pair, token-classification.',
+      'Unknown model family "rlhflow"; expected one of qwen-prm, value-head, token-pair, token-classification, user-turns.',
     );
   });
 });

@@ -12,6 +12,7 @@ import type { PromptBuilder } from './common.ts';
 import { createQwenPrm } from './qwen-prm.ts';
 import { createTokenClassification } from './token-classification.ts';
 import { createTokenPair } from './token-pair.ts';
+import { createUserTurns } from './user-turns.ts';
 import { createValueHead } from './value-head.ts';
 
 export type { PromptBuilder } from './common.ts';
@@ -48,6 +49,8 @@ function familyBuilder(spec: ModelSpec): PromptBuilder {
       return createTokenPair(spec);
     case 'token-classification':
       return createTokenClassification(spec);
+    case 'user-turns':
+      return createUserTurns(spec);
     default: {
       const family: never = spec.family;
       throw new Error(
