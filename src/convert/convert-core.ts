@@ -11,7 +11,7 @@
  * does), or run the converted model.
  */
 import { defaultSpecFor, DTYPES, modelFileFor, parseModelSpec } from '../core/spec.ts';
-import type { Dtype, ModelSpec } from '../core/types.ts';
+import type { Dtype, ModelFamily, ModelSpec } from '../core/types.ts';
 import {
   expectedTensorNames,
   expectedTensorShape,
@@ -22,7 +22,7 @@ import {
 import { buildOnnxModels, type BuiltModel } from './graph/model.ts';
 import type { BuildProgress } from './graph/builder.ts';
 import { checkBlockSize } from './quantize.ts';
-import { Checkpoint, readJsonObject } from './safetensors.ts';
+import { Checkpoint, CheckpointError, readJsonObject } from './safetensors.ts';
 import type { CheckpointFiles } from './byte-source.ts';
 import { joinPath, writeWholeFile, type FileIo } from './file-io.ts';
 import type { JobPool, ResumeOptions } from './graph/builder.ts';
@@ -32,6 +32,11 @@ export interface ConversionOptions {
   dtypes?: Dtype[];
   /** prm.json `name` (default: the checkpoint folder's or repo's name). */
   name?: string;
+  /**
+   * prm.json `family` when the head alone does not say it (default: the head's own family):
+   * `user-turns` for RLHFlow's causal LMs, which carry the token-pair head.
+   */
+  family?: ModelFamily;
   /** 4-bit block size (default 32). */
   blockSize?: number;
   /** q4 variants: store the embedding 4-bit with GatherBlockQuantized. */
@@ -165,7 +170,7 @@ export function resolveTokenPair(
       const found = tokenIdOf(tokenizer, c);
       if (found !== undefined) return { id: found, how: `${JSON.stringify(c)} -> ${found}` };
     }
-    throw new Error(
+    throw new CheckpointError(
       `the ${label} token ${JSON.stringify(t)} is not a single token in tokenizer.json. Pass the exact ` +
         `vocabulary string (SentencePiece vocabularies write a leading space as "▁") with --${label}-token, ` +
         `or the id with --${label}-id.`,
@@ -231,18 +236,26 @@ function checkTensors(ckpt: Checkpoint, cfg: DecoderConfig, tokenPairTied: boole
   }
 }
 
+// The families whose prompt is a conversation rendered by the tokenizer's chat template.
+const CHAT_FAMILIES: Partial<Record<ModelFamily, string>> = {
+  'qwen-prm':
+    'A qwen-prm model scores a ChatML conversation (Qwen2.5-Math-PRM ships the template in tokenizer_config.json)',
+  'user-turns':
+    "A user-turns model scores each step as a user turn of a chat (RLHFlow ships Llama 3.1's template in tokenizer_config.json)",
+};
+
 /** tokenizer_config.json with a chat template: from the file itself, or merged from chat_template.{jinja,json}. */
 async function tokenizerConfigFor(
   files: CheckpointFiles,
-  cfg: DecoderConfig,
+  family: ModelFamily,
 ): Promise<Record<string, unknown>> {
   const tc = await readJson(
     files,
     'tokenizer_config.json',
     'transformers.js needs tokenizer_config.json next to tokenizer.json: copy it from the model repository.',
   );
-  if (cfg.head !== 'qwen-prm' || typeof tc.chat_template === 'string' || Array.isArray(tc.chat_template))
-    return tc;
+  const why = CHAT_FAMILIES[family];
+  if (!why || typeof tc.chat_template === 'string' || Array.isArray(tc.chat_template)) return tc;
   // Newer transformers save the template beside tokenizer_config.json; transformers.js reads it only from inside.
   const jinja = await files.readText('chat_template.jinja');
   if (jinja !== null) return { ...tc, chat_template: jinja };
@@ -250,10 +263,24 @@ async function tokenizerConfigFor(
     const ct = await readJson(files, 'chat_template.json', '');
     if (typeof ct.chat_template === 'string') return { ...tc, chat_template: ct.chat_template };
   }
+  throw new CheckpointError(
+    `${files.path('tokenizer_config.json')} has no "chat_template", and there is no chat_template.jinja. ${why}, ` +
+      "which the playground renders with the tokenizer's chat template: copy tokenizer_config.json from the model repository.",
+  );
+}
+
+/**
+ * The prm.json family of a checkpoint whose head is `head`: the head's own, or `family` where it
+ * is one that head can serve.
+ */
+function familyFor(head: DecoderConfig['head'], family: ModelFamily | undefined): ModelFamily {
+  if (family === undefined || family === head) return head;
+  if (family === 'user-turns' && head === 'token-pair') return family;
   throw new Error(
-    `${files.path('tokenizer_config.json')} has no "chat_template", and there is no chat_template.jinja. A qwen-prm ` +
-      "model scores a ChatML conversation, which the playground renders with the tokenizer's chat template. " +
-      'Copy tokenizer_config.json from the model repository (Qwen2.5-Math-PRM ships the template in it).',
+    `--family ${family} does not fit this checkpoint's ${head} head; ` +
+      (head === 'token-pair'
+        ? 'a causal LM (token-pair head) converts as token-pair or user-turns.'
+        : `leave --family out: the head says ${head}.`),
   );
 }
 
@@ -364,12 +391,30 @@ export async function convertInto(
       'tokenizer.json',
       'The model folder needs the fast tokenizer file: copy tokenizer.json from the model repository.',
     );
-    const tokenizerConfig = await tokenizerConfigFor(files, cfg);
-    const pair = cfg.head === 'token-pair' ? resolveTokenPair(tokenizer, options, cfg.vocabSize) : undefined;
+    const family = familyFor(cfg.head, options.family);
+    const tokenizerConfig = await tokenizerConfigFor(files, family);
+    // RLHFlow reads `encode('+')[-1]` / `encode('-')[-1]` (math-rm/prm_evaluate.py): the exact pieces
+    // "+" and "-" of Llama 3's byte-level vocabulary, the reply the prompt builder puts in each turn.
+    const pairOptions =
+      family === 'user-turns'
+        ? {
+            ...options,
+            goodToken: options.goodToken ?? DEFAULT_GOOD_TOKEN,
+            badToken: options.badToken ?? DEFAULT_BAD_TOKEN,
+          }
+        : options;
+    const pair =
+      cfg.head === 'token-pair' ? resolveTokenPair(tokenizer, pairOptions, cfg.vocabSize) : undefined;
     if (pair) log(pair.note);
+    if (family === 'token-pair' && tokenizerConfig.chat_template !== undefined) {
+      log(
+        'note: this causal LM has a chat template; if it is an RLHFlow-style PRM (each step a user turn ' +
+          'answered "+"), convert it with --family user-turns.',
+      );
+    }
     checkTensors(ckpt, cfg, cfg.head === 'token-pair' && cfg.tieWordEmbeddings);
 
-    const defaults = defaultSpecFor(cfg.head);
+    const defaults = defaultSpecFor(family);
     const name = options.name ?? files.name;
     const spec = parseModelSpec({
       ...defaults,

@@ -18,6 +18,7 @@ import { convertInto, type ConversionOptions } from '../convert/convert-core.ts'
 import { hubCheckpointFiles } from '../convert/hub-files.ts';
 import { HttpSourceError } from '../convert/http-source.ts';
 import { formatBytes } from '../core/format.ts';
+import type { ModelFamily } from '../core/types.ts';
 import { OpfsIo, type SyncHandle } from './opfs-io.ts';
 import {
   commitOfKey,
@@ -48,7 +49,7 @@ class ConvertFailure extends Error {
 }
 
 /**
- * The catalog's `prm convert` flags as options (src/core/prm-catalog.json uses these five).
+ * The catalog's `prm convert` flags as options (src/core/prm-catalog.json uses these six).
  *
  * @example
  * flagOptions(['--good-id', '648', '--bad-id', '387']) // { goodId: 648, badId: 387 }
@@ -67,6 +68,7 @@ export function flagOptions(flags: string[]): ConversionOptions {
     else if (f === '--bad-id') o.badId = Number(value());
     else if (f === '--step-separator') o.stepSeparator = value();
     else if (f === '--step-token') o.stepToken = value();
+    else if (f === '--family') o.family = value() as ModelFamily;
     else throw new ConvertFailure('internal', `the page cannot pass the prm convert flag ${f}; use the CLI`);
   }
   return o;

@@ -3,7 +3,8 @@
  * thing to the converter and to transformers.js: config.json with the family's architectures and
  * model_type, safetensors weights (optionally sharded with an index), and a WordLevel
  * tokenizer.json / tokenizer_config.json with the family's step token as an added token (and a
- * ChatML chat_template for qwen-prm). Deterministic from `seed`.
+ * ChatML chat_template for qwen-prm, a Llama 3.1-style one with `chat: 'llama3'`, as RLHFlow's
+ * user-turns PRMs ship). Deterministic from `seed`.
  *
  * Deliberately does not: produce meaningful scores (weights are N(0, 0.2) noise, norms near 1), or
  * mimic real vocabularies (token ids are small and arbitrary; read them from `tokenIds`).
@@ -42,6 +43,8 @@ export interface TinyCheckpointOptions {
   std?: number;
   /** Weight files: safetensors (default) or torch.save `pytorch_model.bin` (sharded with an index). */
   format?: 'safetensors' | 'bin';
+  /** Add Llama 3's chat tokens and `LLAMA31_TEMPLATE` (RLHFlow's Llama3.1-8B-PRM shape). */
+  chat?: 'llama3';
 }
 
 export interface TinyCheckpoint {
@@ -105,14 +108,36 @@ export const CHATML_TEMPLATE =
   "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{%- endfor %}" +
   "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
 
+/**
+ * Llama 3.1 Instruct's chat template reduced to what a PRM conversation uses (no tools): bos, the
+ * default system header with its fixed dates and an optional system message, then each message's
+ * header and trimmed content followed by <|eot_id|>.
+ */
+export const LLAMA31_TEMPLATE =
+  "{{- bos_token }}{%- if messages[0]['role'] == 'system' %}{%- set system_message = messages[0]['content'] | trim %}" +
+  "{%- set messages = messages[1:] %}{%- else %}{%- set system_message = '' %}{%- endif %}" +
+  "{{- '<|start_header_id|>system<|end_header_id|>\\n\\nCutting Knowledge Date: December 2023\\nToday Date: 26 Jul 2024\\n\\n' + system_message + '<|eot_id|>' }}" +
+  "{%- for message in messages %}{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{%- endfor %}" +
+  "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
+
+/** Llama 3's special tokens that LLAMA31_TEMPLATE writes. */
+const LLAMA3_CHAT_TOKENS = [
+  '<|begin_of_text|>',
+  '<|end_of_text|>',
+  '<|start_header_id|>',
+  '<|end_header_id|>',
+  '<|eot_id|>',
+];
+
 const WORDS = (
   '0 1 2 3 4 5 6 7 8 9 + - = * / ( ) . , ? : $ x y the is so we have answer step ' +
   'Sue flamingos total each add sum first then find boxed system user assistant Please reason by and put your final within'
 ).split(' ');
 
-function tokenizerFiles(arch: DecoderArch, head: HeadKind, vocab: number) {
+function tokenizerFiles(arch: DecoderArch, head: HeadKind, vocab: number, chat?: 'llama3') {
   const qwen = arch === 'qwen2';
   const specials = qwen ? ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] : ['<unk>', '<s>', '</s>'];
+  if (chat === 'llama3') specials.push(...LLAMA3_CHAT_TOKENS);
   const step = STEP_TOKEN[head];
   // `\n` is an added (non-special) token so ChatML newlines and Skywork/TRL separators survive the
   // whitespace pre-tokenizer; the step token is an added special token when it is not `\n`.
@@ -145,8 +170,8 @@ function tokenizerFiles(arch: DecoderArch, head: HeadKind, vocab: number) {
     decoder: null,
     model: { type: 'WordLevel', vocab: tokenIds, unk_token: unk },
   };
-  const bos = qwen ? '<|endoftext|>' : '<s>';
-  const eos = qwen ? '<|im_end|>' : '</s>';
+  const bos = chat === 'llama3' ? '<|begin_of_text|>' : qwen ? '<|endoftext|>' : '<s>';
+  const eos = chat === 'llama3' ? '<|eot_id|>' : qwen ? '<|im_end|>' : '</s>';
   const tokenizerConfig: Record<string, unknown> = {
     tokenizer_class: 'PreTrainedTokenizerFast',
     bos_token: bos,
@@ -157,6 +182,7 @@ function tokenizerFiles(arch: DecoderArch, head: HeadKind, vocab: number) {
     clean_up_tokenization_spaces: false,
   };
   if (head === 'qwen-prm') tokenizerConfig.chat_template = CHATML_TEMPLATE;
+  if (chat === 'llama3') tokenizerConfig.chat_template = LLAMA31_TEMPLATE;
   return { tokenizer, tokenizerConfig, tokenIds, bos, eos };
 }
 
@@ -182,7 +208,7 @@ export async function makeTinyCheckpoint(opts: TinyCheckpointOptions): Promise<T
   const vocab = opts.vocab ?? 64;
   const tie = opts.tie ?? head === 'value-head';
   const std = opts.std ?? 0.2;
-  const tok = tokenizerFiles(arch, head, vocab);
+  const tok = tokenizerFiles(arch, head, vocab, opts.chat);
 
   const config: Record<string, unknown> = {
     architectures: [architectureFor(arch, head)],

@@ -14,8 +14,8 @@ import {
   MAX_CONTEXT_LENGTH,
   MAX_THREADS,
 } from '../../convert/convert.ts';
-import { DTYPES } from '../../core/spec.ts';
-import type { Dtype } from '../../core/types.ts';
+import { DTYPES, MODEL_FAMILIES } from '../../core/spec.ts';
+import type { Dtype, ModelFamily } from '../../core/types.ts';
 import { parseFlags, parsePositiveInt, parseWholeNumber } from '../options.ts';
 import { hubEndpoint, HubRefError, parseHubRef } from '../../core/hub-ref.ts';
 import { hubCheckpointFiles } from '../../convert/hub-files.ts';
@@ -43,6 +43,9 @@ Options:
                         weights, float32 activations: runs on every WebGPU adapter and on WASM),
                         q4f16 -> model_q4f16.onnx (needs the WebGPU shader-f16 feature).
   --name TEXT           Model name in prm.json (default: the checkpoint folder's name).
+  --family NAME         prm.json family where the head does not say it: user-turns for RLHFlow
+                        PRMs (a *ForCausalLM whose chat turns are the steps, read at each
+                        assistant "+"). Default: the head's family (a *ForCausalLM: token-pair).
   --block-size N        4-bit quantization block size: 16, 32, 64 or 128 (default 32).
   --quantize-embedding  Store the embedding 4-bit too (GatherBlockQuantized). Needed for 7B
                         models on GPUs whose buffers are limited to 1 GiB. Such q4 files run
@@ -75,12 +78,14 @@ Examples:
   prm convert ~/hf/math-shepherd-mistral-7b-prm --out models/math-shepherd --good-id 648 --bad-id 387
   prm convert hf:HuggingFaceH4/Qwen2.5-Math-1.5B-Instruct-PRM-0.2 --out models/h4-prm-1.5b
   prm convert hf:peiyi9979/math-shepherd-mistral-7b-prm@refs/pr/5 --out models/math-shepherd
+  prm convert hf:RLHFlow/Llama3.1-8B-PRM-Deepseek-Data --out models/rlhflow-8b --family user-turns
 `;
 
 const flags = {
   out: { type: 'string' },
   dtype: { type: 'string' },
   name: { type: 'string' },
+  family: { type: 'string' },
   'block-size': { type: 'string' },
   'quantize-embedding': { type: 'boolean' },
   'good-token': { type: 'string' },
@@ -110,6 +115,11 @@ function parseDtypes(value: string | undefined): Dtype[] | undefined {
   return list as Dtype[];
 }
 
+function parseFamily(value: string | undefined): ModelFamily | undefined {
+  if (value === undefined || MODEL_FAMILIES.includes(value as ModelFamily)) return value as ModelFamily;
+  throw new UsageError(`--family takes one of ${MODEL_FAMILIES.join(', ')}; got ${JSON.stringify(value)}.`);
+}
+
 const MB = 1024 * 1024;
 
 async function run(argv: string[], io: CliIO): Promise<number> {
@@ -136,6 +146,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       outDir: values.out,
       dtypes: parseDtypes(values.dtype),
       name: values.name,
+      family: parseFamily(values.family),
       blockSize: parsePositiveInt('--block-size', values['block-size'], undefined),
       quantizeEmbedding: values['quantize-embedding'] ?? false,
       goodToken: values['good-token'],
