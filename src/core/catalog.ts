@@ -7,16 +7,14 @@
  * float32 embedding when it stays unquantized), not measured; the page says so.
  */
 import raw from './prm-catalog.json' with { type: 'json' };
+import { MODEL_FAMILIES } from './spec.ts';
 import type { ModelFamily } from './types.ts';
-
-/** A family the playground scores, or one it does not yet (`user-turns`: RLHFlow's steps-as-turns). */
-export type CatalogFamily = ModelFamily | 'user-turns';
 
 export interface CatalogEntry {
   repo: string;
   revision: string;
   /** null: the format could not be confirmed from the model's code. */
-  family: CatalogFamily | null;
+  family: ModelFamily | null;
   parameters: number;
   base: string;
   checkpoint: { format: 'safetensors' | 'pytorch' | null; bytes: number | null };
@@ -30,14 +28,7 @@ export interface CatalogEntry {
   sources: string[];
 }
 
-const FAMILIES: readonly (CatalogFamily | null)[] = [
-  'qwen-prm',
-  'value-head',
-  'token-pair',
-  'token-classification',
-  'user-turns',
-  null,
-];
+const FAMILIES: readonly (ModelFamily | null)[] = [...MODEL_FAMILIES, null];
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const strOrNull = (v: unknown) => v === null || typeof v === 'string';
@@ -61,7 +52,7 @@ export function parseCatalog(data: unknown): CatalogEntry[] {
     };
     if (!isStr(m.repo) || !/^[\w.-]+\/[\w.-]+$/.test(m.repo)) bad('repo');
     if (!isStr(m.revision) || !m.revision) bad('revision');
-    if (!FAMILIES.includes(m.family as CatalogFamily | null)) bad('family');
+    if (!FAMILIES.includes(m.family as ModelFamily | null)) bad('family');
     if (!posInt(m.parameters)) bad('parameters');
     if (!isStr(m.base)) bad('base');
     const ck = m.checkpoint as Record<string, unknown> | null;
@@ -92,7 +83,7 @@ export const CATALOG: readonly CatalogEntry[] = parseCatalog(raw);
 
 /** Whether the playground can convert and score this model today. */
 export function isConvertible(e: CatalogEntry): boolean {
-  return e.family !== null && e.family !== 'user-turns' && e.checkpoint.format !== null;
+  return e.family !== null && e.checkpoint.format !== null;
 }
 
 /** 4-bit block weights: half a byte per value plus a float32 scale per 32 values, about 0.56 with overheads. */
@@ -162,9 +153,7 @@ export function fitEstimate(e: CatalogEntry, device: DeviceFacts): FitEstimate {
   if (!isConvertible(e)) {
     return {
       verdict: 'no',
-      reasons: [
-        e.family === 'user-turns' ? 'its prompt family is not supported yet' : 'its format is not confirmed',
-      ],
+      reasons: ['its format is not confirmed'],
       q4Bytes,
     };
   }

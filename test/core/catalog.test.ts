@@ -47,7 +47,7 @@ describe('the PRM catalog (src/core/prm-catalog.json)', () => {
 
   it('offers conversion only where the family is scored and the format confirmed', () => {
     expect(isConvertible(byRepo('Qwen/Qwen2.5-Math-PRM-7B'))).toBe(true);
-    expect(isConvertible(byRepo('RLHFlow/Llama3.1-8B-PRM-Deepseek-Data'))).toBe(false);
+    expect(isConvertible(byRepo('RLHFlow/Llama3.1-8B-PRM-Deepseek-Data'))).toBe(true);
     expect(isConvertible(byRepo('Gen-Verse/ReasonFlux-PRM-1.5B'))).toBe(false);
   });
 
@@ -130,10 +130,16 @@ describe('fitEstimate(entry, device)', () => {
   it('unknown when the browser does not report storage', () => {
     expect(fitEstimate(qwen7, { ...big, storage: null }).verdict).toBe('unknown');
   });
-  it('no for a family the playground cannot score', () => {
-    expect(fitEstimate(byRepo('RLHFlow/Llama3.1-8B-PRM-Deepseek-Data'), big)).toMatchObject({
+  it('no for a model whose format is not confirmed', () => {
+    expect(fitEstimate(byRepo('Gen-Verse/ReasonFlux-PRM-1.5B'), big)).toMatchObject({
       verdict: 'no',
-      reasons: ['its prompt family is not supported yet'],
+      reasons: ['its format is not confirmed'],
     });
+  });
+  it('RLHFlow converts as user-turns with a 4-bit embedding, which fits a 1 GiB buffer', () => {
+    const rlhflow = byRepo('RLHFlow/Llama3.1-8B-PRM-Deepseek-Data');
+    expect(rlhflow.convertFlags).toEqual(['--family', 'user-turns', '--quantize-embedding']);
+    const oneGiB = { ...big, gpu: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 } };
+    expect(fitEstimate(rlhflow, oneGiB).verdict).toBe('fits');
   });
 });
