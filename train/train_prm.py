@@ -59,6 +59,32 @@ def rope_cos_sin(seq_len, head_dim, theta, device):
     return emb.cos(), emb.sin()
 
 
+def fake_q4(w, block):
+    """The converter's 4-bit rule (src/convert/quantize.ts, onnxruntime's BlkQ4Sym) rounded and
+    restored, with a straight-through gradient: per block of `block` inputs, scale = the value of
+    largest magnitude (sign kept) / -8, q = clamp(round(w / scale) + 8, 0, 15), w' = (q - 8) scale."""
+    n, k = w.shape
+    blocks = w.reshape(n, k // block, block)
+    idx = blocks.abs().argmax(dim=-1, keepdim=True)
+    scale = blocks.gather(-1, idx) / -8.0
+    scale = torch.where(scale == 0, torch.ones_like(scale), scale)
+    q = torch.clamp(torch.round(blocks / scale) + 8, 0, 15)
+    restored = ((q - 8) * scale).reshape(n, k)
+    return w + (restored - w).detach()
+
+
+class QatLinear(nn.Linear):
+    """A Linear the converter stores 4-bit in q4: with `QatLinear.block` set, the forward pass uses
+    the weight as q4 will hold it (quantization-aware training); the stored weight stays float."""
+
+    block = 0
+
+    def forward(self, x):
+        if QatLinear.block:
+            return F.linear(x, fake_q4(self.weight, QatLinear.block), self.bias)
+        return super().forward(x)
+
+
 class Attention(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -66,10 +92,10 @@ class Attention(nn.Module):
         self.nkv = c["num_key_value_heads"]
         self.hd = c["hidden_size"] // self.nh
         h = c["hidden_size"]
-        self.q_proj = nn.Linear(h, self.nh * self.hd, bias=True)
-        self.k_proj = nn.Linear(h, self.nkv * self.hd, bias=True)
-        self.v_proj = nn.Linear(h, self.nkv * self.hd, bias=True)
-        self.o_proj = nn.Linear(self.nh * self.hd, h, bias=False)
+        self.q_proj = QatLinear(h, self.nh * self.hd, bias=True)
+        self.k_proj = QatLinear(h, self.nkv * self.hd, bias=True)
+        self.v_proj = QatLinear(h, self.nkv * self.hd, bias=True)
+        self.o_proj = QatLinear(self.nh * self.hd, h, bias=False)
 
     def forward(self, x, cos, sin, mask):
         b, s, _ = x.shape
@@ -92,9 +118,9 @@ class MLP(nn.Module):
     def __init__(self, c):
         super().__init__()
         h, i = c["hidden_size"], c["intermediate_size"]
-        self.gate_proj = nn.Linear(h, i, bias=False)
-        self.up_proj = nn.Linear(h, i, bias=False)
-        self.down_proj = nn.Linear(i, h, bias=False)
+        self.gate_proj = QatLinear(h, i, bias=False)
+        self.up_proj = QatLinear(h, i, bias=False)
+        self.down_proj = QatLinear(i, h, bias=False)
 
     def forward(self, x):
         return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
@@ -129,7 +155,7 @@ class Qwen2ForProcessRewardModel(nn.Module):
         self.config = c
         self.model = Qwen2Model(c)
         h = c["hidden_size"]
-        self.score = nn.Sequential(nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 2))
+        self.score = nn.Sequential(QatLinear(h, h), nn.ReLU(), nn.Linear(h, 2))
         self.apply(self._init)
 
     @staticmethod
@@ -483,6 +509,7 @@ def save_checkpoint(model, out_dir, tokenizer_dir, golden, extra):
 def write_golden(model, examples, path):
     """PyTorch's p(correct) at the score positions of fixed inputs, one sequence at a time."""
     model.eval()
+    qat, QatLinear.block = QatLinear.block, 0
     items = []
     for e in examples:
         ids = torch.tensor([e["input_ids"]])
@@ -498,8 +525,26 @@ def write_golden(model, examples, path):
             }
         )
     model.train()
+    QatLinear.block = qat
     with open(path, "w") as f:
         json.dump({"source": "train/train_prm.py (PyTorch %s, float32)" % torch.__version__, "items": items}, f)
+
+
+@torch.no_grad()
+def q4_drift(model, examples, block):
+    """Largest |p_4bit - p_float| of p(correct) at the score positions of `examples`."""
+    model.eval()
+    worst = 0.0
+    for e in examples:
+        ids = torch.tensor([e["input_ids"]])
+        probs = []
+        for b in (0, block):
+            QatLinear.block = b
+            probs.append(torch.softmax(model(ids)[0].double(), -1)[e["score_positions"], 1])
+        worst = max(worst, float((probs[0] - probs[1]).abs().max()))
+    QatLinear.block = block
+    model.train()
+    return worst
 
 
 # ---------------------------------------------------------------- training
@@ -542,6 +587,19 @@ def parse_args(argv):
         "--oversample",
         default="",
         help="TYPE=K[,TYPE=K]: use training examples of an error type K times (e.g. arithmetic=3)",
+    )
+    p.add_argument(
+        "--qat-block",
+        type=int,
+        default=0,
+        help="quantization-aware training for q4 with this block size (0 = off): every step trains the float and the 4-bit forward pass",
+    )
+    p.add_argument("--qat-consistency", type=float, default=1.0, help="with --qat-block: weight of the squared float-vs-4-bit p(correct) gap")
+    p.add_argument(
+        "--max-q4-drift",
+        type=float,
+        default=0.0,
+        help="with --qat-block: save a checkpoint only if 4-bit and float p(correct) on the golden inputs differ by at most this (0 = any)",
     )
     p.add_argument("--bench", action="store_true", help="measure tokens/s for a few steps and exit")
     p.add_argument("--smoke", action="store_true", help="tiny model, a few steps, for CI")
@@ -626,6 +684,11 @@ def main(argv):
         t = min(1.0, max(by_steps, by_time))
         return a.lr * (a.min_lr_ratio + (1 - a.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t)))
 
+    if a.qat_block:
+        for name, m in model.named_modules():
+            if isinstance(m, QatLinear) and m.in_features % a.qat_block:
+                sys.exit("error: --qat-block %d does not divide %s's %d inputs" % (a.qat_block, name, m.in_features))
+        QatLinear.block = a.qat_block  # validation measures the 4-bit model, the one the app loads
     start = time.time()
     step, tokens, best, best_key, bad_evals = 0, 0, (-1.0, float("inf")), None, 0
     extra = {k: v for k, v in vars(a).items() if k not in ("bench", "smoke")}
@@ -635,14 +698,28 @@ def main(argv):
             ids, rows, cols, labels, lm = collate(train, idx, pad_id, assistant_id if a.lm_weight > 0 else None)
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
-            hidden = model.hidden(ids)
-            loss = F.cross_entropy(model.score(hidden[rows, cols]), labels)
-            if a.lm_weight > 0:
-                # Auxiliary next-token loss on text known to be right (the problem and the steps
-                # before the first error), through the tied embedding: the dense signal teaches
-                # the arithmetic a pretrained base model would bring. Not part of the checkpoint.
-                lm_logits = hidden[:, :-1] @ model.model.embed_tokens.weight.t()
-                loss = loss + a.lm_weight * F.cross_entropy(lm_logits.reshape(-1, lm_logits.shape[-1]), lm.reshape(-1), ignore_index=-100)
+            def pass_loss():
+                hidden = model.hidden(ids)
+                step_logits = model.score(hidden[rows, cols])
+                loss = F.cross_entropy(step_logits, labels)
+                if a.lm_weight > 0:
+                    # Auxiliary next-token loss on text known to be right (the problem and the steps
+                    # before the first error), through the tied embedding: the dense signal teaches
+                    # the arithmetic a pretrained base model would bring. Not part of the checkpoint.
+                    lm_logits = hidden[:, :-1] @ model.model.embed_tokens.weight.t()
+                    loss = loss + a.lm_weight * F.cross_entropy(lm_logits.reshape(-1, lm_logits.shape[-1]), lm.reshape(-1), ignore_index=-100)
+                return loss, torch.softmax(step_logits, -1)[:, 1]
+
+            if a.qat_block:
+                # Both passes learn the labels and are pulled together, so the float checkpoint
+                # (golden.json, fp32 ONNX) and its q4 conversion agree.
+                QatLinear.block = 0
+                loss_f, p_f = pass_loss()
+                QatLinear.block = a.qat_block
+                loss_q, p_q = pass_loss()
+                loss = 0.5 * (loss_f + loss_q) + a.qat_consistency * ((p_f - p_q) ** 2).mean()
+            else:
+                loss, _ = pass_loss()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -664,9 +741,14 @@ def main(argv):
                 # with the 0.5 threshold, while the loss tracks the probabilities themselves.
                 key = (-vloss, f1) if a.select == "loss" else (f1, -vloss)
                 better = best_key is None or key > best_key
+                drift = ""
+                if a.qat_block:
+                    d = q4_drift(model, golden, a.qat_block)
+                    drift = " q4 drift %.4f" % d
+                    better = better and (a.max_q4_drift <= 0 or d <= a.max_q4_drift)
                 print(
-                    "eval step %d: val loss %.4f acc_error %.3f acc_correct %.3f F1 %.3f%s [%s]"
-                    % (step, vloss, acc_e, acc_c, f1, " (best, saved)" if better else "", by_type(val, probs)),
+                    "eval step %d: val loss %.4f acc_error %.3f acc_correct %.3f F1 %.3f%s%s [%s]"
+                    % (step, vloss, acc_e, acc_c, f1, drift, " (best, saved)" if better else "", by_type(val, probs)),
                     flush=True,
                 )
                 if better:
