@@ -93,7 +93,7 @@ export interface ConvertTarget {
    * nothing written (a quota check, say).
    */
   prepare(plan: WritePlan): Promise<string>;
-  /** Worker threads for `threads` > 0 (Node: ./weight-pool.ts). */
+  /** Workers for `threads` > 0 (./weight-pool.ts; Node: ./weight-threads.ts). */
   makePool?: (threads: number) => JobPool;
 }
 

@@ -33,7 +33,8 @@ import {
 import type { CheckpointFiles } from './byte-source.ts';
 import { localCheckpointFiles } from '../node/local-files.ts';
 import { nodeFileIo } from '../node/file-io.ts';
-import { WeightPool } from './weight-pool.ts';
+import { nodeWeightPool } from './weight-threads.ts';
+import { poolWorkers } from './weight-pool.ts';
 import { convertInto, type ConversionOptions } from './convert-core.ts';
 
 export {
@@ -98,7 +99,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
       files,
       {
         io: nodeFileIo,
-        makePool: (threads) => new WeightPool(threads),
+        makePool: nodeWeightPool,
         async prepare() {
           makeParentFolder('--out', out);
           for (const stale of await removeStaleTemporaries(out)) {
@@ -109,7 +110,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
           return tmp;
         },
       },
-      { ...options, threads: options.threads ?? Math.min(4, availableParallelism()) },
+      { ...options, threads: options.threads ?? poolWorkers(availableParallelism(), 0) },
     );
     if (existsSync(out)) {
       // The conversion took a while: look again, the folder may have gained files since.

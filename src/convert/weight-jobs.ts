@@ -9,6 +9,10 @@
  * Scratch buffers are kept per thread and reused from one weight to the next: a 7B conversion
  * would otherwise allocate (and page-fault in) about 30 GB of short-lived arrays.
  *
+ * `answerJob` is the worker side of a pool (`weight-pool.ts`): the Node threads write through
+ * their own `FileIo`, a page's quantizing workers (src/engine/quantize-worker.ts) cannot open the
+ * conversion worker's files and hand their writes back instead.
+ *
  * Deliberately does not: decide which variant gets which output (variant.ts does) or open files.
  */
 import type { FileIo } from './file-io.ts';
@@ -165,4 +169,75 @@ export function runWeightJob(job: WeightJob, io: FileIo): (Uint8Array | null)[] 
     }
     return deliver(io, out.target, encodeFloatsInto(out.dtype, w!, count));
   });
+}
+
+/** One positional write a worker could not make itself, handed back to the pool's `FileIo`. */
+export interface JobWrite {
+  fd: number;
+  position: number;
+  bytes: Uint8Array;
+}
+
+/** What a pool sends a worker. */
+export interface JobRequest {
+  id: number;
+  job: WeightJob;
+}
+
+/** What a worker answers. */
+export interface JobReply {
+  id: number;
+  out?: (Uint8Array | null)[];
+  /** The writes of a worker without file access, in order, for the pool to make. */
+  writes?: JobWrite[];
+  error?: string;
+  /** The job's source buffer, handed back for reuse. */
+  spare?: ArrayBuffer;
+}
+
+/** A FileIo that only records writes (copies: the bytes are views of reused scratch buffers). */
+function recordingIo(writes: JobWrite[]): FileIo {
+  const no = (what: string) => () => {
+    throw new Error(`weight job: a worker without file access cannot ${what}`);
+  };
+  return {
+    writeAt: (fd, bytes, position) => writes.push({ fd, position, bytes: bytes.slice() }),
+    open: no('open files'),
+    readAt: no('read files'),
+    size: no('size files'),
+    close: no('close files'),
+    rename: no('rename files'),
+  };
+}
+
+/**
+ * Runs a pool's job in a worker: through `io` when the worker can write the data files itself,
+ * or, with `'hand-back'`, recording the writes into the reply. Returns the reply and the buffers
+ * to transfer with it (never copied).
+ *
+ * @example
+ * port.on('message', (req: JobRequest) => {
+ *   const { reply, transfer } = answerJob(req, nodeFileIo);
+ *   port.postMessage(reply, transfer);
+ * });
+ */
+export function answerJob(
+  req: JobRequest,
+  io: FileIo | 'hand-back',
+): { reply: JobReply; transfer: ArrayBuffer[] } {
+  const writes: JobWrite[] = [];
+  let reply: JobReply;
+  try {
+    const out = runWeightJob(req.job, io === 'hand-back' ? recordingIo(writes) : io);
+    reply = { id: req.id, out, spare: sourceBuffer(req.job) };
+    if (io === 'hand-back') reply.writes = writes;
+  } catch (e) {
+    reply = { id: req.id, error: e instanceof Error ? e.message : String(e) };
+  }
+  const transfer = [
+    ...(reply.out ?? []).filter((b): b is Uint8Array => b !== null).map((b) => b.buffer as ArrayBuffer),
+    ...(reply.writes ?? []).map((w) => w.bytes.buffer as ArrayBuffer),
+  ];
+  if (reply.spare) transfer.push(reply.spare);
+  return { reply, transfer };
 }

@@ -6,9 +6,13 @@
  * through sync access handles (opfs-io.ts), under model-store.ts's layout. The record that makes
  * the folder a stored model is written last; a failed or cancelled conversion removes its folder.
  *
- * One worker does the reading, quantizing (the WebAssembly SIMD kernel) and writing: OPFS sync
- * handles lock their file to the worker that opened it, so a pool of workers writing one data file
- * would need a second copy of every weight.
+ * This worker alone reads and writes: OPFS sync access handles lock their file to the worker that
+ * opened it. The compute goes to a pool of nested quantizing workers (quantize-pool.ts): each
+ * checkpoint matrix's raw bytes are transferred to one of them, which runs the CLI pool's weight
+ * job (decode, 4-bit quantize on the WebAssembly SIMD kernel, transpose) and transfers the bytes
+ * back, and this worker writes them at their reserved range. At most a few tensors are in flight
+ * (the pool's backpressure), so memory stays bounded whatever the model's size; a failed job fails
+ * the conversion with the codes below, and Cancel terminates the pool at once.
  *
  * Start it with `new Worker(new URL('./convert-worker.ts', import.meta.url), { type: 'module' })`
  * (src/app/conversion.svelte.ts does); one `ConvertRequest` 'convert' at a time.
@@ -20,6 +24,9 @@ import { HttpSourceError } from '../convert/http-source.ts';
 import { formatBytes } from '../core/format.ts';
 import type { ModelFamily } from '../core/types.ts';
 import { OpfsIo, type SyncHandle } from './opfs-io.ts';
+import { quantizePool } from './quantize-pool.ts';
+import type { FileIo } from '../convert/file-io.ts';
+import { poolWorkers, WeightPoolError, type WeightPool } from '../convert/weight-pool.ts';
 import {
   commitOfKey,
   folderBytes,
@@ -108,6 +115,12 @@ function failure(e: unknown, signal: AbortSignal): ConvertFailure {
   const message = e instanceof Error ? e.message : String(e);
   if (signal.aborted)
     return new ConvertFailure('cancelled', 'The conversion was cancelled; nothing was kept.');
+  if (e instanceof WeightPoolError) {
+    return new ConvertFailure(
+      'internal',
+      `The conversion stopped: ${message}. Reload the page and press Convert again.`,
+    );
+  }
   if (e instanceof HttpSourceError) {
     return new ConvertFailure(
       e.code === 'changed' ? 'changed' : e.code === 'network' ? 'network' : 'bad-checkpoint',
@@ -214,17 +227,22 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
     });
     let jobCount = 0;
     const jobBytes = new Uint8Array(4);
+    const fileIo: FileIo = {
+      open: (p, m) => io!.open(p, m),
+      writeAt: (fd, b, at) => io!.writeAt(fd, b, at),
+      readAt: (p, at, into) => io!.readAt(p, at, into),
+      size: (fd) => io!.size(fd),
+      close: (fd) => io!.close(fd),
+      rename: (a, b) => io!.rename(a, b),
+    };
+    let pool: WeightPool | null = null;
+    // Cancel stops the quantizing workers mid-job; the builder's waiting submit then throws.
+    signal.addEventListener('abort', () => void pool?.close(), { once: true });
     const made = await convertInto(
       source,
       {
-        io: {
-          open: (p, m) => io!.open(p, m),
-          writeAt: (fd, b, at) => io!.writeAt(fd, b, at),
-          readAt: (p, at, into) => io!.readAt(p, at, into),
-          size: (fd) => io!.size(fd),
-          close: (fd) => io!.close(fd),
-          rename: (a, b) => io!.rename(a, b),
-        },
+        io: fileIo,
+        makePool: (workers) => (pool = quantizePool(workers, fileIo)),
         async prepare(plan) {
           scope.postMessage({
             status: 'convert-plan',
@@ -268,6 +286,10 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
         // says: src/core/page-convert.ts): the loader hands the OPFS files to onnxruntime-web as
         // Blobs, which its JSPI build streams tensor by tensor.
         inlineLimit: 0,
+        // One core is left to this worker (reading, writing) and the page. Every checkpoint matrix
+        // goes to the pool, whatever its size: the pool's workers start once per conversion.
+        threads: poolWorkers(navigator.hardwareConcurrency, 1),
+        workerMinValues: 0,
         signal,
         resume: {
           done: done ?? new Set(),

@@ -34,7 +34,7 @@ import type { Dtype } from '../../src/core/types.ts';
 import { main } from '../../src/cli/main.ts';
 import { ropeCaches } from '../../src/convert/graph/decoder.ts';
 import { ExternalDataWriter } from '../../src/convert/graph/external-data.ts';
-import { WeightPool } from '../../src/convert/weight-pool.ts';
+import { nodeWeightPool } from '../../src/convert/weight-threads.ts';
 import { DataType, encodeGraph, encodeModelFields } from '../../src/convert/onnx-proto.ts';
 import { readOnnxInfo } from '../../src/engine/onnx-info.ts';
 import { makeRng, makeTinyCheckpoint, type TinyCheckpoint } from './tiny-checkpoint.ts';
@@ -502,9 +502,9 @@ describe('convertCheckpoint(options) with worker threads', () => {
   });
 });
 
-describe('WeightPool', () => {
+describe('nodeWeightPool(threads)', () => {
   it('reports a job that fails in a worker (here: writing to a closed file) from submit/drain', async () => {
-    const pool = new WeightPool(1);
+    const pool = nodeWeightPool(1);
     try {
       const job = {
         name: 'w',

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { convertInto } from '../../src/convert/convert-core.ts';
 import { convertCheckpoint } from '../../src/convert/convert.ts';
-import type { FileIo } from '../../src/convert/file-io.ts';
 import { localCheckpointFiles } from '../../src/node/local-files.ts';
-import { nodeFileIo } from '../../src/node/file-io.ts';
+import { folderFiles, keepingIo } from './folder-io.ts';
 import { makeTinyCheckpoint } from './tiny-checkpoint.ts';
 
 // A conversion stopped part-way and carried on with `resume` (as the page does after a reload)
@@ -15,22 +13,6 @@ import { makeTinyCheckpoint } from './tiny-checkpoint.ts';
 
 let tmp: string;
 let ckpt: string;
-
-/** nodeFileIo, but opening a file for writing keeps its bytes (the page's OPFS io on resume). */
-const keepingIo: FileIo = {
-  ...nodeFileIo,
-  open: (path, mode) =>
-    mode === 'w' && existsSync(path) ? openSync(path, 'r+') : nodeFileIo.open(path, mode),
-};
-
-async function files(dir: string): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (e.isFile())
-      out.set(relative(dir, join(e.parentPath, e.name)), await readFile(join(e.parentPath, e.name)));
-  }
-  return out;
-}
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'prm-resume-'));
@@ -96,8 +78,8 @@ describe('convertInto(..., { resume })', () => {
     expect(again.length).toBeGreaterThan(0);
     expect(again.length).toBeLessThan(total - 5);
 
-    const a = await files(whole);
-    const b = await files(dir);
+    const a = await folderFiles(whole);
+    const b = await folderFiles(dir);
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [f, bytes] of a) expect(b.get(f)!.equals(bytes), f).toBe(true);
   });

@@ -29,7 +29,7 @@ export interface WeightSource {
   readRaw?(name: string, rows?: { first: number; count: number }, into?: ArrayBuffer): Promise<RawFloats>;
 }
 
-/** Worker threads that run weight jobs (../weight-pool.ts on Node). */
+/** Workers that run weight jobs (../weight-pool.ts: Node threads, or a page's module workers). */
 export interface JobPool {
   takeSpare(bytes: number): ArrayBuffer | undefined;
   submit(job: WeightJob, onDone: (out: (Uint8Array | null)[]) => void): Promise<void>;
