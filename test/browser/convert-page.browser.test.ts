@@ -13,7 +13,8 @@
  * written; Cancel while the weights are being read (the stand-in drops them, so the reader is
  * retrying) removes the unfinished folder, which was never listed as a model; a page reloaded
  * while one shard could not be read carries on from the weights already converted and still
- * writes the CLI's bytes.
+ * writes the CLI's bytes. The weights are quantized on nested workers (src/engine/quantize-pool.ts),
+ * one per core but one, which stop with the conversion.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,7 +26,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/convert/convert.ts';
 import { makeTinyCheckpoint } from '../convert/tiny-checkpoint.ts';
 import { startHubStandIn, type HubStandIn } from '../support/hub-standin.ts';
-import type { Page } from 'playwright-core';
+import type { Page, Worker } from 'playwright-core';
+import { poolWorkers } from '../../src/convert/weight-pool.ts';
 import { openSession, step, type BrowserSession } from './harness.ts';
 import { cliScore, expectRewardsLikeCli, scoreAndWait, typeInput, type CliScore } from './app-hooks.ts';
 
@@ -157,6 +159,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
       'test-org/tiny-raw': raw,
       'test-org/tiny-raw-again': raw,
       'test-org/tiny-raw-cancel': raw,
+      'test-org/tiny-raw-pool': raw,
       'test-org/tiny-liar': join(tmp, 'tiny-liar'),
     });
     // With a SwiftShader adapter: Auto runs WASM on it, `?backend=webgpu` runs WebGPU.
@@ -453,5 +456,25 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
     }
     expect(inModel).toEqual(await nodeHashes(shardsCliDir));
     expect(Object.keys(await sizes()).sort()).toEqual(['stored.json']);
+  });
+
+  it('quantizes on nested workers, one per core but one (1 to 4), which stop with the conversion', async () => {
+    const { page } = s;
+    const started: Worker[] = [];
+    let closed = 0;
+    const onWorker = (w: Worker) => {
+      if (!/\/quantize-worker-[^/]*\.js$/.test(w.url())) return;
+      started.push(w);
+      w.on('close', () => closed++);
+    };
+    page.on('worker', onWorker);
+    try {
+      await convert('test-org/tiny-raw-pool', 'done');
+    } finally {
+      page.off('worker', onWorker);
+    }
+    const cores = (await page.evaluate('navigator.hardwareConcurrency')) as number;
+    expect(started).toHaveLength(poolWorkers(cores, 1));
+    await expect.poll(() => closed, { timeout: 10_000 }).toBe(started.length);
   });
 });

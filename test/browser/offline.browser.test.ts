@@ -124,6 +124,16 @@ describe.skipIf(bundled === undefined)(
         130_000,
       );
       await expect.poll(() => threadsLine(page).getByRole('button', { name: 'reload' }).count()).toBe(1);
+      // The conversion's worker chunks, the nested quantizing one too, are precached: a page the
+      // service worker serves converts without the site's host.
+      const cached = (await page.evaluate(`caches.keys().then((names) => Promise.all(names.map((n) =>
+        caches.open(n).then((c) => c.keys()).then((rs) => rs.map((r) => r.url))))).then((u) => u.flat())`)) as string[];
+      for (const chunk of ['convert-worker', 'quantize-worker']) {
+        expect(
+          cached.some((u) => new RegExp(`/assets/${chunk}-[\\w-]+\\.js`).test(u)),
+          chunk,
+        ).toBe(true);
+      }
       expect(await page.locator('[data-build]').getAttribute('data-build')).toBe('offline-test-a');
       const scope = await page.evaluate('navigator.serviceWorker.ready.then((r) => r.scope)');
       expect(scope).toBe(site.url);
