@@ -1,6 +1,6 @@
 /**
- * The words around numbers that the checker reads: `x` and `times` between numbers as
- * multiplication, a percent's or fraction's `of`, unit labels (`18 flamingos - 6`, `5cm`,
+ * The words around numbers that the checker reads: `x` and `times` between numbers (or a number
+ * and its unit label, `55 minutes x 2`) as multiplication, a percent's or fraction's `of`, unit labels (`18 flamingos - 6`, `5cm`,
  * `80 cm^3`), and the words before or after a number that make it part of something larger
  * ("half of", "squared", "million"). It does not find computations (parse.ts).
  */
@@ -61,7 +61,9 @@ export function relabel(toks: Token[]): Tok[] {
     const next = out[i + 1];
     if (t.k === 'word') {
       const w = t.w.toLowerCase();
-      const between = isNumLike(prev) && opensOperand(next);
+      // `55 minutes x 2`: a unit label between the number and the operator.
+      const between =
+        (isNumLike(prev) || (prev?.k === 'unit' && out[i - 2]?.k === 'num')) && opensOperand(next);
       const spacedAlike = !!next && t.space === next.space;
       if ((w === 'x' || w === 'times') && between && spacedAlike) out[i] = { ...t, k: 'op', op: '*' };
       else if (
@@ -78,8 +80,11 @@ export function relabel(toks: Token[]): Tok[] {
           out[i + 1] = { ...next, k: 'unit' };
           out[i + 2] = { ...out[i + 2], k: 'unit' };
         }
-        const after = out[i + (out[i + 1]?.k === 'unit' ? 3 : 1)];
-        if (!t.space || (after && ['op', '=', 'rel', ')'].includes(after.k))) out[i] = { ...t, k: 'unit' };
+        const at = i + (out[i + 1]?.k === 'unit' ? 3 : 1);
+        const after = out[at];
+        const timesNext = after?.k === 'word' && /^(x|times)$/i.test(after.w) && opensOperand(out[at + 1]);
+        if (!t.space || timesNext || (after && ['op', '=', 'rel', ')'].includes(after.k)))
+          out[i] = { ...t, k: 'unit' };
       } else if (prev && !t.space && (prev.k === 'num' || prev.k === ')' || prev.k === '!'))
         out[i] = { ...t, k: 'opaque' };
     } else if (t.k === '!') {
