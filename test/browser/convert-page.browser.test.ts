@@ -14,7 +14,9 @@
  * retrying) removes the unfinished folder, which was never listed as a model; a page reloaded
  * while one shard could not be read carries on from the weights already converted and still
  * writes the CLI's bytes. The weights are quantized on nested workers (src/engine/quantize-pool.ts),
- * one per core but one, which stop with the conversion.
+ * one per core but one, which stop with the conversion. The catalog's RLHFlow row (served under
+ * its repo id) converts with the catalog's flags (`--family user-turns --quantize-embedding`) and
+ * scores on WebGPU like the CLI.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -34,6 +36,7 @@ import { cliScore, expectRewardsLikeCli, scoreAndWait, typeInput, type CliScore 
 const root = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
+const RLHFLOW = 'RLHFlow/Llama3.1-8B-PRM-Deepseek-Data';
 const PROBLEM = 'Tom has 3 bags of 4 apples. He eats 2. How many apples are left?';
 const SOLUTION = '3 x 4 = 12 apples.\n\nHe eats 2, so 12 - 2 = 10.\n\nThe answer is 10.';
 
@@ -154,7 +157,21 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
       inlineLimit: 0,
       threads: 0,
     });
+    // RLHFlow's shape, under the catalog's repo id so the page applies the catalog's flags.
+    const rlhflow = join(tmp, 'tiny-rlhflow');
+    await makeTinyCheckpoint({
+      dir: rlhflow,
+      arch: 'llama',
+      head: 'token-pair',
+      chat: 'llama3',
+      ropeScaling: true,
+      dtype: 'BF16',
+      hidden: 64,
+      heads: 4,
+      vocab: 96,
+    });
     hub = await startHubStandIn({
+      [RLHFLOW]: rlhflow,
       'test-org/tiny-shards': shards,
       'test-org/tiny-raw': raw,
       'test-org/tiny-raw-again': raw,
@@ -476,5 +493,39 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
     const cores = (await page.evaluate('navigator.hardwareConcurrency')) as number;
     expect(started).toHaveLength(poolWorkers(cores, 1));
     await expect.poll(() => closed, { timeout: 10_000 }).toBe(started.length);
+  });
+
+  it("converts the catalog's RLHFlow row with its flags and scores it on WebGPU like `prm score`", async () => {
+    const { page } = s;
+    await page.goto(`${base}/?backend=webgpu&convert=${RLHFLOW}&endpoint=${encodeURIComponent(hub.url)}`);
+    const shown = (await offer(RLHFLOW).locator('pre').innerText()).split(' ');
+    expect(shown.join(' ')).toContain('--family user-turns --quantize-embedding');
+    // The CLI converts and scores while the page does the same.
+    const dir = join(tmp, 'cli', 'rlhflow');
+    shown[shown.indexOf('--out') + 1] = dir;
+    const cliDone = run(process.execPath, [join(root, 'bin/prm.js'), ...shown.slice(2)], {
+      timeout: 60_000,
+    }).then(() => cliScore(PROBLEM, SOLUTION, ['--model', dir, '--dtype', 'q4']));
+    await offer(RLHFLOW).getByRole('button', { name: 'Convert', exact: true }).click();
+    await step(`page: convert ${RLHFLOW}`, () =>
+      expect.poll(() => offer(RLHFLOW).getAttribute('data-conversion'), { timeout: 60_000 }).toBe('done'),
+    );
+    await step('page: load the converted model on WebGPU', () =>
+      expect
+        .poll(() => page.locator('details.model summary').innerText(), { timeout: 60_000 })
+        .toContain('Llama3.1-8B-PRM-Deepseek-Data · q4 · webgpu'),
+    );
+    await typeInput(page, PROBLEM, SOLUTION);
+    await scoreAndWait(page);
+    const cli = await cliDone;
+    const key = `RLHFlow--Llama3.1-8B-PRM-Deepseek-Data--${hub.commitOf(RLHFLOW).slice(0, 12)}--q4`;
+    const stored = (await page.evaluate(OPFS_HASHES)) as Record<string, string>;
+    const inModel: Record<string, string> = {};
+    for (const [p, h] of Object.entries(stored)) {
+      if (p.startsWith(`${key}/model/`)) inModel[p.slice(`${key}/model/`.length)] = h;
+    }
+    expect(inModel).toEqual(await nodeHashes(dir));
+    expect(JSON.parse(await readFile(join(dir, 'prm.json'), 'utf8')).family).toBe('user-turns');
+    await expectRewardsLikeCli(page, cli);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { makeTinyCheckpoint, type TinyCheckpointOptions } from '../convert/tiny-checkpoint.ts';
 import { startHubStandIn, type HubStandIn } from '../support/hub-standin.ts';
-import { runPrm } from '../support/prm-cli.ts';
+import { runPrm, type Flags } from '../support/prm-cli.ts';
 
 // `prm convert hf:owner/name` against the local Hub stand-in (two loopback origins, 302 to a
 // range-serving "CDN") must write exactly the folder a local `prm convert` of the same files does.
@@ -25,7 +25,21 @@ const CASES: Record<string, Omit<TinyCheckpointOptions, 'dir'>> = {
     hidden: 64,
     heads: 4,
   },
+  // RLHFlow's shape: a Llama 3.1 causal LM with its chat template, converted as user-turns.
+  'user-turns': {
+    arch: 'llama',
+    head: 'token-pair',
+    chat: 'llama3',
+    ropeScaling: true,
+    dtype: 'BF16',
+    hidden: 64,
+    heads: 4,
+    vocab: 96,
+  },
 };
+
+/** Flags a case converts with beyond `--dtype` (the catalog's convertFlags for such a model). */
+const CASE_FLAGS: Record<string, Flags> = { 'user-turns': { family: 'user-turns' } };
 
 async function files(dir: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
@@ -63,6 +77,7 @@ describe('prm convert hf:OWNER/NAME --endpoint URL', () => {
       const local = await runPrm(['convert', join(tmp, 'ckpt', name)], {
         out: join(tmp, 'local', name),
         dtype: 'q4,fp16',
+        ...CASE_FLAGS[name],
       });
       expect(local.err).not.toMatch(/error/i);
       expect(local.code).toBe(0);
@@ -72,6 +87,7 @@ describe('prm convert hf:OWNER/NAME --endpoint URL', () => {
         endpoint: hub.url,
         out: join(tmp, 'remote', name),
         dtype: 'q4,fp16',
+        ...CASE_FLAGS[name],
       });
       expect(remote.code, remote.err).toBe(0);
       expect(remote.err).toContain(`commit ${hub.commitOf(`test-org/${name}`)}`);
@@ -80,6 +96,8 @@ describe('prm convert hf:OWNER/NAME --endpoint URL', () => {
       const b = await files(join(tmp, 'remote', name));
       expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
       for (const [f, bytes] of a) expect(b.get(f)!.equals(bytes), f).toBe(true);
+      const family = CASE_FLAGS[name]?.family ?? CASES[name].head;
+      expect(JSON.parse(b.get('prm.json')!.toString('utf8')).family).toBe(family);
 
       // Weights came from the CDN origin by range, never whole; small files straight from the Hub.
       const seen = hub.requests.slice(before);
