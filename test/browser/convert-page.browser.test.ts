@@ -26,7 +26,7 @@ import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/convert/convert.ts';
-import { makeTinyCheckpoint } from '../convert/tiny-checkpoint.ts';
+import { makeTinyCheckpoint, TINY_RLHFLOW } from '../convert/tiny-checkpoint.ts';
 import { startHubStandIn, type HubStandIn } from '../support/hub-standin.ts';
 import type { Page, Worker } from 'playwright-core';
 import { poolWorkers } from '../../src/convert/weight-pool.ts';
@@ -159,17 +159,7 @@ describe('converting a Hub checkpoint in the page (built app, Chromium, WASM and
     });
     // RLHFlow's shape, under the catalog's repo id so the page applies the catalog's flags.
     const rlhflow = join(tmp, 'tiny-rlhflow');
-    await makeTinyCheckpoint({
-      dir: rlhflow,
-      arch: 'llama',
-      head: 'token-pair',
-      chat: 'llama3',
-      ropeScaling: true,
-      dtype: 'BF16',
-      hidden: 64,
-      heads: 4,
-      vocab: 96,
-    });
+    await makeTinyCheckpoint({ ...TINY_RLHFLOW, dir: rlhflow });
     hub = await startHubStandIn({
       [RLHFLOW]: rlhflow,
       'test-org/tiny-shards': shards,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { makeTinyCheckpoint, type TinyCheckpointOptions } from '../convert/tiny-checkpoint.ts';
+import { makeTinyCheckpoint, type TinyCheckpointOptions, TINY_RLHFLOW } from '../convert/tiny-checkpoint.ts';
 import { startHubStandIn, type HubStandIn } from '../support/hub-standin.ts';
 import { runPrm, type Flags } from '../support/prm-cli.ts';
 
@@ -26,16 +26,7 @@ const CASES: Record<string, Omit<TinyCheckpointOptions, 'dir'>> = {
     heads: 4,
   },
   // RLHFlow's shape: a Llama 3.1 causal LM with its chat template, converted as user-turns.
-  'user-turns': {
-    arch: 'llama',
-    head: 'token-pair',
-    chat: 'llama3',
-    ropeScaling: true,
-    dtype: 'BF16',
-    hidden: 64,
-    heads: 4,
-    vocab: 96,
-  },
+  'user-turns': TINY_RLHFLOW,
 };
 
 /** Flags a case converts with beyond `--dtype` (the catalog's convertFlags for such a model). */

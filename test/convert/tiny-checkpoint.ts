@@ -62,6 +62,21 @@ export interface TinyCheckpoint {
   tokenPair?: { goodTokenId: number; badTokenId: number };
 }
 
+/**
+ * RLHFlow/Llama3.1-8B-PRM's shape, tiny: a Llama causal LM (token-pair head) with llama3 RoPE
+ * scaling and Llama 3's chat tokens and template, converted with `--family user-turns`.
+ */
+export const TINY_RLHFLOW: Omit<TinyCheckpointOptions, 'dir'> = {
+  arch: 'llama',
+  head: 'token-pair',
+  chat: 'llama3',
+  ropeScaling: true,
+  dtype: 'BF16',
+  hidden: 64,
+  heads: 4,
+  vocab: 96,
+};
+
 /** Seeded PRNG (mulberry32) with a Box-Muller normal: deterministic weights for a given seed. */
 export function makeRng(seed: number): { uniform(): number; normal(): number } {
   let a = seed >>> 0;

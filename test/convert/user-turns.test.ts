@@ -26,7 +26,7 @@ import { parseModelSpec } from '../../src/core/spec.ts';
 import type { ModelSpec, TokenizerLike } from '../../src/core/types.ts';
 import { loadTokenizerDir } from '../../src/node/tokenizer-files.ts';
 import { runPrm } from '../support/prm-cli.ts';
-import { makeTinyCheckpoint, type TinyCheckpoint } from './tiny-checkpoint.ts';
+import { makeTinyCheckpoint, type TinyCheckpoint, TINY_RLHFLOW } from './tiny-checkpoint.ts';
 
 let tmp: string;
 let t: TinyCheckpoint;
@@ -42,15 +42,8 @@ const STEPS = ['2 + 3 = 5 .', 'so the sum is 5 .', 'the answer is 5 .', 'x - 1 =
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'prm-user-turns-'));
   t = await makeTinyCheckpoint({
+    ...TINY_RLHFLOW,
     dir: join(tmp, 'ckpt'),
-    arch: 'llama',
-    head: 'token-pair',
-    chat: 'llama3',
-    ropeScaling: true,
-    dtype: 'BF16',
-    hidden: 64,
-    heads: 4,
-    vocab: 96,
     std: 0.1,
     seed: 31,
     shards: 2,
@@ -164,15 +157,7 @@ describe('convertCheckpoint({ family: "user-turns" }) of a tiny RLHFlow-shaped c
 
 describe('convertCheckpoint family checks', () => {
   async function broken(name: string, edit: (dir: string) => Promise<void>, head: HeadKind = 'token-pair') {
-    const c = await makeTinyCheckpoint({
-      dir: join(tmp, name),
-      arch: 'llama',
-      head,
-      chat: 'llama3',
-      hidden: 64,
-      layers: 1,
-      vocab: 96,
-    });
+    const c = await makeTinyCheckpoint({ ...TINY_RLHFLOW, dir: join(tmp, name), head, layers: 1 });
     await edit(c.dir);
     return c.dir;
   }
