@@ -17,13 +17,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { expectedTensorNames, expectedTensorShape, parseDecoderConfig } from '../src/convert/hf-config.ts';
 import { f32ToBf16 } from '../src/convert/float16.ts';
 import { safetensorsIndex, writeSafetensors, type TensorSpec } from '../src/node/safetensors-write.ts';
 
-const CONFIGS: Record<string, Record<string, unknown>> = {
+export const CONFIGS: Record<string, Record<string, unknown>> = {
   // The same file test/convert/hf-config.test.ts checks the config parser against.
   qwen7b: JSON.parse(
     readFileSync(
@@ -65,7 +65,10 @@ const CHATML =
 const USAGE = `Usage: npx tsx bench/make-synthetic-checkpoint.ts --config qwen7b|skywork1.5b --out DIR
   [--layers N] (fewer layers for a quick run) [--shard-gb 4] [--seed 1]`;
 
-function tokenizerFiles(config: Record<string, unknown>) {
+/** The unknown-word token: every word outside the small vocabulary maps to it. */
+const UNK = 'w100';
+
+export function tokenizerFiles(config: Record<string, unknown>) {
   const vocabSize = config.vocab_size as number;
   const isQwenPrm = (config.architectures as string[])[0] === 'Qwen2ForProcessRewardModel';
   const specials: [string, number][] = [
@@ -101,13 +104,16 @@ function tokenizerFiles(config: Record<string, unknown>) {
     pre_tokenizer: { type: 'Whitespace' },
     post_processor: null,
     decoder: null,
-    model: { type: 'WordLevel', vocab, unk_token: 'w100' },
+    model: { type: 'WordLevel', vocab, unk_token: UNK },
   };
   const tokenizerConfig: Record<string, unknown> = {
     tokenizer_class: 'PreTrainedTokenizerFast',
     bos_token: '<|endoftext|>',
     eos_token: isQwenPrm ? '<|im_end|>' : '<|endoftext|>',
     pad_token: '<|endoftext|>',
+    // Without it in tokenizer_config.json, transformers.js gives words outside the vocabulary no
+    // id, and the app's warm-up prompt ("What is 1 + 1?") cannot be tokenized.
+    unk_token: UNK,
     model_max_length: 4096,
   };
   if (isQwenPrm) tokenizerConfig.chat_template = CHATML;
@@ -232,4 +238,4 @@ async function main() {
   );
 }
 
-await main();
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) await main();

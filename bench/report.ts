@@ -73,6 +73,12 @@ const ms = (x: number | null | undefined): string =>
   x === null || x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 const ratio = (x: number, base: number | undefined): string => (base ? `${(x / base).toFixed(2)}x` : '-');
 
+/** The untimed runs before the timed ones, in words. */
+function warmups(n: number): string {
+  if (n === 0) return 'no warm-up run (the first timed run follows the cold one)';
+  return n === 1 ? 'one warm-up run' : `${n} warm-up runs`;
+}
+
 /**
  * The Markdown report: machine and model, one row per backend and solution, agreement, app
  * figures and notes.
@@ -91,7 +97,7 @@ export function markdown(report: BenchReport): string {
     `Model: ${report.model.name} (${report.model.family}, ${report.model.dtype}, ${(report.model.onnxBytes / 2 ** 20).toFixed(1)} MiB ONNX, context ${report.model.contextLength}) from ${report.model.dir}`,
     '',
     `Solutions: ${report.solutions.map((s) => `${s.name} ${s.tokens} tokens / ${s.steps} steps`).join(', ')}. ` +
-      `Warm latency: median and p90 of ${report.repeats} runs after one warm-up; x = ratio to onnxruntime-node in this run.`,
+      `Warm latency: median and p90 of ${report.repeats} runs after ${warmups(report.warmup)}; x = ratio to onnxruntime-node in this run.`,
     '',
     '| backend | solution | tokens | load ms | first score ms | warm median ms | p90 ms | tokens/s | vs node | in-worker ms | peak memory MiB |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

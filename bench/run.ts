@@ -288,6 +288,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       steps: s.steps.length,
     })),
     repeats: options.repeats,
+    warmup: options.warmup ?? 1,
     runs: sortRuns(runs, BACKENDS),
     failures,
     agreement: agreement(runs, torchReference, torchTolerance),

@@ -91,6 +91,8 @@ export interface BenchReport {
   };
   solutions: { name: string; target: number; tokens: number; steps: number }[];
   repeats: number;
+  /** Untimed runs per solution before the timed ones. */
+  warmup: number;
   runs: BackendRun[];
   failures: BackendFailure[];
   agreement: AgreementRow[];

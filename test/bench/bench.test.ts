@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charTokenizer } from '../../bench/big-model.ts';
+import { CONFIGS, tokenizerFiles } from '../../bench/make-synthetic-checkpoint.ts';
 import { KERNELS, kernelGraph, writeKernelModel } from '../../bench/kernel-model.ts';
 import { setIntAttribute } from '../../bench/onnx-patch.ts';
 import { agreement, markdown, maxAbsDiff } from '../../bench/report.ts';
@@ -14,6 +15,7 @@ import type { BackendRun, BenchReport } from '../../bench/types.ts';
 import { readModelSpec } from '../../src/node/model.ts';
 import { createOrtRunner } from '../../src/node/ort-node.ts';
 import { loadTokenizerDir } from '../../src/node/tokenizer-files.ts';
+import { tokenizerFromFiles } from '../../src/engine/tokenizer.ts';
 import { makeTinyModel, type TinyModel } from '../cli/tiny-model.ts';
 import { runPrm } from '../support/prm-cli.ts';
 
@@ -119,6 +121,17 @@ describe('charTokenizer(vocabSize, specials)', () => {
     expect(t.model.vocab['\n']).toBe(198);
     expect(t.model.vocab['<|endoftext|>']).toBe(151643);
     expect(t.model.vocab['7']).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe('tokenizerFiles(config) of bench/make-synthetic-checkpoint.ts', () => {
+  it.each(Object.keys(CONFIGS))('%s: words outside the vocabulary become the unknown token', (name) => {
+    const { tokenizer, tokenizerConfig } = tokenizerFiles(CONFIGS[name]);
+    const tok = tokenizerFromFiles(JSON.stringify(tokenizer), JSON.stringify(tokenizerConfig), 'synthetic/');
+    // The app's warm-up prompt: "What" is not in the synthetic vocabulary.
+    const ids = tok.encode('What is 1 + 1?');
+    const vocab = tokenizer.model.vocab;
+    expect(ids).toEqual([vocab.w100, vocab.is, vocab['1'], vocab['+'], vocab['1'], vocab['?']]);
   });
 });
 
@@ -246,6 +259,13 @@ describe('runBench on a tiny model (node + torch)', () => {
     expect(md).toMatch(/\| onnxruntime-node \(CPU, \d+ threads?\) \| short \|/);
     expect(md).toMatch(/\| {2}\| long \| \d+ \|/);
     expect(md).toContain('## Same rewards?');
+  });
+
+  it('markdown(report) says how many warm-up runs came before the timed ones', () => {
+    expect(report.warmup).toBe(1);
+    expect(markdown(report)).toContain('median and p90 of 2 runs after one warm-up run;');
+    expect(markdown({ ...report, warmup: 0 })).toContain('after no warm-up run');
+    expect(markdown({ ...report, warmup: 3 })).toContain('after 3 warm-up runs;');
   });
 });
 
