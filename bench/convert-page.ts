@@ -16,7 +16,8 @@
  *    until `data-conversion="done"` (converted into OPFS and loaded): wall time, and the peak of the
  *    summed RSS of every Chromium process (browser, renderer with its workers, GPU, utility),
  *    sampled every 250 ms from /proc.
- * 3. Every OPFS file's SHA-256 against the CLI's, then one short solution scored: its time.
+ * 3. Every OPFS file's SHA-256 against the CLI's, then one short solution to "What is 2 + 3?" scored
+ *    (`--steps`, `|` between steps): its time, and Chromium's CPU seconds every minute meanwhile.
  *
  * Deliberately does not: check scores (random weights; the tests compare with the CLI).
  */
@@ -41,15 +42,21 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     /** Keep the CLI's folder here; when it already holds a model, reuse it (no timing then). */
     'cli-out': { type: 'string' },
+    /** Steps of the solution scored after loading, separated by `|`. */
+    steps: { type: 'string', default: '2 + 3 = 5.|The answer is 5.' },
+    /** Seconds to wait for that score. */
+    'score-timeout': { type: 'string', default: '3600' },
   },
 });
 if (!values.checkpoint || (values.backend !== 'wasm' && values.backend !== 'webgpu')) {
   console.error(
-    'Usage: npx tsx bench/convert-page.ts --checkpoint DIR [--repo OWNER/NAME] [--backend wasm|webgpu]',
+    'Usage: npx tsx bench/convert-page.ts --checkpoint DIR [--repo OWNER/NAME] [--backend wasm|webgpu]\n' +
+      "  [--cli-out DIR] [--steps 'STEP|STEP'] [--score-timeout S]",
   );
   process.exit(2);
 }
 const REPO = values.repo!;
+const SOLUTION = values.steps!.split('|');
 const BACKEND = values.backend as 'wasm' | 'webgpu';
 // The flags the page converts this repo with (the catalog's), turned into the CLI's options.
 const FLAGS = CATALOG.find((e) => e.repo === REPO && e.revision === 'main')?.convertFlags ?? [];
@@ -63,28 +70,42 @@ const MB = 1024 * 1024;
 
 /** Summed RSS (bytes) of every descendant of this process. */
 function descendantsRss(): number {
+  return descendants().rss;
+}
+
+/**
+ * Summed RSS (bytes) and CPU time (s, user + system, from /proc/PID/stat at 100 ticks a second)
+ * of every descendant of this process: CPU time that stops growing means a stall, not slow work.
+ */
+function descendants(): { rss: number; cpuS: number } {
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();
+  const cpu = new Map<number, number>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
       children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
       rss.set(Number(d), m ? Number(m[1]) * 1024 : 0);
+      // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+      cpu.set(Number(d), (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {
       // The process ended while being read.
     }
   }
   let total = 0;
+  let cpuS = 0;
   const todo = [...(children.get(process.pid) ?? [])];
   while (todo.length) {
     const p = todo.pop()!;
     total += rss.get(p) ?? 0;
+    cpuS += cpu.get(p) ?? 0;
     todo.push(...(children.get(p) ?? []));
   }
-  return total;
+  return { rss: total, cpuS };
 }
 
 async function hashes(dir: string): Promise<Record<string, string>> {
@@ -217,11 +238,25 @@ try {
       console.log(`files byte-identical to prm convert: ${same} (${Object.keys(cli).join(', ')})`);
       if (!same) process.exitCode = 1;
       await page.getByLabel('Problem').fill('What is 2 + 3?');
-      await page.getByLabel('Solution', { exact: true }).fill('2 + 3 = 5.\n\nThe answer is 5.');
+      await page.getByLabel('Solution', { exact: true }).fill(SOLUTION.join('\n\n'));
       t = performance.now();
+      const cpu0 = descendants().cpuS;
+      // Chromium's CPU seconds while the score runs: near 2 per second here means work, near 0 a stall.
+      const progress = setInterval(() => {
+        const d = descendants();
+        console.log(
+          `  scoring ${((performance.now() - t) / 1000).toFixed(0)} s: Chromium CPU ${(d.cpuS - cpu0).toFixed(0)} s, ${(d.rss / MB).toFixed(0)} MiB`,
+        );
+      }, 60_000);
       await page.getByRole('button', { name: 'Score' }).click();
-      await page.locator('[data-step-index][data-reward]').first().waitFor({ timeout: 3_600_000 });
-      console.log(`score (${BACKEND}, 2 steps): ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      await page
+        .locator('[data-step-index][data-reward]')
+        .first()
+        .waitFor({ timeout: Number(values['score-timeout']) * 1000 })
+        .finally(() => clearInterval(progress));
+      console.log(
+        `score (${BACKEND}, ${SOLUTION.length} steps): ${((performance.now() - t) / 1000).toFixed(1)} s, Chromium CPU ${(descendants().cpuS - cpu0).toFixed(0)} s`,
+      );
     }
   } finally {
     await context.close();
