@@ -241,7 +241,7 @@ const CHAT_FAMILIES: Partial<Record<ModelFamily, string>> = {
   'qwen-prm':
     'A qwen-prm model scores a ChatML conversation (Qwen2.5-Math-PRM ships the template in tokenizer_config.json)',
   'user-turns':
-    "A user-turns model scores each step as a user turn of a chat (RLHFlow ships Llama 3.1's template in tokenizer_config.json)",
+    "A user-turns model scores each step as a user turn of a chat (RLHFlow's math-rm/prm_evaluate.py renders it with apply_chat_template)",
 };
 
 /** tokenizer_config.json with a chat template: from the file itself, or merged from chat_template.{jinja,json}. */

@@ -78,7 +78,8 @@ Examples:
   prm convert ~/hf/math-shepherd-mistral-7b-prm --out models/math-shepherd --good-id 648 --bad-id 387
   prm convert hf:HuggingFaceH4/Qwen2.5-Math-1.5B-Instruct-PRM-0.2 --out models/h4-prm-1.5b
   prm convert hf:peiyi9979/math-shepherd-mistral-7b-prm@refs/pr/5 --out models/math-shepherd
-  prm convert hf:RLHFlow/Llama3.1-8B-PRM-Deepseek-Data --out models/rlhflow-8b --family user-turns
+  prm convert hf:RLHFlow/Llama3.1-8B-PRM-Deepseek-Data --out models/rlhflow-8b \\
+      --family user-turns --quantize-embedding
 `;
 
 const flags = {
