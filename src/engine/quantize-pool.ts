@@ -12,9 +12,10 @@ import { WeightPool } from '../convert/weight-pool.ts';
 import type { JobReply } from '../convert/weight-jobs.ts';
 
 /**
- * Starts `workers` quantizing workers that hand their writes to `io`. At most `workers + 1` jobs
- * are in flight (one queued behind the running ones, while the next tensor is read), so the raw
- * tensors held at once stay few.
+ * Starts `workers` quantizing workers that hand their writes to `io`. At most one job per worker is
+ * in flight: the next tensor is read meanwhile and waits in `submit`, so a worker that finishes
+ * gets it at once, and the raw tensors held at once are the workers' plus that one (reading is
+ * slower than quantizing, so a deeper queue would only hold more memory).
  *
  * @example
  * const pool = quantizePool(poolWorkers(navigator.hardwareConcurrency, 1), opfsIo);
@@ -41,6 +42,6 @@ export function quantizePool(workers: number, io: FileIo): WeightPool {
         terminate: () => worker.terminate(),
       };
     },
-    { maxInFlight: workers + 1, io },
+    { maxInFlight: workers, io },
   );
 }

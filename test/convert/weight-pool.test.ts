@@ -243,7 +243,7 @@ describe('convertInto(...) with the page’s pool (workers hand back their write
     const target = {
       io: keepingIo,
       makePool: (threads: number) => {
-        pools.push(new WeightPool(threads, w.spawn, { maxInFlight: threads + 1, io: keepingIo }));
+        pools.push(new WeightPool(threads, w.spawn, { maxInFlight: threads, io: keepingIo }));
         return pools.at(-1)!;
       },
       prepare: async () => {
