@@ -42,25 +42,25 @@ export class WeightPoolError extends Error {
 }
 
 /**
- * The most workers a pool starts by default: reads are one at a time (one range request in flight
- * from the Hub), so more workers would mostly wait, and each holds a tensor's raw bytes plus its
- * scratch (a 7B's MLP weight is 136 MB as bf16), which keeps a large conversion's memory bounded
- * on a many-core machine.
+ * The most workers the CLI starts by default: it reads from disk or one range request at a time,
+ * and each worker holds a tensor's raw bytes plus its scratch (a 7B's MLP weight is 136 MB as
+ * bf16), which keeps a large conversion's memory bounded on a many-core machine.
  */
 export const MAX_POOL_WORKERS = 4;
 
 /**
  * How many workers to start on a machine with `cores` logical cores (`availableParallelism()`,
  * `navigator.hardwareConcurrency`), leaving `reserved` cores to the threads that read and write:
- * at least one, at most `MAX_POOL_WORKERS`.
+ * at least one, at most `max`.
  *
  * @example
- * poolWorkers(8, 1) // 4
+ * poolWorkers(8, 0) // 4
+ * poolWorkers(8, 1, 2) // 2
  * poolWorkers(2, 1) // 1
  */
-export function poolWorkers(cores: number | undefined, reserved: number): number {
+export function poolWorkers(cores: number | undefined, reserved: number, max = MAX_POOL_WORKERS): number {
   const free = Math.floor(cores ?? 1) - reserved;
-  return Math.min(MAX_POOL_WORKERS, Math.max(1, free || 1));
+  return Math.min(max, Math.max(1, free || 1));
 }
 
 interface Pending {

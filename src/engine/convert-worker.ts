@@ -24,7 +24,7 @@ import { HttpSourceError } from '../convert/http-source.ts';
 import { formatBytes } from '../core/format.ts';
 import type { ModelFamily } from '../core/types.ts';
 import { OpfsIo, type SyncHandle } from './opfs-io.ts';
-import { quantizePool } from './quantize-pool.ts';
+import { MAX_QUANTIZE_WORKERS, quantizePool } from './quantize-pool.ts';
 import type { FileIo } from '../convert/file-io.ts';
 import { poolWorkers, WeightPoolError, type WeightPool } from '../convert/weight-pool.ts';
 import {
@@ -288,7 +288,7 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
         inlineLimit: 0,
         // One core is left to this worker (reading, writing) and the page. Every checkpoint matrix
         // goes to the pool, whatever its size: the pool's workers start once per conversion.
-        threads: poolWorkers(navigator.hardwareConcurrency, 1),
+        threads: poolWorkers(navigator.hardwareConcurrency, 1, MAX_QUANTIZE_WORKERS),
         workerMinValues: 0,
         signal,
         resume: {

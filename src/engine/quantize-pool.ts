@@ -12,13 +12,21 @@ import { WeightPool } from '../convert/weight-pool.ts';
 import type { JobReply } from '../convert/weight-jobs.ts';
 
 /**
+ * The most quantizing workers the page starts: its reads are one range request at a time, and one
+ * worker on the WebAssembly SIMD kernel quantizes faster than they arrive (bench/README.md, "The
+ * quantizing pool in the page"); a second covers a slow or busy core. Each further worker would
+ * only hold one more raw tensor (136 MB for a 7B's MLP weight).
+ */
+export const MAX_QUANTIZE_WORKERS = 2;
+
+/**
  * Starts `workers` quantizing workers that hand their writes to `io`. At most one job per worker is
  * in flight: the next tensor is read meanwhile and waits in `submit`, so a worker that finishes
  * gets it at once, and the raw tensors held at once are the workers' plus that one (reading is
  * slower than quantizing, so a deeper queue would only hold more memory).
  *
  * @example
- * const pool = quantizePool(poolWorkers(navigator.hardwareConcurrency, 1), opfsIo);
+ * const pool = quantizePool(poolWorkers(navigator.hardwareConcurrency, 1, MAX_QUANTIZE_WORKERS), opfsIo);
  */
 export function quantizePool(workers: number, io: FileIo): WeightPool {
   return new WeightPool(

@@ -206,20 +206,21 @@ describe('new WeightPool(threads, spawn, { io }) with workers that hand back the
   });
 });
 
-describe('poolWorkers(cores, reserved)', () => {
+describe('poolWorkers(cores, reserved, max)', () => {
   it.each([
-    [undefined, 1, 1],
-    [0, 1, 1],
-    [1, 1, 1],
-    [2, 1, 1],
-    [4, 1, 3],
-    [5, 1, 4],
-    [16, 1, 4],
-    [2, 0, 2],
-    [4, 0, 4],
-    [16, 0, 4],
-  ])('%s cores, %i reserved -> %i workers', (cores, reserved, workers) => {
-    expect(poolWorkers(cores, reserved)).toBe(workers);
+    [undefined, 1, 4, 1],
+    [0, 1, 4, 1],
+    [1, 1, 4, 1],
+    [2, 1, 4, 1],
+    [4, 1, 4, 3],
+    [5, 1, 4, 4],
+    [16, 1, 4, 4],
+    [16, 1, 2, 2],
+    [3, 1, 2, 2],
+    [2, 0, 4, 2],
+    [16, 0, 4, 4],
+  ])('%s cores, %i reserved, at most %i -> %i workers', (cores, reserved, max, workers) => {
+    expect(poolWorkers(cores, reserved, max)).toBe(workers);
   });
 });
 
