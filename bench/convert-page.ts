@@ -22,7 +22,7 @@
  * Deliberately does not: check scores (random weights; the tests compare with the CLI).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -34,6 +34,7 @@ import { hubCheckpointFiles } from '../src/convert/hub-files.ts';
 import { startHubStandIn } from '../test/support/hub-standin.ts';
 import { chromium } from 'playwright-core';
 import { BASE_FLAGS, CHROMIUM, startPreview, SWIFTSHADER_FLAGS } from '../test/browser/harness.ts';
+import { descendants } from './proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -71,41 +72,6 @@ const MB = 1024 * 1024;
 /** Summed RSS (bytes) of every descendant of this process. */
 function descendantsRss(): number {
   return descendants().rss;
-}
-
-/**
- * Summed RSS (bytes) and CPU time (s, user + system, from /proc/PID/stat at 100 ticks a second)
- * of every descendant of this process: CPU time that stops growing means a stall, not slow work.
- */
-function descendants(): { rss: number; cpuS: number } {
-  const children = new Map<number, number[]>();
-  const rss = new Map<number, number>();
-  const cpu = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(fields[1]);
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-      rss.set(Number(d), m ? Number(m[1]) * 1024 : 0);
-      // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
-      cpu.set(Number(d), (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  let total = 0;
-  let cpuS = 0;
-  const todo = [...(children.get(process.pid) ?? [])];
-  while (todo.length) {
-    const p = todo.pop()!;
-    total += rss.get(p) ?? 0;
-    cpuS += cpu.get(p) ?? 0;
-    todo.push(...(children.get(p) ?? []));
-  }
-  return { rss: total, cpuS };
 }
 
 async function hashes(dir: string): Promise<Record<string, string>> {

@@ -4,13 +4,14 @@
  * the 28-layer time is about 14x its layer part):
  *
  *   npx tsx bench/make-synthetic-checkpoint.ts --config qwen7b --layers 2 --out .bench/q7l2
- *   node bin/prm.js convert .bench/q7l2 --out .bench/q7l2-q4 --dtype q4 --quantize-embedding
- *   npx tsx bench/token-scaling.ts --model .bench/q7l2-q4 --backend webgpu --tokens 16,32,64,128
+ *   node bin/prm.js convert .bench/q7l2 --out .bench/q7l2-q4 --dtype q4 --external-data --quantize-embedding
+ *   npx tsx bench/token-scaling.ts --model .bench/q7l2-q4 --backend webgpu --tokens 40,80,160
  *
  * One fresh Chromium, the model loaded once (the bench page's own session set up as the engine
  * does), then the first length scored cold and every length once more warm, in the order given
- * (measure.ts with warmup 0, repeats 1). Solutions come from the benchmark's generator
- * (solutions.ts) at each target length, so they are the same kind of text `prm bench` scores.
+ * (measure.ts with warmup 0, repeats 1), with Chromium's CPU seconds in each run (bench/proc.ts:
+ * on a shared machine wall time depends on the neighbours, CPU time much less). Solutions come
+ * from the benchmark's generator (solutions.ts) at each target length, the text `prm bench` scores.
  *
  * Deliberately does not: compare rewards (random weights; `prm bench` does that) or repeat runs.
  */
@@ -19,6 +20,7 @@ import { resolve } from 'node:path';
 import { readModelSpec } from '../src/node/model.ts';
 import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
 import { buildBenchSite, runBrowserBackend, serveBench } from './browser.ts';
+import { descendants } from './proc.ts';
 import { buildSolution } from './solutions.ts';
 
 const { values } = parseArgs({
@@ -53,8 +55,24 @@ const solutions = lengths.map((n) => ({
 }));
 for (const s of solutions) console.log(`${s.name}: ${s.tokens} tokens, ${s.steps.length} steps`);
 
+/** CPU seconds of Chromium (every process this one started) at times (ms), every 500 ms. */
+const cpu: [number, number][] = [];
+const sampleCpu = (): number => cpu.push([performance.now(), descendants().cpuS]);
+/** Chromium's CPU seconds between two times, interpolated between samples. */
+function cpuBetween(from: number, to: number): number {
+  const at = (t: number): number => {
+    const i = cpu.findIndex(([ti]) => ti >= t);
+    if (i <= 0) return cpu[i === 0 ? 0 : cpu.length - 1][1];
+    const [t0, c0] = cpu[i - 1];
+    const [t1, c1] = cpu[i];
+    return c0 + ((c1 - c0) * (t - t0)) / (t1 - t0);
+  };
+  return at(to) - at(from);
+}
+
 const site = await buildBenchSite((l) => console.log(l));
 const server = await serveBench(site, modelDir);
+const sampler = setInterval(sampleCpu, 500);
 try {
   const run = await runBrowserBackend({
     backend: values.backend as 'webgpu' | 'wasm1' | 'wasmN',
@@ -66,15 +84,31 @@ try {
     warmup: 0,
     timeoutMs: Number(values.timeout) * 1000,
   });
+  clearInterval(sampler);
+  // runBrowserBackend closes Chromium before it returns, and the summed CPU time of the processes
+  // still alive falls: the runs ended at the last sample before that fall. The page scores the
+  // first length cold, then each length once, back to back: walk back from there.
+  const last = cpu.reduce((best, c, i) => (c[1] >= cpu[best][1] ? i : best), 0);
+  cpu.length = last + 1;
+  let end = cpu[last][0];
+  const rows = [...run.solutions].reverse().map((s) => {
+    const row = { s, cpuS: cpuBetween(end - s.medianMs, end) };
+    end -= s.medianMs;
+    return row;
+  });
+  const firstCpu = cpuBetween(end - run.firstScoreMs, end);
   console.log(`${run.label}; load ${(run.loadMs / 1000).toFixed(1)} s; peak ${run.memory.peakMB} MiB`);
-  console.log(`first (cold) ${solutions[0].name}: ${(run.firstScoreMs / 1000).toFixed(1)} s`);
-  console.log('| tokens | warm s | ms per token |');
-  console.log('|---:|---:|---:|');
-  for (const s of run.solutions) {
+  console.log(
+    `first (cold) ${solutions[0].name}: ${(run.firstScoreMs / 1000).toFixed(1)} s, Chromium CPU ${firstCpu.toFixed(0)} s`,
+  );
+  console.log('| tokens | wall s | ms per token | Chromium CPU s | CPU ms per token |');
+  console.log('|---:|---:|---:|---:|---:|');
+  for (const { s, cpuS } of rows.reverse()) {
     console.log(
-      `| ${s.tokens} | ${(s.medianMs / 1000).toFixed(1)} | ${(s.medianMs / s.tokens).toFixed(0)} |`,
+      `| ${s.tokens} | ${(s.medianMs / 1000).toFixed(1)} | ${(s.medianMs / s.tokens).toFixed(0)} | ${cpuS.toFixed(0)} | ${((cpuS * 1000) / s.tokens).toFixed(0)} |`,
     );
   }
 } finally {
+  clearInterval(sampler);
   await server.close();
 }
