@@ -194,6 +194,13 @@ try {
       `page: ${state} after ${(pageMs / 1000).toFixed(1)} s (converted and loaded; loading ${((pageMs - convertMs) / 1000).toFixed(1)} s), Chromium peak RSS ${(peak / MB).toFixed(0)} MiB`,
     );
     console.log(`model: ${await page.locator('details.model summary').innerText()}`);
+    // The engine's own split of the load (read, prepare, warm-up run), from the model facts.
+    const loadFacts = await page
+      .locator('dt', { hasText: 'Load time' })
+      .locator('xpath=following-sibling::dd[1]')
+      .textContent({ timeout: 5_000 })
+      .catch(() => null);
+    console.log(`engine load time: ${loadFacts?.replace(/\s+/g, ' ').trim() ?? '(not shown)'}`);
     console.log(`page message: ${await offer.locator('[data-conversion-message]').innerText()}`);
     if (state !== 'done') process.exitCode = 1;
     else {
