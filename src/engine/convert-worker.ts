@@ -10,9 +10,11 @@
  * opened it. The compute goes to a pool of nested quantizing workers (quantize-pool.ts): each
  * checkpoint matrix's raw bytes are transferred to one of them, which runs the CLI pool's weight
  * job (decode, 4-bit quantize on the WebAssembly SIMD kernel, transpose) and transfers the bytes
- * back, and this worker writes them at their reserved range. At most a few tensors are in flight
- * (the pool's backpressure), so memory stays bounded whatever the model's size; a failed job fails
- * the conversion with the codes below, and Cancel terminates the pool at once.
+ * back, and this worker writes them at their reserved range; a job counts as done (and is recorded
+ * for resume) only once written. One tensor per quantizing worker is in flight, plus the one being
+ * read (the pool's backpressure), so memory stays bounded whatever the model's size. A failed job
+ * fails the conversion with the codes below (a worker that crashes or cannot load: 'internal'), and
+ * Cancel terminates the pool at once.
  *
  * Start it with `new Worker(new URL('./convert-worker.ts', import.meta.url), { type: 'module' })`
  * (src/app/conversion.svelte.ts does); one `ConvertRequest` 'convert' at a time.
