@@ -66,8 +66,11 @@ export interface ConversionOptions {
   workerMinValues?: number;
   /** Progress and notices, one line each. */
   log?: (line: string) => void;
-  /** Per-tensor progress. */
-  onProgress?: (p: BuildProgress & { total: number }) => void;
+  /**
+   * Per-tensor progress: `total` tensors, and `bytesToRead`, the checkpoint bytes the conversion
+   * reads (its weights files may hold more: an unused `lm_head`, say).
+   */
+  onProgress?: (p: BuildProgress & { total: number; bytesToRead: number }) => void;
   signal?: AbortSignal;
   /**
    * Carry on an interrupted conversion of the same checkpoint with the same options into the same
@@ -312,6 +315,24 @@ function parseOptions(o: ConversionOptions): { dtypes: Dtype[]; blockSize: numbe
 const DEFAULT_CHUNK_BYTES = 2_000_000_000;
 
 /**
+ * The checkpoint bytes a conversion reads: every tensor it needs, of a token-pair head's
+ * `lm_head.weight` only its two rows (graph/heads/token-pair.ts), and a tied head's two embedding
+ * rows a second time.
+ */
+function bytesReadBy(ckpt: Checkpoint, cfg: DecoderConfig): number {
+  let bytes = 0;
+  for (const n of [...expectedTensorNames(cfg), ...optionalTensorNames(cfg).filter((t) => ckpt.has(t))]) {
+    const { byteLength, shape } = ckpt.info(n);
+    bytes += n === 'lm_head.weight' ? (byteLength / shape[0]) * 2 : byteLength;
+  }
+  if (cfg.head === 'token-pair' && cfg.tieWordEmbeddings) {
+    const { byteLength, shape } = ckpt.info('model.embed_tokens.weight');
+    bytes += (byteLength / shape[0]) * 2;
+  }
+  return bytes;
+}
+
+/**
  * About how many bytes each dtype's ONNX files take: 4-bit blocks and scales for the quantized
  * matrices of q4 variants, float32/float16 for everything else, plus the rotary caches.
  */
@@ -455,6 +476,7 @@ export async function convertInto(
       expectedTensorNames(cfg).length +
       optionalTensorNames(cfg).filter((n) => ckpt.has(n)).length +
       (cfg.head === 'token-pair' && cfg.tieWordEmbeddings ? 1 : 0);
+    const bytesToRead = bytesReadBy(ckpt, cfg);
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const plan: WritePlan = {
       files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'prm.json'],
@@ -485,7 +507,7 @@ export async function convertInto(
       resume: options.resume,
       onProgress: (p) => {
         if (options.signal?.aborted) throw new Error('conversion aborted');
-        options.onProgress?.({ ...p, total });
+        options.onProgress?.({ ...p, total, bytesToRead });
       },
     });
     const external = models.filter((m) => m.externalData.length > 0);

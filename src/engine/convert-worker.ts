@@ -219,8 +219,6 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
       );
     }
     if (done) note(`Carrying on from the unfinished conversion (${done.size} weights already converted).`);
-    let bytesTotal = 0;
-    for (const [f, size] of files.sizes) if (/\.(safetensors|bin)$/.test(f)) bytesTotal += size;
     let bytesRead = 0;
     let started = 0;
     const source = counting(files, (n) => {
@@ -307,7 +305,8 @@ async function convert(req: Extract<ConvertRequest, { type: 'convert' }>): Promi
             tensorsDone: p.index,
             tensorsTotal: p.total,
             bytesRead,
-            bytesTotal,
+            // bytesRead also counts the headers and pickle read before the weights.
+            bytesTotal: Math.max(p.bytesToRead, bytesRead),
             bytesWritten: p.bytesWritten,
             elapsedMs: started ? performance.now() - started : 0,
           }),

@@ -292,7 +292,7 @@ export interface ConvertProgress {
   tensor: string;
   tensorsDone: number;
   tensorsTotal: number;
-  /** Checkpoint bytes read so far and the weights' total. */
+  /** Checkpoint bytes read so far, and what the conversion reads in all (not what the files hold). */
   bytesRead: number;
   bytesTotal: number;
   /** Bytes laid out in the output so far. */

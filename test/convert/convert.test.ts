@@ -670,6 +670,43 @@ describe('convertCheckpoint(options) refuses bad input and leaves no half-writte
     expect(readdirSync(join(tmp, 'bad-out')).filter((f) => f.startsWith('exists'))).toEqual(['exists']);
   });
 
+  it.each([
+    ['qwen-prm', false],
+    ['token-pair', false],
+    ['token-pair', true],
+  ] as const)('progress bytesToRead: %s head, tied %s, counts what is read', async (head, tie) => {
+    const dir = join(tmp, 'bad', `to-read-${head}-${tie}`);
+    const t = await makeTinyCheckpoint({ dir, arch: 'qwen2', head, hidden: 64, tie });
+    const file = await readFile(join(t.dir, 'model.safetensors'));
+    const headerLength = Number(file.readBigUInt64LE(0));
+    const header = JSON.parse(file.subarray(8, 8 + headerLength).toString()) as Record<
+      string,
+      { shape: number[]; data_offsets: [number, number] }
+    >;
+    // Every tensor in full but lm_head: a qwen-prm checkpoint's is unused, a token-pair head reads
+    // two rows of it (or, tied, of the embedding a second time).
+    let expected = 0;
+    for (const [name, info] of Object.entries(header)) {
+      if (name === '__metadata__') continue;
+      const {
+        shape,
+        data_offsets: [a, b],
+      } = info;
+      if (name !== 'lm_head.weight') expected += b - a;
+      else if (head === 'token-pair') expected += ((b - a) / shape[0]) * 2;
+      if (tie && name === 'model.embed_tokens.weight') expected += ((b - a) / shape[0]) * 2;
+    }
+    const seen = new Set<number>();
+    await convertCheckpoint({
+      checkpointDir: t.dir,
+      outDir: join(tmp, 'bad-out', `to-read-${head}-${tie}`),
+      dtypes: ['q4'],
+      onProgress: (p) => seen.add(p.bytesToRead),
+    });
+    expect([...seen]).toEqual([expected]);
+    if (!tie) expect(expected).toBeLessThan(file.length - 8 - headerLength);
+  });
+
   it('an abort midway removes the temporary folder', async () => {
     const { t, out } = await fresh('abort');
     const controller = new AbortController();
