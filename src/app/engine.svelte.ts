@@ -234,14 +234,24 @@ export class EngineState {
   /**
    * Loads the chosen model (or returns the loaded one). Rejects with the engine's `EngineError`,
    * `CancelledError` when the user cancelled, or an `Error` saying why there is nothing to load.
+   * A model chosen while another was loading is loaded next: the result is always the model
+   * chosen when the load settles, the one the worker then scores with.
    */
   load(dtype: Dtype | 'auto' = 'auto'): Promise<LoadedModel> {
     if (this.model) return Promise.resolve(this.model);
-    this.#loadingPromise ??= this.#load(dtype).finally(() => (this.#loadingPromise = null));
+    this.#loadingPromise ??= this.#loadChosen(dtype).finally(() => (this.#loadingPromise = null));
     return this.#loadingPromise;
   }
 
-  async #load(dtype: Dtype | 'auto'): Promise<LoadedModel> {
+  async #loadChosen(dtype: Dtype | 'auto'): Promise<LoadedModel> {
+    for (;;) {
+      const { model, current } = await this.#load(dtype);
+      if (current) return model;
+    }
+  }
+
+  /** Loads the model chosen now; `current`: it is still the chosen one when loaded. */
+  async #load(dtype: Dtype | 'auto'): Promise<{ model: LoadedModel; current: boolean }> {
     const client = this.#need();
     // A Score pressed before the bundled list arrived would otherwise find no model chosen.
     await this.#initialized;
@@ -262,8 +272,9 @@ export class EngineState {
       this.#running = run;
       const model = await run.result;
       if (!model) throw new CancelledError('Loading the model was cancelled.');
-      if (this.source === source) this.model = model;
-      return model;
+      const current = this.source === source;
+      if (current) this.model = model;
+      return { model, current };
     } finally {
       this.#running = null;
       this.loading = null;

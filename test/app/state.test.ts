@@ -179,6 +179,33 @@ describe('EngineState.load before init() has finished', () => {
   });
 });
 
+describe('EngineState.load when the choice changes while a model loads', () => {
+  it('loads the newly chosen model, not the one it was loading', async () => {
+    let releaseFirst: () => void = () => {};
+    const loads: WorkerRequest[] = [];
+    const slowFirst: Script = (req, reply) => {
+      if (req.type === 'load') loads.push(req);
+      if (req.type === 'load' && loads.length === 1) releaseFirst = () => standard(req, reply);
+      else standard(req, reply);
+    };
+    const { client } = fakeClient(slowFirst);
+    const engine = new EngineState(client);
+    await engine.init();
+    const first = engine.load();
+    await new Promise((r) => setTimeout(r, 10));
+    const other = { kind: 'hub', repo: 'owner/other', revision: 'main' } as const;
+    engine.choose(other);
+    const second = engine.load();
+    releaseFirst();
+    await Promise.all([first, second]);
+    expect(loads.map((l) => (l.type === 'load' ? l.source : null))).toEqual([
+      { kind: 'bundled', id: 'fixture' },
+      other,
+    ]);
+    expect(engine.model).not.toBeNull();
+  });
+});
+
 describe('AppState segmentation', () => {
   it('segments each solution live, and reports what auto picked', async () => {
     const { app } = await setup();
