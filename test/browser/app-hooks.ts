@@ -90,13 +90,23 @@ export async function chooseBundled(page: Page, id: string): Promise<void> {
   await page.getByLabel('Bundled model').selectOption(id);
 }
 
+/**
+ * Presses Score and waits until this run is over (the results' `aria-busy` is false again) and every
+ * step shows a reward: rewards already on the page (a run restored after a reload, for the same
+ * text) must not pass for this run's.
+ */
 export async function scoreAndWait(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Score' }).click();
   await step(
     'page: score and wait for every data-reward',
     () =>
       expect
-        .poll(async () => (await stepHooks(page)).every((h) => h.reward !== null), { timeout: 120_000 })
+        .poll(
+          async () =>
+            (await page.locator('#results').getAttribute('aria-busy')) === 'false' &&
+            (await stepHooks(page)).every((h) => h.reward !== null),
+          { timeout: 120_000 },
+        )
         .toBe(true),
     130_000,
   );
