@@ -6,7 +6,7 @@ import { convertInto } from '../../src/convert/convert-core.ts';
 import { convertCheckpoint } from '../../src/convert/convert.ts';
 import { localCheckpointFiles } from '../../src/node/local-files.ts';
 import { folderFiles, keepingIo } from './folder-io.ts';
-import { makeTinyCheckpoint } from './tiny-checkpoint.ts';
+import { makeTinyCheckpoint, TINY_QWEN_POOLED } from './tiny-checkpoint.ts';
 
 // A conversion stopped part-way and carried on with `resume` (as the page does after a reload)
 // writes exactly the bytes of one uninterrupted conversion, without redoing the finished weights.
@@ -17,15 +17,7 @@ let ckpt: string;
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'prm-resume-'));
   ckpt = join(tmp, 'tiny');
-  await makeTinyCheckpoint({
-    dir: ckpt,
-    arch: 'qwen2',
-    head: 'qwen-prm',
-    dtype: 'BF16',
-    hidden: 256,
-    heads: 4,
-    layers: 3,
-  });
+  await makeTinyCheckpoint({ dir: ckpt, ...TINY_QWEN_POOLED });
 });
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });

@@ -77,6 +77,19 @@ export const TINY_RLHFLOW: Omit<TinyCheckpointOptions, 'dir'> = {
   vocab: 96,
 };
 
+/**
+ * A qwen-prm checkpoint in bfloat16 with matrices large enough (hidden 256) to go to worker
+ * threads and several data chunks: the conversions that resume or run on a pool compare bytes on it.
+ */
+export const TINY_QWEN_POOLED: Omit<TinyCheckpointOptions, 'dir'> = {
+  arch: 'qwen2',
+  head: 'qwen-prm',
+  dtype: 'BF16',
+  hidden: 256,
+  heads: 4,
+  layers: 3,
+};
+
 /** Seeded PRNG (mulberry32) with a Box-Muller normal: deterministic weights for a given seed. */
 export function makeRng(seed: number): { uniform(): number; normal(): number } {
   let a = seed >>> 0;

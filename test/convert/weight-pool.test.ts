@@ -15,7 +15,7 @@ import {
 } from '../../src/convert/weight-pool.ts';
 import { localCheckpointFiles } from '../../src/node/local-files.ts';
 import { folderFiles, keepingIo } from './folder-io.ts';
-import { makeTinyCheckpoint } from './tiny-checkpoint.ts';
+import { makeTinyCheckpoint, TINY_QWEN_POOLED } from './tiny-checkpoint.ts';
 
 // The page's pool (src/engine/quantize-pool.ts) with its Web Workers replaced by workers in this
 // thread that run the same code as src/engine/quantize-worker.ts (`answerJob(req, 'hand-back')`),
@@ -266,15 +266,7 @@ describe('convertInto(...) with the page’s pool (workers hand back their write
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'prm-weight-pool-'));
     ckpt = join(tmp, 'tiny');
-    await makeTinyCheckpoint({
-      dir: ckpt,
-      arch: 'qwen2',
-      head: 'qwen-prm',
-      dtype: 'BF16',
-      hidden: 256,
-      heads: 4,
-      layers: 3,
-    });
+    await makeTinyCheckpoint({ dir: ckpt, ...TINY_QWEN_POOLED });
     alone = join(tmp, 'alone');
     await convertCheckpoint({ checkpointDir: ckpt, outDir: alone, ...options, threads: 0 });
   });
