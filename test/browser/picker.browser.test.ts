@@ -59,6 +59,8 @@ describe('the model picker (built app, Chromium without WebGPU)', () => {
   it('offers conversion for a raw checkpoint repo and keeps the current model chosen', async () => {
     const { page } = s;
     const summary = page.locator('details.model summary');
+    // The bundled model becomes the choice once the worker has listed it; read the choice after that.
+    await expect.poll(() => summary.innerText()).toContain('(not loaded yet)');
     const before = await summary.innerText();
     await page.getByLabel('Hugging Face Hub').check();
     await page.getByLabel('Repo id').fill('test-org/tiny-raw');
