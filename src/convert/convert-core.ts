@@ -205,8 +205,20 @@ async function readJsonText(
   return read;
 }
 
+/** The decoder and head weights a conversion needs: every expected one, and the optional ones present. */
+function tensorsNeeded(ckpt: Checkpoint, cfg: DecoderConfig): string[] {
+  return [...expectedTensorNames(cfg), ...optionalTensorNames(cfg).filter((n) => ckpt.has(n))];
+}
+
+/** The checkpoint tensors a conversion reads: a tied token-pair head reads the embedding twice. */
+function tensorsRead(ckpt: Checkpoint, cfg: DecoderConfig): string[] {
+  const names = tensorsNeeded(ckpt, cfg);
+  if (cfg.head === 'token-pair' && cfg.tieWordEmbeddings) names.push('model.embed_tokens.weight');
+  return names;
+}
+
 /** Every problem with the checkpoint's tensors, before any conversion work. */
-function checkTensors(ckpt: Checkpoint, cfg: DecoderConfig, tokenPairTied: boolean): void {
+function checkTensors(ckpt: Checkpoint, cfg: DecoderConfig): void {
   const names = expectedTensorNames(cfg);
   const missing = names.filter((n) => !ckpt.has(n));
   if (missing.length > 0) {
@@ -219,9 +231,7 @@ function checkTensors(ckpt: Checkpoint, cfg: DecoderConfig, tokenPairTied: boole
         `${missing.length > 8 ? ', ...' : ''}. Is a shard missing, or is config.json from another model?`,
     );
   }
-  const all = [...names, ...optionalTensorNames(cfg).filter((n) => ckpt.has(n))];
-  if (tokenPairTied) all.push('model.embed_tokens.weight');
-  for (const n of all) {
+  for (const n of tensorsRead(ckpt, cfg)) {
     const info = ckpt.info(n);
     const want = expectedTensorShape(cfg, n)!;
     if (info.shape.length !== want.length || info.shape.some((d, i) => d !== want[i])) {
@@ -315,21 +325,18 @@ function parseOptions(o: ConversionOptions): { dtypes: Dtype[]; blockSize: numbe
 const DEFAULT_CHUNK_BYTES = 2_000_000_000;
 
 /**
- * The checkpoint bytes a conversion reads: every tensor it needs, of a token-pair head's
- * `lm_head.weight` only its two rows (graph/heads/token-pair.ts), and a tied head's two embedding
- * rows a second time.
+ * The checkpoint bytes a conversion reads: each tensor of `tensorsRead` whole, but only two rows
+ * of a token-pair head's matrix (`lm_head.weight`, or the embedding's second read when tied:
+ * graph/heads/token-pair.ts).
  */
 function bytesReadBy(ckpt: Checkpoint, cfg: DecoderConfig): number {
-  let bytes = 0;
-  for (const n of [...expectedTensorNames(cfg), ...optionalTensorNames(cfg).filter((t) => ckpt.has(t))]) {
+  const names = tensorsRead(ckpt, cfg);
+  const pair =
+    cfg.head !== 'token-pair' ? null : cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  return names.reduce((bytes, n, i) => {
     const { byteLength, shape } = ckpt.info(n);
-    bytes += n === 'lm_head.weight' ? (byteLength / shape[0]) * 2 : byteLength;
-  }
-  if (cfg.head === 'token-pair' && cfg.tieWordEmbeddings) {
-    const { byteLength, shape } = ckpt.info('model.embed_tokens.weight');
-    bytes += (byteLength / shape[0]) * 2;
-  }
-  return bytes;
+    return bytes + (n === pair && i === names.lastIndexOf(n) ? (byteLength / shape[0]) * 2 : byteLength);
+  }, 0);
 }
 
 /**
@@ -348,7 +355,7 @@ function estimateBytes(
   const floatBytes = dtype === 'fp32' || dtype === 'q4' ? 4 : 2;
   const scaleBytes = dtype === 'q4' ? 4 : 2;
   let bytes = contextLength * cfg.headDim * floatBytes;
-  for (const n of [...expectedTensorNames(cfg), ...optionalTensorNames(cfg).filter((t) => ckpt.has(t))]) {
+  for (const n of tensorsNeeded(ckpt, cfg)) {
     const shape = ckpt.info(n).shape;
     const count = shape.reduce((a, b) => a * b, 1);
     const embedding = n === 'model.embed_tokens.weight';
@@ -433,7 +440,7 @@ export async function convertInto(
           'answered "+"), convert it with --family user-turns.',
       );
     }
-    checkTensors(ckpt, cfg, cfg.head === 'token-pair' && cfg.tieWordEmbeddings);
+    checkTensors(ckpt, cfg);
 
     const defaults = defaultSpecFor(family);
     const name = options.name ?? files.name;
@@ -472,10 +479,7 @@ export async function convertInto(
         );
       }
     }
-    const total =
-      expectedTensorNames(cfg).length +
-      optionalTensorNames(cfg).filter((n) => ckpt.has(n)).length +
-      (cfg.head === 'token-pair' && cfg.tieWordEmbeddings ? 1 : 0);
+    const total = tensorsRead(ckpt, cfg).length;
     const bytesToRead = bytesReadBy(ckpt, cfg);
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const plan: WritePlan = {
