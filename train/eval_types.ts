@@ -23,6 +23,18 @@ export function operandSize(step: string): string {
   return digits >= 3 ? '3+' : String(digits);
 }
 
+/** The operation of the first computation of a step (`a op b = c`), or "?" when there is none. */
+export function operation(step: string): string {
+  const claim = checkStep(step).claims[0];
+  if (!claim) return '?';
+  const computed = claim.text.slice(0, claim.text.lastIndexOf('='));
+  if (/[×x*·]/.test(computed)) return 'multiply';
+  if (/[÷/]/.test(computed)) return 'divide';
+  if (/[−-]/.test(computed)) return 'subtract';
+  if (computed.includes('+')) return 'add';
+  return '?';
+}
+
 interface Pred {
   id: string;
   label: number;
@@ -60,7 +72,7 @@ function readRecords<T>(file: string): T[] {
 }
 
 /**
- * Rows per error type, `all`, then arithmetic errors by operand size, from a data file with
+ * Rows per error type, `all`, then arithmetic errors by operation and by operand size, from a data file with
  * `error_type` and the predictions `prm eval --out` wrote for it.
  *
  * @example
@@ -88,6 +100,10 @@ export function typeRows(dataFile: string, predsFile: string): TypeRow[] {
   rows.push(row('all', data.length, errors));
   // Arithmetic errors by the size of the wrong step's operands: which computations it checks.
   const arithmetic = data.filter((d) => d.error_type === 'arithmetic');
+  for (const op of ['add', 'subtract', 'multiply', 'divide']) {
+    const items = arithmetic.filter((d) => operation(d.steps[d.label]) === op);
+    if (items.length > 0) rows.push(row(`arithmetic, ${op}`, items.length, items));
+  }
   for (const size of ['1', '2', '3+', '?']) {
     const items = arithmetic.filter((d) => operandSize(d.steps[d.label]) === size);
     if (items.length === 0) continue;

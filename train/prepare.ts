@@ -29,6 +29,7 @@ export function demoSpec(): ModelSpec {
     ...defaultSpecFor('qwen-prm'),
     context_length: 1024,
     strip_step_labels: true,
+    reverse_numbers: true,
   };
 }
 

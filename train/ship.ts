@@ -233,6 +233,7 @@ async function main(): Promise<void> {
       '--context-length',
       String(spec.context_length),
       ...(spec.strip_step_labels ? ['--strip-step-labels'] : []),
+      ...(spec.reverse_numbers ? ['--reverse-numbers'] : []),
     ]);
     const removed = install(staged, model, join(ckpt, 'golden.json'));
     console.log(

@@ -51,6 +51,8 @@ export interface ConversionOptions {
   stepSeparator?: string;
   /** prm.json `strip_step_labels` (default: not set, i.e. false). */
   stripStepLabels?: boolean;
+  /** prm.json `reverse_numbers` (default: not set, i.e. false). */
+  reverseNumbers?: boolean;
   /** Rotary cache length and prm.json `context_length` (default min(max_position_embeddings, 32768)). */
   contextLength?: number;
   /** Weights up to this many bytes stay inside the .onnx (default 1.9e9). */
@@ -454,6 +456,7 @@ export async function convertInto(
       context_length: contextLength,
       dtypes,
       ...(options.stripStepLabels ? { strip_step_labels: true } : {}),
+      ...(options.reverseNumbers ? { reverse_numbers: true } : {}),
       source:
         typeof ckpt.config._name_or_path === 'string' && ckpt.config._name_or_path
           ? ckpt.config._name_or_path

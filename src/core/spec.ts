@@ -210,6 +210,9 @@ export function parseModelSpec(json: unknown, source = 'prm.json'): ModelSpec {
   const strip = obj.strip_step_labels;
   if (strip !== undefined && typeof strip !== 'boolean') fail('strip_step_labels', 'true or false');
   if (typeof strip === 'boolean') spec.strip_step_labels = strip;
+  const reverse = obj.reverse_numbers;
+  if (reverse !== undefined && typeof reverse !== 'boolean') fail('reverse_numbers', 'true or false');
+  if (typeof reverse === 'boolean') spec.reverse_numbers = reverse;
   if (obj.domain !== undefined) spec.domain = parseDomain(obj.domain, source);
   const source_ = optStr('source');
   const license = optStr('license');

@@ -68,6 +68,13 @@ export interface ModelSpec {
    */
   strip_step_labels?: boolean;
   /**
+   * Optional, default false: write every whole number least-significant digit first (thousands
+   * separators dropped) in the problem and the steps before building the prompt, for models
+   * trained that way (the bundled demo model; see families/reverse-numbers.ts). The page still
+   * shows the text as typed.
+   */
+  reverse_numbers?: boolean;
+  /**
    * Optional: what the model was trained on, for demo models trained on a narrow generator.
    * Solutions outside it get a notice next to their scores (see ./domain.ts). Real PRMs have none.
    */

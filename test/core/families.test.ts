@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFamily, PromptError } from '../../src/core/families/index.ts';
+import { reverseNumbers } from '../../src/core/families/reverse-numbers.ts';
 import type { ModelFamily } from '../../src/core/types.ts';
 import { specFor } from './fixtures/specs.ts';
 import { LLAMA3_SYSTEM, toyTokenizer } from './fixtures/toy-tokenizer.ts';
@@ -33,6 +34,37 @@ describe('strip_step_labels', () => {
 
   it('keeps the labels by default', () => {
     expect(createFamily(specFor('qwen-prm')).build(tok(), 'Q?', labelled).text).toContain('Step 1: 2+2=4.');
+  });
+});
+
+describe('reverse_numbers', () => {
+  const tok = () => toyTokenizer({ specials: ['<extra_0>'], chatml: true });
+
+  it.each([
+    ['84 - 25 = 59', '48 - 52 = 95'],
+    ['$1,250 + 30 = $1,280.', '$0521 + 03 = $0821.'],
+    ['1{,}000 \\times 12 = 12{,}000', '0001 \\times 21 = 00021'],
+    ['12,5 and 1,2345 keep their commas', '21,5 and 1,5432 keep their commas'],
+    ['1.25 kg', '1.52 kg'],
+    ['no numbers here', 'no numbers here'],
+  ])('reverseNumbers(%j) is %j', (text, reversed) => {
+    expect(reverseNumbers(text)).toBe(reversed);
+  });
+
+  it('builds the prompt of the reversed problem and steps, after dropping step labels', () => {
+    const spec = specFor('qwen-prm', { strip_step_labels: true, reverse_numbers: true });
+    const plan = createFamily(spec).build(tok(), 'Ann has 12 pens.', ['Step 1: 12 + 30 = 42.', 'So 42.']);
+    expect(plan).toEqual(
+      createFamily(specFor('qwen-prm')).build(tok(), 'Ann has 21 pens.', ['21 + 03 = 24.', 'So 24.']),
+    );
+  });
+
+  it('keeps the digits in order by default, and still rejects an empty step when reversing', () => {
+    expect(createFamily(specFor('qwen-prm')).build(tok(), 'Q?', ['12 + 30 = 42.']).text).toContain(
+      '12 + 30 = 42.',
+    );
+    const reverse = createFamily(specFor('qwen-prm', { reverse_numbers: true }));
+    expect(() => reverse.build(tok(), 'Q?', ['12 = 12', ' '])).toThrow(PromptError);
   });
 });
 

@@ -62,6 +62,14 @@ describe('parseModelSpec(json, source)', () => {
     );
   });
 
+  it('keeps reverse_numbers when it is a boolean and rejects anything else', () => {
+    expect(parseModelSpec({ ...valid, reverse_numbers: true }).reverse_numbers).toBe(true);
+    expect(parseModelSpec(valid).reverse_numbers).toBeUndefined();
+    expect(() => parseModelSpec({ ...valid, reverse_numbers: 1 })).toThrow(
+      'prm.json: field "reverse_numbers" must be true or false, got 1',
+    );
+  });
+
   it('keeps strip_step_labels when it is a boolean and rejects anything else', () => {
     expect(parseModelSpec({ ...valid, strip_step_labels: true }).strip_step_labels).toBe(true);
     expect(parseModelSpec(valid).strip_step_labels).toBeUndefined();

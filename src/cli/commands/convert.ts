@@ -62,6 +62,8 @@ Options:
                         at most 32768; at most ${MAX_CONTEXT_LENGTH} when given).
   --strip-step-labels   prm.json strip_step_labels: drop "Step 2:" / "2." labels from steps
                         before scoring (for models trained on unlabelled steps).
+  --reverse-numbers     prm.json reverse_numbers: write whole numbers least-significant digit
+                        first before scoring (for models trained on such text, like the demo).
   --external-data       Store every weight in onnx/model_<dtype>.onnx_data files, even when the
                         model would fit one .onnx (what the page's Convert writes: a browser then
                         streams the weights from Blobs instead of reading the whole model).
@@ -97,6 +99,7 @@ const flags = {
   'step-separator': { type: 'string' },
   'context-length': { type: 'string' },
   'strip-step-labels': { type: 'boolean' },
+  'reverse-numbers': { type: 'boolean' },
   threads: { type: 'string' },
   'external-data': { type: 'boolean' },
   force: { type: 'boolean' },
@@ -164,6 +167,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         MAX_CONTEXT_LENGTH,
       ),
       stripStepLabels: values['strip-step-labels'] ?? false,
+      reverseNumbers: values['reverse-numbers'] ?? false,
       threads: parseWholeNumber('--threads', values.threads, undefined, 0, MAX_THREADS),
       force: values.force ?? false,
       ...(values['external-data'] ? { inlineLimit: 0 } : {}),

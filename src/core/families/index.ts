@@ -10,6 +10,7 @@ import type { ModelSpec } from '../types.ts';
 import { MODEL_FAMILIES } from '../spec.ts';
 import type { PromptBuilder } from './common.ts';
 import { createQwenPrm } from './qwen-prm.ts';
+import { reverseNumbers } from './reverse-numbers.ts';
 import { createTokenClassification } from './token-classification.ts';
 import { createTokenPair } from './token-pair.ts';
 import { createUserTurns } from './user-turns.ts';
@@ -27,14 +28,20 @@ export { PromptError } from './common.ts';
  */
 export function createFamily(spec: ModelSpec): PromptBuilder {
   const builder = familyBuilder(spec);
-  if (!spec.strip_step_labels) return builder;
+  const { strip_step_labels: strip, reverse_numbers: reverse } = spec;
+  if (!strip && !reverse) return builder;
+  // Both rewrite only what the model reads; checkInput in the family still sees non-strings.
+  const text = (s: string): string => {
+    const t = strip ? stripStepLabel(s) : s;
+    return reverse ? reverseNumbers(t) : t;
+  };
   return {
     ...builder,
     build: (tokenizer, problem, steps) =>
       builder.build(
         tokenizer,
-        problem,
-        Array.isArray(steps) ? steps.map((s) => (typeof s === 'string' ? stripStepLabel(s) : s)) : steps,
+        reverse && typeof problem === 'string' ? reverseNumbers(problem) : problem,
+        Array.isArray(steps) ? steps.map((s) => (typeof s === 'string' ? text(s) : s)) : steps,
       ),
   };
 }
