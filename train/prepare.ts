@@ -8,6 +8,7 @@
  * step and every step after it (ProcessBench convention).
  *
  * Run: npx tsx train/prepare.ts --train 60000 --val 1000 [--train-seed 1000] [--val-seed 2000]
+ *        [--drill 0] [--drill-seed 1500] (arithmetic drill added to train.jsonl, ./drill.ts)
  *        [--golden-seed 3000] [--tokenizer train/tokenizer] [--out train/data]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { createFamily } from '../src/core/families/index.ts';
 import { defaultSpecFor } from '../src/core/spec.ts';
 import type { ModelSpec, TokenizerLike } from '../src/core/types.ts';
 import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
+import { drill } from './drill.ts';
 
 /** The spec the bundled model is trained and shipped with (prm.json repeats these fields). */
 export function demoSpec(): ModelSpec {
@@ -57,7 +59,11 @@ function writeSet(path: string, tokenizer: TokenizerLike, spec: ModelSpec, items
   let tokens = 0;
   const unk = tokenizer.tokenId('<unk>');
   const lines = items.map((it) => {
-    const ex = toExample(tokenizer, spec, it);
+    // Drill examples get their own type so that --oversample arithmetic=K leaves them alone.
+    const ex = {
+      ...toExample(tokenizer, spec, it),
+      ...(it.id.startsWith('drill-') ? { error_type: 'drill' } : {}),
+    };
     if (unk !== undefined && ex.input_ids.includes(unk))
       throw new Error(`${it.id} encodes to <unk>: rebuild the tokenizer (npx tsx train/make_tokenizer.ts).`);
     tokens += ex.input_ids.length;
@@ -75,6 +81,8 @@ function main(): void {
       'train-seed': { type: 'string', default: '1000' },
       'val-seed': { type: 'string', default: '2000' },
       'golden-seed': { type: 'string', default: '3000' },
+      drill: { type: 'string', default: '0' },
+      'drill-seed': { type: 'string', default: '1500' },
       tokenizer: { type: 'string', default: 'train/tokenizer' },
       out: { type: 'string', default: 'train/data' },
     },
@@ -89,7 +97,9 @@ function main(): void {
     ['golden.jsonl', 8, Number(values['golden-seed'])],
   ];
   for (const [file, n, seed] of sets) {
-    const tokens = writeSet(join(out, file), tokenizer, spec, synthesize({ n, seed }));
+    const items = synthesize({ n, seed });
+    if (file === 'train.jsonl') items.push(...drill(Number(values.drill), Number(values['drill-seed'])));
+    const tokens = writeSet(join(out, file), tokenizer, spec, items);
     console.log(
       `${file}: ${n} examples, ${tokens} tokens (${(tokens / Math.max(n, 1)).toFixed(1)} per example)`,
     );

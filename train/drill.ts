@@ -1,0 +1,52 @@
+/**
+ * Arithmetic drill for training the bundled model only: "solutions" that are nothing but
+ * `a op b = c` lines, about half with one slipped result (the generator's own `slip` and
+ * `carrySlip`). A word problem spends most of its tokens on words; a drill spends them on the
+ * computations, so the next-token loss on its right lines is mostly arithmetic. Never shipped as
+ * examples and never used for evaluation.
+ */
+import { mulberry32, type Rng } from '../src/core/synth/rng.ts';
+import { carrySlip, slip } from '../src/core/synth/inject.ts';
+import type { SynthItem } from '../src/core/synth/index.ts';
+
+type Op = '+' | '-' | '*' | '/';
+const GLYPHS: Record<Op, string[]> = { '+': ['+'], '-': ['-', '−'], '*': ['×', '*', 'x'], '/': ['/', '÷'] };
+const PROBLEMS = ['Work out each calculation.', 'Compute these.', 'Check the sums.', 'Solve each one.'];
+
+/** Operands of the sizes the generator uses: 1 to 3 digits, products and sums below 1,000,000. */
+function computation(r: Rng): [Op, number, number, number] {
+  const size = (): number => [9, 99, 999][r.int(0, 2)];
+  const op = r.pick<Op>(['+', '-', '*', '/']);
+  if (op === '+' || op === '-') {
+    const a = r.int(1, size());
+    const b = r.int(1, size());
+    return op === '+' ? ['+', a, b, a + b] : ['-', Math.max(a, b), Math.min(a, b), Math.abs(a - b)];
+  }
+  const b = r.int(2, r.chance(0.7) ? 9 : 99);
+  const c = r.int(2, size());
+  return op === '*' ? ['*', c, b, b * c] : ['/', b * c, b, c];
+}
+
+/** `n` drill items from `seed`, in the shape prepare.ts turns into training examples. */
+export function drill(n: number, seed: number): SynthItem[] {
+  const r = mulberry32(seed);
+  const out: SynthItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const lines = Array.from({ length: r.int(3, 8) }, () => computation(r));
+    const wrong = r.chance(0.5) ? r.int(0, lines.length - 1) : -1;
+    const steps = lines.map(([op, a, b, c], k) => {
+      const stated = k === wrong ? ((r.chance(0.35) ? carrySlip(op, a, b) : null) ?? slip(r, c)) : c;
+      return `${a} ${r.pick(GLYPHS[op])} ${b} = ${stated}`;
+    });
+    out.push({
+      id: `drill-${seed}-${i}`,
+      generator: 'synth',
+      problem: r.pick(PROBLEMS),
+      steps,
+      label: wrong,
+      final_answer_correct: wrong === -1,
+      error_type: wrong === -1 ? 'none' : 'arithmetic',
+    });
+  }
+  return out;
+}
