@@ -744,7 +744,7 @@ describe('prm convert (CLI)', () => {
     };
   };
 
-  it('converts a checkpoint, prints the files and progress lines, exit code 0', async () => {
+  it('converts a checkpoint, prints the files and progress lines, exit code 0; text flags reach prm.json', async () => {
     const t = await makeTinyCheckpoint({
       dir: join(tmp, 'cli-ckpt'),
       arch: 'mistral',
@@ -764,10 +764,14 @@ describe('prm convert (CLI)', () => {
         '+',
         '--bad-token',
         '-',
+        '--strip-step-labels',
+        '--reverse-numbers',
       ],
       cli,
     );
     expect(code).toBe(0);
+    const spec = parseModelSpec(await readFile(join(tmp, 'cli-out', 'prm.json'), 'utf8'));
+    expect([spec.strip_step_labels, spec.reverse_numbers]).toEqual([true, true]);
     expect(io.out).toMatch(/onnx\/model_q4\.onnx/);
     expect(io.err).toMatch(/token pair: good "\+" -> \d+, bad "-" -> \d+/);
     expect(io.err).toMatch(/tensor 21\/21 lm_head\.weight/);
