@@ -165,16 +165,20 @@ class Qwen2ForProcessRewardModel(nn.Module):
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
 
-    def hidden(self, ids):
+    def hidden(self, ids, tap=None):
+        """Final hidden states; with tap=K also the states after layer K (normed), for the LM loss."""
         b, s = ids.shape
         c = self.config
         cos, sin = rope_cos_sin(s, c["hidden_size"] // c["num_attention_heads"], c["rope_theta"], ids.device)
         # Causal only: batches are right-padded, so padding never precedes a real token.
         mask = torch.full((s, s), float("-inf"), device=ids.device).triu(1)
         x = self.model.embed_tokens(ids)
-        for layer in self.model.layers:
+        tapped = None
+        for k, layer in enumerate(self.model.layers):
             x = layer(x, cos, sin, mask)
-        return self.model.norm(x)
+            if tap is not None and k + 1 == tap:
+                tapped = self.model.norm(x)
+        return self.model.norm(x) if tap is None else (self.model.norm(x), tapped)
 
     def forward(self, ids):
         """Logits [batch, seq, 2] (the ONNX graph's output)."""
@@ -575,6 +579,12 @@ def parse_args(argv):
     p.add_argument("--train-limit", type=int, default=0, help="use only the first N training examples")
     p.add_argument("--val-limit", type=int, default=400, help="validation examples used for early stopping")
     p.add_argument("--lm-weight", type=float, default=0.5, help="weight of the auxiliary next-token loss (0 = off)")
+    p.add_argument(
+        "--lm-layer",
+        type=int,
+        default=0,
+        help="read the next-token loss after this layer (0 = the last): the layers above it are left to judge what it computed",
+    )
     p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--init", default="", help="checkpoint folder to continue from (same model flags)")
@@ -650,16 +660,30 @@ def main(argv):
     too_long = [e for e in train + val + golden if len(e["input_ids"]) > a.max_positions]
     if too_long:
         sys.exit("error: %d examples are longer than --max-positions %d" % (len(too_long), a.max_positions))
+    if not 0 <= a.lm_layer <= a.layers:
+        sys.exit("error: --lm-layer %d must be between 1 and --layers %d (0 = the last)" % (a.lm_layer, a.layers))
     model = Qwen2ForProcessRewardModel(cfg)
     if a.init:
         # Continue from an earlier checkpoint (weights only; the optimizer starts fresh).
         with open(os.path.join(a.init, "config.json")) as f:
             old = json.load(f)
-        for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "vocab_size"):
+        for k in ("hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads", "vocab_size"):
             if old[k] != cfg[k]:
                 sys.exit("error: --init %s has %s=%s but this run has %s; pass the same model flags" % (a.init, k, old[k], cfg[k]))
-        model.load_state_dict(read_safetensors(os.path.join(a.init, "model.safetensors")))
-        print("initialised from %s" % a.init, flush=True)
+        grow = cfg["num_hidden_layers"] - old["num_hidden_layers"]
+        if grow < 0:
+            sys.exit("error: --init %s has %d layers, more than --layers %d" % (a.init, old["num_hidden_layers"], cfg["num_hidden_layers"]))
+        state = read_safetensors(os.path.join(a.init, "model.safetensors"))
+        if grow:
+            # Extra layers on top start as the identity (zero output projections), so the grown
+            # model computes exactly what the checkpoint did until training moves them.
+            for k in range(old["num_hidden_layers"], cfg["num_hidden_layers"]):
+                layer = model.model.layers[k]
+                nn.init.zeros_(layer.self_attn.o_proj.weight)
+                nn.init.zeros_(layer.mlp.down_proj.weight)
+                state.update({"model.layers.%d.%s" % (k, n): t for n, t in layer.state_dict().items()})
+        model.load_state_dict(state)
+        print("initialised from %s%s" % (a.init, " with %d new layers on top" % grow if grow else ""), flush=True)
     if a.init_onnx:
         # Byte-level tokens are GPT-2's byte characters; map them back to text to find old rows.
         init_from_onnx(model, a.init_onnx, vocab, "ByteLevel" in json.dumps(tok.get("pre_tokenizer")))
@@ -699,14 +723,14 @@ def main(argv):
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
             def pass_loss():
-                hidden = model.hidden(ids)
+                hidden, lm_hidden = model.hidden(ids, a.lm_layer or a.layers)
                 step_logits = model.score(hidden[rows, cols])
                 loss = F.cross_entropy(step_logits, labels)
                 if a.lm_weight > 0:
                     # Auxiliary next-token loss on text known to be right (the problem and the steps
                     # before the first error), through the tied embedding: the dense signal teaches
                     # the arithmetic a pretrained base model would bring. Not part of the checkpoint.
-                    lm_logits = hidden[:, :-1] @ model.model.embed_tokens.weight.t()
+                    lm_logits = lm_hidden[:, :-1] @ model.model.embed_tokens.weight.t()
                     loss = loss + a.lm_weight * F.cross_entropy(lm_logits.reshape(-1, lm_logits.shape[-1]), lm.reshape(-1), ignore_index=-100)
                 return loss, torch.softmax(step_logits, -1)[:, 1]
 
