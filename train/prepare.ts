@@ -20,6 +20,7 @@ import { defaultSpecFor } from '../src/core/spec.ts';
 import type { ModelSpec, TokenizerLike } from '../src/core/types.ts';
 import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
 import { drill } from './drill.ts';
+import { checkStep } from '../src/core/judge/index.ts';
 
 /** The spec the bundled model is trained and shipped with (prm.json repeats these fields). */
 export function demoSpec(): ModelSpec {
@@ -38,6 +39,14 @@ export function demoSpec(): ModelSpec {
 export interface Example {
   input_ids: number[];
   score_positions: number[];
+  /**
+   * The last digit of each step's stated result (after its last "="), and whether the step's
+   * arithmetic is right there (the exact checker, src/core/judge): a dense training target that
+   * asks the model to judge a computation where it has just read it. Steps with no checked
+   * computation have none. Read only by train_prm.py --arith-weight.
+   */
+  arith_positions: number[];
+  arith_labels: number[];
   step_labels: number[];
   label: number;
   error_type: string;
@@ -46,13 +55,46 @@ export interface Example {
 /** One training example from one record, through the app's prompt builder. */
 export function toExample(tokenizer: TokenizerLike, spec: ModelSpec, item: SynthItem): Example {
   const plan = createFamily(spec).build(tokenizer, item.problem, item.steps);
+  const arith = resultDigits(tokenizer, plan.inputIds, plan.scorePositions, item.steps);
   return {
     input_ids: plan.inputIds,
     score_positions: plan.scorePositions,
+    arith_positions: arith.map((a) => a[0]),
+    arith_labels: arith.map((a) => a[1]),
     step_labels: item.steps.map((_, i) => (item.label === -1 || i < item.label ? 1 : 0)),
     label: item.label,
     error_type: item.error_type,
   };
+}
+
+/** [position of the result's last digit, 1 right / 0 wrong] per step with a checked computation. */
+function resultDigits(
+  tokenizer: TokenizerLike,
+  ids: number[],
+  scorePositions: number[],
+  steps: string[],
+): [number, number][] {
+  const eq = tokenizer.tokenId('=');
+  const digits = new Set(Array.from({ length: 10 }, (_, d) => tokenizer.tokenId(String(d))));
+  const out: [number, number][] = [];
+  scorePositions.forEach((end, k) => {
+    const from = k === 0 ? 0 : scorePositions[k - 1];
+    const verdict = checkStep(steps[k]).verdict;
+    let start = -1;
+    for (let i = end - 1; i > from; i--)
+      if (ids[i] === eq) {
+        start = i;
+        break;
+      }
+    if (verdict === 'none' || start < 0) return;
+    // The stated result: skip up to two signs ("$", "-") after "=", then the run of digits.
+    let i = start + 1;
+    while (i < end && i <= start + 3 && !digits.has(ids[i])) i++;
+    if (!digits.has(ids[i])) return;
+    while (i + 1 < end && digits.has(ids[i + 1])) i++;
+    out.push([i, verdict === 'wrong' ? 0 : 1]);
+  });
+  return out;
 }
 
 function writeSet(path: string, tokenizer: TokenizerLike, spec: ModelSpec, items: SynthItem[]): number {

@@ -232,13 +232,18 @@ def lm_limit(e, assistant_id):
 
 
 def collate(examples, idx, pad_id, assistant_id=None):
-    """Padded ids, score (row, col, label) triples and, with assistant_id, next-token targets."""
+    """Padded ids, score (row, col, label) triples, with assistant_id next-token targets, and the
+    (row, col, label) triples of the result digits prepare.ts marks (arith_positions)."""
     s = max(len(examples[i]["input_ids"]) for i in idx)
     ids = torch.full((len(idx), s), pad_id, dtype=torch.long)
     lm = torch.full((len(idx), s - 1), -100, dtype=torch.long)
     rows, cols, labels = [], [], []
+    arith = ([], [], [])
     for r, i in enumerate(idx):
         e = examples[i]
+        arith[0].extend([r] * len(e.get("arith_positions", [])))
+        arith[1].extend(e.get("arith_positions", []))
+        arith[2].extend(e.get("arith_labels", []))
         ids[r, : len(e["input_ids"])] = torch.tensor(e["input_ids"])
         rows += [r] * len(e["score_positions"])
         cols += e["score_positions"]
@@ -246,7 +251,7 @@ def collate(examples, idx, pad_id, assistant_id=None):
         if assistant_id is not None:
             limit = lm_limit(e, assistant_id)
             lm[r, :limit] = ids[r, 1 : limit + 1]
-    return ids, torch.tensor(rows), torch.tensor(cols), torch.tensor(labels), lm
+    return ids, torch.tensor(rows), torch.tensor(cols), torch.tensor(labels), lm, tuple(torch.tensor(x, dtype=torch.long) for x in arith)
 
 
 # ---------------------------------------------------------------- metrics (ProcessBench)
@@ -284,7 +289,7 @@ def evaluate(model, examples, pad_id, max_tokens):
     probs = [None] * len(examples)
     loss_sum, n = 0.0, 0
     for idx in batches(examples, max_tokens, False, None):
-        ids, rows, cols, labels, _ = collate(examples, idx, pad_id)
+        ids, rows, cols, labels, _, _ = collate(examples, idx, pad_id)
         logits = model.step_logits(ids, rows, cols)
         loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
         n += len(labels)
@@ -585,6 +590,12 @@ def parse_args(argv):
         default=0,
         help="read the next-token loss after this layer (0 = the last): the layers above it are left to judge what it computed",
     )
+    p.add_argument(
+        "--arith-weight",
+        type=float,
+        default=0.0,
+        help="weight of the per-computation loss at each stated result's last digit (prepare.ts arith_positions; 0 = off)",
+    )
     p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--init", default="", help="checkpoint folder to continue from (same model flags)")
@@ -719,13 +730,16 @@ def main(argv):
     stop = None
     while stop is None:
         for idx in batches(train, a.batch_tokens, True, rng):
-            ids, rows, cols, labels, lm = collate(train, idx, pad_id, assistant_id if a.lm_weight > 0 else None)
+            ids, rows, cols, labels, lm, arith = collate(train, idx, pad_id, assistant_id if a.lm_weight > 0 else None)
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
             def pass_loss():
                 hidden, lm_hidden = model.hidden(ids, a.lm_layer or a.layers)
                 step_logits = model.score(hidden[rows, cols])
                 loss = F.cross_entropy(step_logits, labels)
+                if a.arith_weight > 0 and len(arith[0]):
+                    # Dense target: is the computation right, read at its result's last digit.
+                    loss = loss + a.arith_weight * F.cross_entropy(model.score(hidden[arith[0], arith[1]]), arith[2])
                 if a.lm_weight > 0:
                     # Auxiliary next-token loss on text known to be right (the problem and the steps
                     # before the first error), through the tied embedding: the dense signal teaches
