@@ -40,10 +40,9 @@ export interface Example {
   input_ids: number[];
   score_positions: number[];
   /**
-   * The last digit of each step's stated result (after its last "="), and whether the step's
-   * arithmetic is right there (the exact checker, src/core/judge): a dense training target that
-   * asks the model to judge a computation where it has just read it. Steps with no checked
-   * computation have none. Read only by train_prm.py --arith-weight.
+   * Positions and 1/0 targets along each step's stated result (resultDigits below): dense
+   * training targets that ask the model to judge a computation digit by digit where it reads it.
+   * Steps with no checked computation have none. Read only by train_prm.py --arith-weight.
    */
   arith_positions: number[];
   arith_labels: number[];
@@ -67,7 +66,12 @@ export function toExample(tokenizer: TokenizerLike, spec: ModelSpec, item: Synth
   };
 }
 
-/** [position of the result's last digit, 1 right / 0 wrong] per step with a checked computation. */
+/**
+ * Dense targets for the stated result of each step's last computation (after its last "="), from
+ * the exact checker's value (src/core/judge): at each of its digits (as the model reads them,
+ * after reverse_numbers), 1 while every digit so far agrees with the true result, else 0; and at
+ * the token after it, 1 if the whole result is right (unless that token is the step's tag).
+ */
 function resultDigits(
   tokenizer: TokenizerLike,
   ids: number[],
@@ -75,24 +79,30 @@ function resultDigits(
   steps: string[],
 ): [number, number][] {
   const eq = tokenizer.tokenId('=');
-  const digits = new Set(Array.from({ length: 10 }, (_, d) => tokenizer.tokenId(String(d))));
+  const digitOf = new Map(Array.from({ length: 10 }, (_, d) => [tokenizer.tokenId(String(d)), String(d)]));
   const out: [number, number][] = [];
   scorePositions.forEach((end, k) => {
     const from = k === 0 ? 0 : scorePositions[k - 1];
-    const verdict = checkStep(steps[k]).verdict;
+    const claim = checkStep(steps[k]).claims.at(-1);
+    const truth = claim?.computed.replace(/,/g, '');
     let start = -1;
     for (let i = end - 1; i > from; i--)
       if (ids[i] === eq) {
         start = i;
         break;
       }
-    if (verdict === 'none' || start < 0) return;
+    if (!claim || claim.verdict === 'none' || !truth || !/^\d+$/.test(truth) || start < 0) return;
     // The stated result: skip up to two signs ("$", "-") after "=", then the run of digits.
     let i = start + 1;
-    while (i < end && i <= start + 3 && !digits.has(ids[i])) i++;
-    if (!digits.has(ids[i])) return;
-    while (i + 1 < end && digits.has(ids[i + 1])) i++;
-    out.push([i, verdict === 'wrong' ? 0 : 1]);
+    while (i < end && i <= start + 3 && !digitOf.has(ids[i])) i++;
+    const want = [...truth].reverse();
+    let ok = true;
+    let j = 0;
+    for (; i < end && digitOf.has(ids[i]); i++, j++) {
+      ok = ok && digitOf.get(ids[i]) === want[j];
+      out.push([i, ok ? 1 : 0]);
+    }
+    if (j > 0 && i < end) out.push([i, ok && j === want.length ? 1 : 0]);
   });
   return out;
 }
