@@ -22,6 +22,9 @@ import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
 import { drill } from './drill.ts';
 import { checkStep } from '../src/core/judge/index.ts';
 
+/** The `prm synth` seed of the golden inputs (prepare.ts --golden-seed, train/ship.ts). */
+export const GOLDEN_SEED = 3000;
+
 /** The spec the bundled model is trained and shipped with (prm.json repeats these fields). */
 export function demoSpec(): ModelSpec {
   return {
@@ -132,7 +135,7 @@ function main(): void {
       val: { type: 'string', default: '1000' },
       'train-seed': { type: 'string', default: '1000' },
       'val-seed': { type: 'string', default: '2000' },
-      'golden-seed': { type: 'string', default: '3000' },
+      'golden-seed': { type: 'string', default: String(GOLDEN_SEED) },
       drill: { type: 'string', default: '0' },
       'drill-seed': { type: 'string', default: '1500' },
       tokenizer: { type: 'string', default: 'train/tokenizer' },

@@ -44,7 +44,9 @@ import { stepRewards } from '../src/core/rewards.ts';
 import { readModelSpec } from '../src/node/model.ts';
 import { createOrtRunner } from '../src/node/ort-node.ts';
 import { typeRows, type TypeRow } from './eval_types.ts';
-import { demoSpec } from './prepare.ts';
+import { demoSpec, GOLDEN_SEED, toExample } from './prepare.ts';
+import { synthesize } from '../src/core/synth/index.ts';
+import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PRM = join(ROOT, 'bin/prm.js');
@@ -144,6 +146,26 @@ interface GoldenItem {
   probs: number[];
 }
 
+/**
+ * Why CKPT's golden inputs differ from what demoSpec() builds today, or null when they agree. A
+ * checkpoint trained on prompts built another way (reverse_numbers, strip_step_labels, another
+ * tokenizer) would be shipped with a prm.json that feeds it text it has never seen.
+ */
+export function promptMismatch(ckpt: string): string | null {
+  const golden = JSON.parse(readFileSync(join(ckpt, 'golden.json'), 'utf8')) as { items: GoldenItem[] };
+  const tokenizer = loadTokenizerDir(ckpt);
+  const items = synthesize({ n: golden.items.length, seed: GOLDEN_SEED });
+  const spec = demoSpec();
+  const i = items.findIndex(
+    (item, k) => toExample(tokenizer, spec, item).input_ids.join(',') !== golden.items[k].input_ids.join(','),
+  );
+  return i < 0
+    ? null
+    : `golden input ${i} of ${ckpt} is not the prompt demoSpec() (train/prepare.ts) builds for prm synth ` +
+        `seed ${GOLDEN_SEED}: the checkpoint was trained on prompts built another way (reverse_numbers, ` +
+        'strip_step_labels, the tokenizer or --golden-seed). Ship it with the spec it was trained with.';
+}
+
 /** Largest |Δp| of each ONNX variant against PyTorch and of q4 against fp32, on golden.json. */
 async function goldenDiffs(model: string): Promise<Record<string, number>> {
   const golden = JSON.parse(readFileSync(join(model, 'golden.json'), 'utf8')) as { items: GoldenItem[] };
@@ -206,7 +228,7 @@ async function main(): Promise<void> {
     ])
       if (!existsSync(join(ckpt, f)))
         throw new ShipError(`${ckpt} has no ${f}; give a train_prm.py checkpoint folder.`);
-    const problem = targetProblem(model);
+    const problem = targetProblem(model) ?? promptMismatch(ckpt);
     if (problem) throw new ShipError(problem);
   }
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);

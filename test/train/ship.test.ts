@@ -2,7 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { install, ShipError, targetProblem, writeCardFigures } from '../../train/ship.ts';
+import { install, promptMismatch, ShipError, targetProblem, writeCardFigures } from '../../train/ship.ts';
+import { demoSpec, GOLDEN_SEED, toExample } from '../../train/prepare.ts';
+import { synthesize } from '../../src/core/synth/index.ts';
+import type { ModelSpec } from '../../src/core/types.ts';
+import { loadTokenizerDir } from '../../src/node/tokenizer-files.ts';
 
 // train/ship.ts puts a converted folder into the bundled model's folder: only prm convert's files
 // are replaced or removed there, the model card stays, anything else stops it before a change.
@@ -95,5 +99,29 @@ describe('train/ship.ts writeCardFigures', () => {
     writeFileSync(card, '# card\n');
     expect(writeCardFigures(card, 'x', 'ckpt-9')).toBe(false);
     expect(readFileSync(card, 'utf8')).toBe('# card\n');
+  });
+});
+
+describe('train/ship.ts promptMismatch', () => {
+  const tokenizer = loadTokenizerDir('train/tokenizer');
+  const ckptWith = (spec: ModelSpec): string => {
+    root = mkdtempSync(join(tmpdir(), 'prm-ship-'));
+    const items = synthesize({ n: 3, seed: GOLDEN_SEED }).map((x) => toExample(tokenizer, spec, x));
+    return folder('ckpt', {
+      'golden.json': JSON.stringify({ items }),
+      'tokenizer.json': readFileSync('train/tokenizer/tokenizer.json', 'utf8'),
+      'tokenizer_config.json': readFileSync('train/tokenizer/tokenizer_config.json', 'utf8'),
+    });
+  };
+
+  it('accepts a checkpoint whose golden inputs are the prompts demoSpec() builds', () => {
+    expect(promptMismatch(ckptWith(demoSpec()))).toBeNull();
+  });
+
+  it('names a checkpoint trained with numbers in another order before anything is converted', () => {
+    const ckpt = ckptWith({ ...demoSpec(), reverse_numbers: !demoSpec().reverse_numbers });
+    expect(promptMismatch(ckpt)).toMatch(
+      /golden input 0 of .* is not the prompt demoSpec\(\).*reverse_numbers/,
+    );
   });
 });
