@@ -1,0 +1,90 @@
+"""What a train_prm.py checkpoint knows about the arithmetic it reads (for the model card).
+
+  python3 train/probe_digits.py next CKPT train/out/probe/probe-rev.jsonl [--lm-layer K]
+      next-token accuracy on the digits of each stated result of right drill lines, per
+      operation (train/probe_data.ts), read through the tied embedding after layer K (default:
+      the last), as the training's auxiliary loss reads it: does it know the result?
+  python3 train/probe_digits.py judge CKPT train/data/val.jsonl
+      the score head at prepare.ts's arith_positions (digits of stated results): share of wrong
+      digits it marks wrong (p <= 0.5) and of right ones it passes: does it compare?
+"""
+import argparse, json, os, sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import train_prm as T  # noqa: E402
+
+OPS = {"−": "-", "×": "*", "x": "*", "÷": "/"}
+
+
+def load(ckpt):
+    cfg = json.load(open(os.path.join(ckpt, "config.json")))
+    keys = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+            "max_position_embeddings", "rms_norm_eps", "rope_theta", "vocab_size")
+    m = T.Qwen2ForProcessRewardModel({k: cfg[k] for k in keys})
+    m.load_state_dict(T.read_safetensors(os.path.join(ckpt, "model.safetensors")))
+    return m.eval(), cfg
+
+
+def next_digits(m, cfg, data, lm_layer, tokenizer):
+    vocab = json.load(open(os.path.join(tokenizer, "tokenizer.json")))["model"]["vocab"]
+    digits, eq = {vocab[str(d)] for d in range(10)}, vocab["="]
+    stats = {}
+    for line in open(data):
+        e = json.loads(line)
+        ids, sp = e["input_ids"], e["score_positions"]
+        _, h = m.hidden(torch.tensor([ids]), lm_layer or cfg["num_hidden_layers"])
+        pred = (h[0] @ m.model.embed_tokens.weight.t()).argmax(-1).tolist()
+        start = ids.index(vocab["assistant"])
+        for k, end in enumerate(sp):
+            seg, start = range(start + 1, end), end
+            eqs = [p for p in seg if ids[p] == eq]
+            if not eqs:
+                continue
+            ok = [pred[p - 1] == ids[p] for p in seg if p > eqs[-1] and ids[p] in digits]
+            s = stats.setdefault(OPS.get(e["ops"][k], e["ops"][k]), [0, 0, 0, 0])
+            s[0], s[1], s[2], s[3] = s[0] + sum(ok), s[1] + len(ok), s[2] + all(ok), s[3] + 1
+    for op, s in sorted(stats.items()):
+        print("%s  digits %.2f  whole results %.2f  (%d results)" % (op, s[0] / s[1], s[2] / s[3], s[3]))
+
+
+def judge(m, data, limit):
+    caught = wrong = passed = right = 0
+    for i, line in enumerate(open(data)):
+        if i >= limit:
+            break
+        e = json.loads(line)
+        if not e.get("arith_positions"):
+            continue
+        p = torch.softmax(m(torch.tensor([e["input_ids"]]))[0], -1)[:, 1]
+        for pos, label in zip(e["arith_positions"], e["arith_labels"]):
+            good = p[pos].item() > 0.5
+            if label:
+                right, passed = right + 1, passed + good
+            else:
+                wrong, caught = wrong + 1, caught + (not good)
+    print("wrong digits marked wrong %d/%d (%.2f); right ones passed %d/%d (%.2f)"
+          % (caught, wrong, caught / max(wrong, 1), passed, right, passed / max(right, 1)))
+
+
+def main():
+    a = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("what", choices=["next", "judge"])
+    a.add_argument("ckpt")
+    a.add_argument("data")
+    a.add_argument("--lm-layer", type=int, default=0)
+    a.add_argument("--limit", type=int, default=400, help="judge: examples read")
+    a.add_argument("--tokenizer", default="train/tokenizer")
+    args = a.parse_args()
+    torch.set_num_threads(1)
+    m, cfg = load(args.ckpt)
+    with torch.no_grad():
+        if args.what == "next":
+            next_digits(m, cfg, args.data, args.lm_layer, args.tokenizer)
+        else:
+            judge(m, args.data, args.limit)
+
+
+if __name__ == "__main__":
+    main()
