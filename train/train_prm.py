@@ -596,6 +596,12 @@ def parse_args(argv):
         default=0.0,
         help="weight of the per-computation loss at each stated result's last digit (prepare.ts arith_positions; 0 = off)",
     )
+    p.add_argument(
+        "--arith-wrong-weight",
+        type=float,
+        default=1.0,
+        help="with --arith-weight: weight of the wrong-digit class (about 4%% of the targets)",
+    )
     p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--init", default="", help="checkpoint folder to continue from (same model flags)")
@@ -739,7 +745,8 @@ def main(argv):
                 loss = F.cross_entropy(step_logits, labels)
                 if a.arith_weight > 0 and len(arith[0]):
                     # Dense target: is the computation right, read at its result's last digit.
-                    loss = loss + a.arith_weight * F.cross_entropy(model.score(hidden[arith[0], arith[1]]), arith[2])
+                    w = torch.tensor([a.arith_wrong_weight, 1.0])
+                    loss = loss + a.arith_weight * F.cross_entropy(model.score(hidden[arith[0], arith[1]]), arith[2], weight=w)
                 if a.lm_weight > 0:
                     # Auxiliary next-token loss on text known to be right (the problem and the steps
                     # before the first error), through the tied embedding: the dense signal teaches
