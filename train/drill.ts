@@ -8,9 +8,9 @@
 import { mulberry32, type Rng } from '../src/core/synth/rng.ts';
 import { carrySlip, slip } from '../src/core/synth/inject.ts';
 import type { SynthItem } from '../src/core/synth/index.ts';
+import type { Op } from '../src/core/synth/plan.ts';
+import { GLYPHS } from '../src/core/synth/render.ts';
 
-type Op = '+' | '-' | '*' | '/';
-const GLYPHS: Record<Op, string[]> = { '+': ['+'], '-': ['-', '−'], '*': ['×', '*', 'x'], '/': ['/', '÷'] };
 const PROBLEMS = ['Work out each calculation.', 'Compute these.', 'Check the sums.', 'Solve each one.'];
 
 /** Operands of the sizes the generator uses: 1 to 3 digits, products and sums below 1,000,000. */

@@ -72,8 +72,8 @@ function readRecords<T>(file: string): T[] {
 }
 
 /**
- * Rows per error type, `all`, then arithmetic errors by operation and by operand size, from a data file with
- * `error_type` and the predictions `prm eval --out` wrote for it.
+ * Rows per error type, `all`, then arithmetic errors by operation and by operand size, from a
+ * data file with `error_type` and the predictions `prm eval --out` wrote for it.
  *
  * @example
  * typeRows('eval-4242.json', 'preds.jsonl')[0]; // { name: 'arithmetic', n: 103, accError: 0.369, ... }

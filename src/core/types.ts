@@ -70,8 +70,8 @@ export interface ModelSpec {
   /**
    * Optional, default false: write every whole number least-significant digit first (thousands
    * separators dropped) in the problem and the steps before building the prompt, for models
-   * trained that way (the bundled demo model; see families/reverse-numbers.ts). The page still
-   * shows the text as typed.
+   * trained that way (demo models trained on train/prepare.ts's prompts; see
+   * families/reverse-numbers.ts). The page still shows the text as typed.
    */
   reverse_numbers?: boolean;
   /**

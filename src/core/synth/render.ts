@@ -69,7 +69,12 @@ interface Style {
   restate: boolean;
 }
 
-const GLYPHS: Record<Op, string[]> = { '+': ['+'], '-': ['-', '−'], '*': ['×', '*', 'x'], '/': ['/', '÷'] };
+export const GLYPHS: Record<Op, string[]> = {
+  '+': ['+'],
+  '-': ['-', '−'],
+  '*': ['×', '*', 'x'],
+  '/': ['/', '÷'],
+};
 const LATEX: Record<Op, string[]> = {
   '+': ['+'],
   '-': ['-'],
