@@ -594,7 +594,7 @@ def parse_args(argv):
         "--arith-weight",
         type=float,
         default=0.0,
-        help="weight of the per-computation loss at each stated result's last digit (prepare.ts arith_positions; 0 = off)",
+        help="weight of the loss at the digits of each stated result (prepare.ts arith_positions; 0 = off)",
     )
     p.add_argument(
         "--arith-wrong-weight",
@@ -744,7 +744,7 @@ def main(argv):
                 step_logits = model.score(hidden[rows, cols])
                 loss = F.cross_entropy(step_logits, labels)
                 if a.arith_weight > 0 and len(arith[0]):
-                    # Dense target: is the computation right, read at its result's last digit.
+                    # Dense target: do the digits of a stated result read so far agree with the true one.
                     w = torch.tensor([a.arith_wrong_weight, 1.0])
                     loss = loss + a.arith_weight * F.cross_entropy(model.score(hidden[arith[0], arith[1]]), arith[2], weight=w)
                 if a.lm_weight > 0:
