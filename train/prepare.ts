@@ -21,6 +21,7 @@ import type { ModelSpec, TokenizerLike } from '../src/core/types.ts';
 import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
 import { drill } from './drill.ts';
 import { checkStep } from '../src/core/judge/index.ts';
+import { reverseNumbers } from '../src/core/families/reverse-numbers.ts';
 
 /** The `prm synth` seed of the golden inputs (prepare.ts --golden-seed, train/ship.ts). */
 export const GOLDEN_SEED = 3000;
@@ -57,7 +58,7 @@ export interface Example {
 /** One training example from one record, through the app's prompt builder. */
 export function toExample(tokenizer: TokenizerLike, spec: ModelSpec, item: SynthItem): Example {
   const plan = createFamily(spec).build(tokenizer, item.problem, item.steps);
-  const arith = resultDigits(tokenizer, plan.inputIds, plan.scorePositions, item.steps);
+  const arith = resultDigits(tokenizer, spec, plan.inputIds, plan.scorePositions, item.steps);
   return {
     input_ids: plan.inputIds,
     score_positions: plan.scorePositions,
@@ -71,12 +72,13 @@ export function toExample(tokenizer: TokenizerLike, spec: ModelSpec, item: Synth
 
 /**
  * Dense targets for the stated result of each step's last computation (after its last "="), from
- * the exact checker's value (src/core/judge): at each of its digits (as the model reads them,
- * after reverse_numbers), 1 while every digit so far agrees with the true result, else 0; and at
+ * the exact checker's value (src/core/judge): at each of its digits (in the order the model reads
+ * them: reversed when the spec sets reverse_numbers), 1 while every digit so far agrees with the true result, else 0; and at
  * the token after it, 1 if the whole result is right (unless that token is the step's tag).
  */
 function resultDigits(
   tokenizer: TokenizerLike,
+  spec: ModelSpec,
   ids: number[],
   scorePositions: number[],
   steps: string[],
@@ -88,17 +90,12 @@ function resultDigits(
     const from = k === 0 ? 0 : scorePositions[k - 1];
     const claim = checkStep(steps[k]).claims.at(-1);
     const truth = claim?.computed.replace(/,/g, '');
-    let start = -1;
-    for (let i = end - 1; i > from; i--)
-      if (ids[i] === eq) {
-        start = i;
-        break;
-      }
-    if (!claim || claim.verdict === 'none' || !truth || !/^\d+$/.test(truth) || start < 0) return;
-    // The stated result: skip up to two signs ("$", "-") after "=", then the run of digits.
+    const start = eq === undefined ? -1 : ids.lastIndexOf(eq, end - 1);
+    if (!claim || claim.verdict === 'none' || !truth || !/^\d+$/.test(truth) || start <= from) return;
+    // The stated result: skip up to three tokens ("$", "\$", "-") after "=", then the run of digits.
     let i = start + 1;
     while (i < end && i <= start + 3 && !digitOf.has(ids[i])) i++;
-    const want = [...truth].reverse();
+    const want = [...(spec.reverse_numbers ? reverseNumbers(truth) : truth)];
     let ok = true;
     let j = 0;
     for (; i < end && digitOf.has(ids[i]); i++, j++) {
