@@ -438,7 +438,14 @@ def init_from_onnx(model, folder, vocab, byte_level):
     """
     weights = onnx_float_initializers(os.path.join(folder, "onnx", "model.onnx"))
     with open(os.path.join(folder, "tokenizer.json")) as f:
-        old_vocab = json.load(f)["model"]["vocab"]
+        old_tok = json.load(f)
+    old_byte_level = "ByteLevel" in json.dumps(old_tok.get("pre_tokenizer"))
+    # Rows are matched by the text a token stands for, so both vocabularies are read as text.
+    old_vocab = {}
+    for token, i in old_tok["model"]["vocab"].items():
+        text = _token_text(token, old_byte_level)
+        if text is not None:
+            old_vocab.setdefault(text, i)
     state = model.state_dict()
     new_state = {}
     for name, t in state.items():
@@ -457,9 +464,13 @@ def init_from_onnx(model, folder, vocab, byte_level):
     emb += np.random.RandomState(0).normal(0, 0.02, emb.shape).astype("<f4")
     carried = 0
     for token, i in vocab.items():
+        # The same token string in the same encoding is the same token, even a lone byte that is
+        # no text by itself; otherwise match by text.
+        same = old_byte_level == byte_level and token in old_tok["model"]["vocab"]
         text = _token_text(token, byte_level)
-        if text is not None and text in old_vocab:
-            emb[i] = old_emb[old_vocab[text]]
+        old = old_tok["model"]["vocab"][token] if same else old_vocab.get(text) if text is not None else None
+        if old is not None:
+            emb[i] = old_emb[old]
             carried += 1
     new_state["model.embed_tokens.weight"] = torch.from_numpy(emb)
     model.load_state_dict(new_state)
