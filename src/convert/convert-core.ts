@@ -203,7 +203,7 @@ async function readJsonText(
   what: string,
 ): Promise<{ value: Record<string, unknown>; text: string }> {
   const read = await readJsonObject(files, file);
-  if (read === null) throw new Error(`${files.path(file)}: missing. ${what}`);
+  if (read === null) throw new CheckpointError(`${files.path(file)}: missing. ${what}`);
   return read;
 }
 
@@ -228,7 +228,7 @@ function checkTensors(ckpt: Checkpoint, cfg: DecoderConfig): void {
       .slice(0, 8)
       .map((n) => `"${n}"`)
       .join(', ');
-    throw new Error(
+    throw new CheckpointError(
       `the checkpoint lacks ${missing.length} tensor(s) a ${cfg.architectureName} needs: ${shown}` +
         `${missing.length > 8 ? ', ...' : ''}. Is a shard missing, or is config.json from another model?`,
     );
@@ -237,13 +237,13 @@ function checkTensors(ckpt: Checkpoint, cfg: DecoderConfig): void {
     const info = ckpt.info(n);
     const want = expectedTensorShape(cfg, n)!;
     if (info.shape.length !== want.length || info.shape.some((d, i) => d !== want[i])) {
-      throw new Error(
+      throw new CheckpointError(
         `tensor "${n}" has shape ${JSON.stringify(info.shape)} but config.json implies ${JSON.stringify(want)}. ` +
           'Does config.json belong to these weights?',
       );
     }
     if (!['F32', 'F16', 'BF16', 'F64'].includes(info.dtype)) {
-      throw new Error(
+      throw new CheckpointError(
         `tensor "${n}" is stored as ${info.dtype}; only F32, F16, BF16 and F64 weights can be converted ` +
           '(quantized checkpoints - GPTQ, AWQ, bitsandbytes - are not supported: use the original weights).',
       );
@@ -391,7 +391,7 @@ export async function convertInto(
     try {
       cfg = parseDecoderConfig(ckpt.config);
     } catch (e) {
-      throw new Error(
+      throw new CheckpointError(
         `${files.path('config.json')}: ${(e as Error).message.replace(/^config\.json: /, '')}`,
         {
           cause: e,
@@ -399,7 +399,7 @@ export async function convertInto(
       );
     }
     if (cfg.headDim % 16 !== 0) {
-      throw new Error(
+      throw new CheckpointError(
         `head_dim ${cfg.headDim} is not a multiple of 16, which onnxruntime's GroupQueryAttention requires. ` +
           'This architecture cannot be converted to the WebGPU graph.',
       );

@@ -42,7 +42,8 @@ class Bytes {
   u32 = (at: number) => this.dv.getUint32(at, true);
   u64 = (at: number) => {
     const v = this.dv.getBigUint64(at, true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('64-bit zip field too large');
+    if (v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new CheckpointError('a 64-bit zip field is too large: the .bin checkpoint is damaged');
     return Number(v);
   };
   text = (from: number, to: number) => new TextDecoder().decode(this.bytes.subarray(from, to));

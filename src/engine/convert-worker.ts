@@ -22,13 +22,13 @@
 import type { CheckpointFiles } from '../convert/byte-source.ts';
 import { convertInto, type ConversionOptions } from '../convert/convert-core.ts';
 import { hubCheckpointFiles } from '../convert/hub-files.ts';
-import { HttpSourceError } from '../convert/http-source.ts';
 import { formatBytes } from '../core/format.ts';
 import type { ModelFamily } from '../core/types.ts';
 import { OpfsIo, type SyncHandle } from './opfs-io.ts';
 import { MAX_QUANTIZE_WORKERS, quantizePool } from './quantize-pool.ts';
 import type { FileIo } from '../convert/file-io.ts';
-import { poolWorkers, WeightPoolError, type WeightPool } from '../convert/weight-pool.ts';
+import { poolWorkers, type WeightPool } from '../convert/weight-pool.ts';
+import { ConvertFailure, failure } from './convert-failure.ts';
 import {
   commitOfKey,
   folderBytes,
@@ -39,23 +39,13 @@ import {
   storeRoot,
 } from './model-store.ts';
 import { bestEffort } from '../core/best-effort.ts';
-import type { ConvertErrorCode, ConvertReply, ConvertRequest, StoredModel } from './protocol.ts';
+import type { ConvertReply, ConvertRequest, StoredModel } from './protocol.ts';
 
 // The app's tsconfig has the DOM lib, not WebWorker; this is the slice of the worker scope used.
 const scope = self as unknown as {
   postMessage(message: ConvertReply): void;
   addEventListener(type: 'message', listener: (event: MessageEvent<ConvertRequest>) => void): void;
 };
-
-class ConvertFailure extends Error {
-  constructor(
-    readonly code: ConvertErrorCode,
-    message: string,
-    readonly bytesNeeded?: number,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The catalog's `prm convert` flags as options (src/core/prm-catalog.json uses these six).
@@ -110,33 +100,6 @@ function counting(files: CheckpointFiles, onRead: (bytes: number) => void): Chec
 
 function writeRecord(dir: FileSystemDirectoryHandle, record: StoredModel): Promise<void> {
   return writeJson(dir, RECORD_FILE, record);
-}
-
-function failure(e: unknown, signal: AbortSignal): ConvertFailure {
-  if (e instanceof ConvertFailure) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  if (signal.aborted)
-    return new ConvertFailure('cancelled', 'The conversion was cancelled; nothing was kept.');
-  if (e instanceof WeightPoolError) {
-    return new ConvertFailure(
-      'internal',
-      `The conversion stopped: ${message}. Reload the page and press Convert again.`,
-    );
-  }
-  if (e instanceof HttpSourceError) {
-    return new ConvertFailure(
-      e.code === 'changed' ? 'changed' : e.code === 'network' ? 'network' : 'bad-checkpoint',
-      message,
-    );
-  }
-  if (e instanceof DOMException) {
-    const quota = e.name === 'QuotaExceededError';
-    return new ConvertFailure(
-      quota ? 'quota' : 'storage',
-      `The browser's storage refused the converted model (${e.name}: ${e.message}).`,
-    );
-  }
-  return new ConvertFailure('bad-checkpoint', message);
 }
 
 let running: AbortController | null = null;

@@ -285,6 +285,7 @@ export type ConvertErrorCode =
   /** The browser's storage failed (OPFS). */
   | 'storage'
   | 'cancelled'
+  /** The converter's own fault (a crashed worker, a bug): never blamed on the checkpoint. */
   | 'internal';
 
 export interface ConvertProgress {

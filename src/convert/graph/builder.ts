@@ -14,7 +14,7 @@ import { attr, DataType, type AttributeDef, type DataTypeCode, type ValueInfoDef
 import type { PlannedOut, VariantGraph } from './variant.ts';
 import { runWeightJob, type RawFloats, type WeightJob } from '../weight-jobs.ts';
 import { DTYPE_BYTES } from '../dtype.ts';
-import { checkFinite } from '../safetensors.ts';
+import { CheckpointError, checkFinite } from '../safetensors.ts';
 
 /** What the builder needs from a checkpoint (`Checkpoint` in ../safetensors.ts fits). */
 export interface WeightSource {
@@ -227,11 +227,13 @@ export class GraphBuilder {
   /** Checks a checkpoint tensor's shape before reading it. */
   private checkShape(name: string, shape: number[]): void {
     if (!this.source.has(name)) {
-      throw new Error(`the checkpoint has no tensor "${name}", which this model needs. Is a shard missing?`);
+      throw new CheckpointError(
+        `the checkpoint has no tensor "${name}", which this model needs. Is a shard missing?`,
+      );
     }
     const got = this.source.info(name).shape;
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
-      throw new Error(
+      throw new CheckpointError(
         `tensor "${name}" has shape ${JSON.stringify(got)} but config.json implies ${JSON.stringify(shape)}. ` +
           'Does config.json belong to these weights?',
       );
