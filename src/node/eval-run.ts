@@ -60,7 +60,7 @@ export interface EvalOptions {
   server?: EvalServer;
   /** Batches in flight at once; default 1 (a local session runs one at a time anyway). */
   concurrency?: number;
-  /** Stops between batches (Ctrl-C). */
+  /** Stops between batches (Ctrl-C); cancels a server's requests in flight. */
   signal?: AbortSignal;
   /** onnxruntime threads; every core when absent. */
   threads?: number;
@@ -230,6 +230,9 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
             timeoutMs: server.timeoutMs,
             retries: server.retries,
             backoffMs: server.backoffMs,
+            // Ctrl-C cancels the requests in flight: they would otherwise hold the stop for up
+            // to --timeout each; their items are not written and a rerun scores them.
+            signal: opts.signal,
             onRetry: ({ attempt, waitMs, error }) =>
               stderr(
                 `${opts.isTTY ? '\n' : ''}note: retry ${attempt} in ${(waitMs / 1000).toFixed(1)}s: ${error.message}\n`,
@@ -270,7 +273,8 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
       );
       let next = 0;
       // Each lane takes the next batch when its last one is written; Ctrl-C or a failure stops
-      // new batches, and the batches in flight still land in the file.
+      // new batches, and the batches in flight still land in the file (a server's requests in
+      // flight are cancelled by Ctrl-C instead).
       const lane = async (): Promise<void> => {
         while (next < batches.length && failure === undefined) {
           if (opts.signal?.aborted) {
@@ -286,7 +290,8 @@ export async function runEval(opts: EvalOptions): Promise<EvalSummary> {
               threshold,
             );
           } catch (e) {
-            failure ??= e;
+            if (opts.signal?.aborted) interrupted = true;
+            else failure ??= e;
             return;
           }
           const lines = group.map((g, j): PredictionLine => {

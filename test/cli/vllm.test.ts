@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GSM8K, makeTinyModel, type TinyModel } from './tiny-model.ts';
 import { jsonLines, runPrm } from '../support/prm-cli.ts';
 import { startVllmStandIn, type VllmStandIn } from '../support/vllm-standin.ts';
+import { runEval } from '../../src/node/eval-run.ts';
 
 const NAME = 'Qwen/Qwen2.5-Math-PRM-7B';
 let m: TinyModel;
@@ -151,6 +152,39 @@ describe('prm eval --server', () => {
     expect(r.err).toMatch(/\/pooling did not answer within 1 s; the server may be overloaded or stuck/);
     expect(r.err).toContain(`stopped: 4 of 12 items are saved in ${out}`);
     expect(lines(out)).toHaveLength(4);
+  });
+
+  it('Ctrl-C cancels the requests in flight instead of waiting out --timeout, and a rerun resumes', async () => {
+    const out = outFile();
+    vllm.breakAfter(1 + 4, 'hang');
+    const controller = new AbortController();
+    // Stop once the four answered items are written and the next requests hang.
+    const watch = setInterval(() => {
+      const text = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+      if (text.split('\n').length - 1 === 4) controller.abort();
+    }, 20);
+    const first = await runEval({
+      dataFiles: [GSM8K],
+      limit: 12,
+      server: { url: vllm.url, model: NAME, promptDir: m.dir, timeoutMs: 600_000, retries: 0 },
+      concurrency: 2,
+      batch: 1,
+      out,
+      signal: controller.signal,
+      stderr: () => undefined,
+      isTTY: false,
+    }).finally(() => {
+      clearInterval(watch);
+      vllm.heal();
+    });
+    // Without the cancel the hanging requests would hold runEval past this test's time limit.
+    expect(first.interrupted).toBe(true);
+    expect(first.scored).toBe(4);
+    expect(lines(out)).toHaveLength(4);
+    const again = await runPrm(['eval', ...data, ...server(), '--out', out]);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain('resuming: 4 of 12 items already in');
+    expect(lines(out)).toHaveLength(12);
   });
 
   it('retries a 500 and a dropped connection, then finishes; a 400 stops with the server message', async () => {

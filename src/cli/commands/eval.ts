@@ -53,7 +53,8 @@ ${SERVER_USAGE}
 Predictions:
   --out FILE            Write one JSON line per item {id, subset, label, prediction, rewards,
                         model, dtype}. If FILE exists the run resumes: items already in it are
-                        not scored again. Ctrl-C stops after the current batch and keeps FILE usable.
+                        not scored again. Ctrl-C stops after the current batch (with --server:
+                        cancels the requests in flight) and keeps FILE usable.
   --preds FILE          Recompute the metrics from such a file, without a model. With --threshold,
                         predictions are re-derived from the stored rewards (threshold sweep).
   --against FILE        With --preds: compare the two files' step rewards on their shared items
@@ -298,7 +299,11 @@ export const evalCommand: Command = {
     const onSigint = () => {
       interrupts++;
       if (interrupts > 1) process.exit(130);
-      io.stderr('\nstopping after the current batch (Ctrl-C again to quit at once)...\n');
+      io.stderr(
+        server
+          ? '\nstopping: cancelling the requests in flight (Ctrl-C again to quit at once)...\n'
+          : '\nstopping after the current batch (Ctrl-C again to quit at once)...\n',
+      );
       controller.abort();
     };
     process.on('SIGINT', onSigint);
