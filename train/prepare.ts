@@ -50,6 +50,12 @@ export interface Example {
    */
   arith_positions: number[];
   arith_labels: number[];
+  /**
+   * At each digit of arith_positions, the token id of the true result's digit there (what the
+   * digit should be, read by train_prm.py --truth-weight through the tied embedding); -100 where
+   * there is none (the token after the result, digits beyond the true length).
+   */
+  arith_truth: number[];
   step_labels: number[];
   label: number;
   error_type: string;
@@ -64,6 +70,7 @@ export function toExample(tokenizer: TokenizerLike, spec: ModelSpec, item: Synth
     score_positions: plan.scorePositions,
     arith_positions: arith.map((a) => a[0]),
     arith_labels: arith.map((a) => a[1]),
+    arith_truth: arith.map((a) => a[2]),
     step_labels: item.steps.map((_, i) => (item.label === -1 || i < item.label ? 1 : 0)),
     label: item.label,
     error_type: item.error_type,
@@ -74,7 +81,8 @@ export function toExample(tokenizer: TokenizerLike, spec: ModelSpec, item: Synth
  * Dense targets for the stated result of each step's last computation (after its last "="), from
  * the exact checker's value (src/core/judge): at each of its digits (in the order the model reads
  * them: reversed when the spec sets reverse_numbers), 1 while every digit so far agrees with the true result, else 0; and at
- * the token after it, 1 if the whole result is right (unless that token is the step's tag).
+ * the token after it, 1 if the whole result is right (unless that token is the step's tag). Each
+ * comes with the token id of the true digit at that place (-100 where there is none).
  */
 function resultDigits(
   tokenizer: TokenizerLike,
@@ -82,10 +90,10 @@ function resultDigits(
   ids: number[],
   scorePositions: number[],
   steps: string[],
-): [number, number][] {
+): [number, number, number][] {
   const eq = tokenizer.tokenId('=');
   const digitOf = new Map(Array.from({ length: 10 }, (_, d) => [tokenizer.tokenId(String(d)), String(d)]));
-  const out: [number, number][] = [];
+  const out: [number, number, number][] = [];
   scorePositions.forEach((end, k) => {
     const from = k === 0 ? 0 : scorePositions[k - 1];
     const claim = checkStep(steps[k]).claims.at(-1);
@@ -100,9 +108,9 @@ function resultDigits(
     let j = 0;
     for (; i < end && digitOf.has(ids[i]); i++, j++) {
       ok = ok && digitOf.get(ids[i]) === want[j];
-      out.push([i, ok ? 1 : 0]);
+      out.push([i, ok ? 1 : 0, j < want.length ? (tokenizer.tokenId(want[j]) ?? -100) : -100]);
     }
-    if (j > 0 && i < end) out.push([i, ok && j === want.length ? 1 : 0]);
+    if (j > 0 && i < end) out.push([i, ok && j === want.length ? 1 : 0, -100]);
   });
   return out;
 }

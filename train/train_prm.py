@@ -238,12 +238,13 @@ def collate(examples, idx, pad_id, assistant_id=None):
     ids = torch.full((len(idx), s), pad_id, dtype=torch.long)
     lm = torch.full((len(idx), s - 1), -100, dtype=torch.long)
     rows, cols, labels = [], [], []
-    arith = ([], [], [])
+    arith = ([], [], [], [])
     for r, i in enumerate(idx):
         e = examples[i]
         arith[0].extend([r] * len(e.get("arith_positions", [])))
         arith[1].extend(e.get("arith_positions", []))
         arith[2].extend(e.get("arith_labels", []))
+        arith[3].extend(e.get("arith_truth", [-100] * len(e.get("arith_positions", []))))
         ids[r, : len(e["input_ids"])] = torch.tensor(e["input_ids"])
         rows += [r] * len(e["score_positions"])
         cols += e["score_positions"]
@@ -613,6 +614,12 @@ def parse_args(argv):
         default=1.0,
         help="with --arith-weight: weight of the wrong-digit class (about 4%% of the targets)",
     )
+    p.add_argument(
+        "--truth-weight",
+        type=float,
+        default=0.0,
+        help="weight of the loss that reads, after --lm-layer, the true digit at each digit of a stated result (prepare.ts arith_truth; 0 = off)",
+    )
     p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--init", default="", help="checkpoint folder to continue from (same model flags)")
@@ -758,6 +765,12 @@ def main(argv):
                     # Dense target: do the digits of a stated result read so far agree with the true one.
                     w = torch.tensor([a.arith_wrong_weight, 1.0])
                     loss = loss + a.arith_weight * F.cross_entropy(model.score(hidden[arith[0], arith[1]]), arith[2], weight=w)
+                if a.truth_weight > 0 and len(arith[0]):
+                    # What each digit of a stated result should be, where the model reads that digit
+                    # (wrong ones included): the truth and the written digit then meet at one
+                    # position, and judging is a comparison there instead of across positions.
+                    truth_logits = lm_hidden[arith[0], arith[1]] @ model.model.embed_tokens.weight.t()
+                    loss = loss + a.truth_weight * F.cross_entropy(truth_logits, arith[3], ignore_index=-100)
                 if a.lm_weight > 0:
                     # Auxiliary next-token loss on text known to be right (the problem and the steps
                     # before the first error), through the tied embedding: the dense signal teaches

@@ -32,6 +32,33 @@ function readSafetensorsHeader(file: string): Record<string, { dtype: string; sh
   return header;
 }
 
+describe('train/prepare.ts per-digit targets', () => {
+  it('arith_truth is the written digit while the result agrees, and another digit where it first does not', () => {
+    const tokenizer = loadTokenizerDir('train/tokenizer');
+    const items = synthesize({ n: 300, seed: 21 });
+    let right = 0;
+    let wrong = 0;
+    for (const item of items) {
+      const ex = toExample(tokenizer, demoSpec(), item);
+      expect(ex.arith_truth).toHaveLength(ex.arith_positions.length);
+      ex.arith_positions.forEach((pos, k) => {
+        const truth = ex.arith_truth[k];
+        if (truth === -100) return;
+        const firstWrong = ex.arith_labels[k] === 0 && (k === 0 || ex.arith_labels[k - 1] === 1);
+        if (ex.arith_labels[k] === 1) {
+          expect(truth).toBe(ex.input_ids[pos]);
+          right++;
+        } else if (firstWrong && ex.arith_positions[k - 1] === pos - 1) {
+          expect(truth).not.toBe(ex.input_ids[pos]);
+          wrong++;
+        }
+      });
+    }
+    expect(right).toBeGreaterThan(100);
+    expect(wrong).toBeGreaterThan(5);
+  });
+});
+
 describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
   it('trains a few steps and writes a loadable Hugging Face checkpoint with golden probabilities', () => {
     const tokenizer = loadTokenizerDir('train/tokenizer');
@@ -56,6 +83,10 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
       out,
       '--oversample',
       'arithmetic=2',
+      '--arith-weight',
+      '1',
+      '--truth-weight',
+      '1',
     ];
     const run = spawnSync(PYTHON, args, {
       encoding: 'utf8',
