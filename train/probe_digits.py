@@ -4,9 +4,11 @@
       next-token accuracy on the digits of each stated result of right drill lines, per
       operation (train/probe_data.ts), read through the tied embedding after layer K (default:
       the last), as the training's auxiliary loss reads it: does it know the result?
-  python3 train/probe_digits.py judge CKPT train/data/val.jsonl
-      the score head at prepare.ts's arith_positions (digits of stated results): share of wrong
-      digits it marks wrong (p <= 0.5) and of right ones it passes: does it compare?
+  python3 train/probe_digits.py judge CKPT train/data/val.jsonl [--lm-layer K]
+      per operation, the score head at prepare.ts's arith_positions (digits of stated results):
+      share of first wrong digits it marks wrong (p <= 0.5) and of right ones it passes (does it
+      compare?), and of wrong digits whose true digit the states after layer K decode (does it
+      know, where it reads the digit, what the digit should be?).
 """
 import argparse, json, os, sys
 
@@ -49,23 +51,47 @@ def next_digits(m, cfg, data, lm_layer, tokenizer):
         print("%s  digits %.2f  whole results %.2f  (%d results)" % (op, s[0] / s[1], s[2] / s[3], s[3]))
 
 
-def judge(m, data, limit):
-    caught = wrong = passed = right = 0
+def judge(m, cfg, data, limit, lm_layer, tokenizer):
+    """Per operation: the share of first wrong digits of stated results the score head marks wrong
+    (p <= 0.5), of right digits it passes, and of wrong digits where the states after lm_layer
+    decode the true digit (prepare.ts arith_truth; what --truth-weight trains)."""
+    inv = {i: t for t, i in json.load(open(os.path.join(tokenizer, "tokenizer.json")))["model"]["vocab"].items()}
+    glyphs = {"+": "+", "-": "-", "*": "*", "/": "/", "x": "*", "\u00c3\u0139": "*", "\u00c3\u00b7": "/", "\u00e2\u012a\u0134": "-"}
+    stats = {}
+
+    def add(key, op, ok):
+        s = stats.setdefault((op, key), [0, 0])
+        s[0], s[1] = s[0] + ok, s[1] + 1
+
     for i, line in enumerate(open(data)):
         if i >= limit:
             break
         e = json.loads(line)
-        if not e.get("arith_positions"):
+        ap, al, truth = e.get("arith_positions", []), e.get("arith_labels", []), e.get("arith_truth")
+        if not ap:
             continue
-        p = torch.softmax(m(torch.tensor([e["input_ids"]]))[0], -1)[:, 1]
-        for pos, label in zip(e["arith_positions"], e["arith_labels"]):
-            good = p[pos].item() > 0.5
-            if label:
-                right, passed = right + 1, passed + good
-            else:
-                wrong, caught = wrong + 1, caught + (not good)
-    print("wrong digits marked wrong %d/%d (%.2f); right ones passed %d/%d (%.2f)"
-          % (caught, wrong, caught / max(wrong, 1), passed, right, passed / max(right, 1)))
+        ids = e["input_ids"]
+        h, t = m.hidden(torch.tensor([ids]), lm_layer or cfg["num_hidden_layers"])
+        p = torch.softmax(m.score(h[0, ap]), -1)[:, 1].tolist()
+        decoded = (t[0, ap] @ m.model.embed_tokens.weight.t()).argmax(-1).tolist()
+        for k, pos in enumerate(ap):
+            # The operation: the token before the operand digits that precede the result's "=".
+            j = pos - 1
+            while inv[ids[j]].isdigit():
+                j -= 1
+            j -= 1
+            while inv[ids[j]].isdigit():
+                j -= 1
+            op = glyphs.get(inv[ids[j]], "?")
+            first_wrong = al[k] == 0 and (k == 0 or al[k - 1] == 1 or ap[k - 1] != pos - 1)
+            if al[k] == 1:
+                add("right digits passed", op, p[k] > 0.5)
+            elif first_wrong:
+                add("first wrong digits marked wrong", op, p[k] <= 0.5)
+            if truth and truth[k] != -100 and first_wrong:
+                add("true digit decoded at wrong ones", op, decoded[k] == truth[k])
+    for (op, key), (hit, n) in sorted(stats.items(), key=lambda x: (x[0][1], x[0][0])):
+        print("%-34s %s  %4d/%-4d %.2f" % (key, op, hit, n, hit / n))
 
 
 def main():
@@ -74,7 +100,7 @@ def main():
     a.add_argument("ckpt")
     a.add_argument("data")
     a.add_argument("--lm-layer", type=int, default=0)
-    a.add_argument("--limit", type=int, default=400, help="judge: examples read")
+    a.add_argument("--limit", type=int, default=1000, help="judge: examples read")
     a.add_argument("--tokenizer", default="train/tokenizer")
     args = a.parse_args()
     torch.set_num_threads(1)
@@ -83,7 +109,7 @@ def main():
         if args.what == "next":
             next_digits(m, cfg, args.data, args.lm_layer, args.tokenizer)
         else:
-            judge(m, args.data, args.limit)
+            judge(m, cfg, args.data, args.limit, args.lm_layer, args.tokenizer)
 
 
 if __name__ == "__main__":
