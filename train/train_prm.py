@@ -314,13 +314,16 @@ def hf_state_dict(model):
     return {k: v.detach().contiguous().float() for k, v in model.state_dict().items()}
 
 
-def write_safetensors(path, tensors):
+SAFETENSORS_DTYPES = {"F32": "<f4", "F16": "<f2"}
+
+
+def write_safetensors(path, tensors, dtype="F32"):
     """The safetensors format by hand: u64 LE header length, JSON header, raw little-endian data."""
     header, offset, blobs = {}, 0, []
     for name in sorted(tensors):
-        arr = tensors[name].cpu().numpy().astype("<f4")
+        arr = tensors[name].cpu().numpy().astype(SAFETENSORS_DTYPES[dtype])
         data = arr.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(data)]}
+        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(data)]}
         offset += len(data)
         blobs.append(data)
     header["__metadata__"] = {"format": "pt"}
@@ -343,8 +346,24 @@ def read_safetensors(path):
         if name == "__metadata__":
             continue
         a, b = info["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype="<f4").reshape(info["shape"]).copy())
+        if info["dtype"] not in SAFETENSORS_DTYPES:
+            sys.exit("error: %s: tensor %s is %s; F32 or F16 expected" % (path, name, info["dtype"]))
+        raw = np.frombuffer(data[a:b], dtype=SAFETENSORS_DTYPES[info["dtype"]]).reshape(info["shape"])
+        out[name] = torch.from_numpy(raw.astype("<f4"))
     return out
+
+
+def half_copy(src, dst):
+    """A checkpoint's weights as float16 (half the bytes) for keeping in the repository as a
+    resume point (`--init DST`); no golden.json, since its probabilities belong to the float32
+    weights."""
+    if os.path.exists(dst):
+        sys.exit("error: %s exists; choose another folder" % dst)
+    os.makedirs(dst)
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(os.path.join(src, name), os.path.join(dst, name))
+    write_safetensors(os.path.join(dst, "model.safetensors"), read_safetensors(os.path.join(src, "model.safetensors")), "F16")
+    print("wrote %s (float16 weights of %s)" % (dst, src))
 
 
 def _varint(b, i):
@@ -652,6 +671,10 @@ def parse_args(argv):
 
 
 def main(argv):
+    if argv[:1] == ["--half-copy"]:
+        if len(argv) != 3:
+            sys.exit("usage: train_prm.py --half-copy CKPT OUT")
+        return half_copy(argv[1], argv[2])
     a = parse_args(argv)
     if a.smoke:
         a.hidden, a.layers, a.heads, a.kv_heads, a.intermediate = 64, 2, 4, 2, 128

@@ -142,5 +142,25 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
       expect(item.probs).toHaveLength(item.score_positions.length);
       for (const p of item.probs) expect(p > 0 && p < 1).toBe(true);
     }
-  }, 120_000);
+
+    // A float16 copy (the resume point kept in the repository) holds the same tensors and
+    // starts a run.
+    const half = path.join(dir, 'ckpt-half');
+    const copy = spawnSync(PYTHON, ['train/train_prm.py', '--half-copy', out, half], { encoding: 'utf8' });
+    expect(copy.status, copy.stderr).toBe(0);
+    const halfHeader = readSafetensorsHeader(path.join(half, 'model.safetensors'));
+    expect(Object.keys(halfHeader).sort()).toEqual(expected.sort());
+    for (const [name, t] of Object.entries(halfHeader)) {
+      expect(t.dtype, name).toBe('F16');
+      expect(t.shape, name).toEqual(header[name].shape);
+    }
+    const resumed = spawnSync(
+      PYTHON,
+      ['train/train_prm.py', '--smoke', '--data', dir, '--out', path.join(dir, 'ckpt2'), '--init', half],
+      { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 110_000 },
+    );
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`initialised from ${half}`));
+    expect(resumed.stdout).toMatch(/reached 6 steps/);
+  }, 240_000);
 });
