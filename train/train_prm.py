@@ -360,8 +360,12 @@ def half_copy(src, dst):
     if os.path.exists(dst):
         sys.exit("error: %s exists; choose another folder" % dst)
     os.makedirs(dst)
-    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+    for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(os.path.join(src, name), os.path.join(dst, name))
+    with open(os.path.join(src, "config.json")) as f:
+        config = json.load(f)
+    with open(os.path.join(dst, "config.json"), "w") as f:
+        json.dump(dict(config, torch_dtype="float16"), f, indent=2)
     write_safetensors(os.path.join(dst, "model.safetensors"), read_safetensors(os.path.join(src, "model.safetensors")), "F16")
     print("wrote %s (float16 weights of %s)" % (dst, src))
 

@@ -148,6 +148,10 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
     const half = path.join(dir, 'ckpt-half');
     const copy = spawnSync(PYTHON, ['train/train_prm.py', '--half-copy', out, half], { encoding: 'utf8' });
     expect(copy.status, copy.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(half, 'config.json'), 'utf8'))).toEqual({
+      ...config,
+      torch_dtype: 'float16',
+    });
     const halfHeader = readSafetensorsHeader(path.join(half, 'model.safetensors'));
     expect(Object.keys(halfHeader).sort()).toEqual(expected.sort());
     for (const [name, t] of Object.entries(halfHeader)) {
