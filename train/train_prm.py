@@ -792,7 +792,7 @@ def main(argv):
                     # Dense target: do the digits of a stated result read so far agree with the true one.
                     w = torch.tensor([a.arith_wrong_weight, 1.0])
                     loss = loss + a.arith_weight * F.cross_entropy(model.score(hidden[arith[0], arith[1]]), arith[2], weight=w)
-                if a.truth_weight > 0 and len(arith[0]):
+                if a.truth_weight > 0 and bool((arith[3] != -100).any()):
                     # What each digit of a stated result should be, where the model reads that digit
                     # (wrong ones included): the truth and the written digit then meet at one
                     # position, and judging is a comparison there instead of across positions.
