@@ -643,6 +643,11 @@ def parse_args(argv):
         default=0.0,
         help="weight of the loss that reads, after --lm-layer, the true digit at each digit of a stated result (prepare.ts arith_truth; 0 = off)",
     )
+    p.add_argument(
+        "--truth-head",
+        action="store_true",
+        help="with --truth-weight: read the true digit through a training-only linear map (not saved) instead of the tied embedding the next-token loss uses",
+    )
     p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--init", default="", help="checkpoint folder to continue from (same model flags)")
@@ -752,7 +757,15 @@ def main(argv):
     n_params = sum(p.numel() for p in model.parameters())
     print("model: %d params (%.2f MB fp32); train %d, val %d examples" % (n_params, n_params * 4 / 1e6, len(train), len(val)), flush=True)
 
+    truth_head = None
+    if a.truth_head:
+        # Training-only readout of the true digit (never saved): the next-token loss keeps the
+        # tied embedding for itself. Starts as the tied readout.
+        truth_head = nn.Linear(a.hidden, len(vocab), bias=False)
+        with torch.no_grad():
+            truth_head.weight.copy_(model.model.embed_tokens.weight)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]
+    decay += list(truth_head.parameters()) if truth_head is not None else []
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
     opt = torch.optim.AdamW(
         [{"params": decay, "weight_decay": a.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.98)
@@ -796,7 +809,8 @@ def main(argv):
                     # What each digit of a stated result should be, where the model reads that digit
                     # (wrong ones included): the truth and the written digit then meet at one
                     # position, and judging is a comparison there instead of across positions.
-                    truth_logits = lm_hidden[arith[0], arith[1]] @ model.model.embed_tokens.weight.t()
+                    at = lm_hidden[arith[0], arith[1]]
+                    truth_logits = truth_head(at) if truth_head is not None else at @ model.model.embed_tokens.weight.t()
                     loss = loss + a.truth_weight * F.cross_entropy(truth_logits, arith[3], ignore_index=-100)
                 if a.lm_weight > 0:
                     # Auxiliary next-token loss on text known to be right (the problem and the steps

@@ -143,8 +143,8 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
       for (const p of item.probs) expect(p > 0 && p < 1).toBe(true);
     }
 
-    // A float16 copy (the resume point kept in the repository) holds the same tensors and
-    // starts a run.
+    // A float16 copy (a resume point small enough to keep) holds the same tensors and starts a
+    // run (this one with the truth read through its training-only head).
     const half = path.join(dir, 'ckpt-half');
     const copy = spawnSync(PYTHON, ['train/train_prm.py', '--half-copy', out, half], { encoding: 'utf8' });
     expect(copy.status, copy.stderr).toBe(0);
@@ -160,7 +160,19 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
     }
     const resumed = spawnSync(
       PYTHON,
-      ['train/train_prm.py', '--smoke', '--data', dir, '--out', path.join(dir, 'ckpt2'), '--init', half],
+      [
+        'train/train_prm.py',
+        '--smoke',
+        '--data',
+        dir,
+        '--out',
+        path.join(dir, 'ckpt2'),
+        '--init',
+        half,
+        '--truth-weight',
+        '1',
+        '--truth-head',
+      ],
       { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 110_000 },
     );
     expect(resumed.status, resumed.stderr).toBe(0);
