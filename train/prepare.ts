@@ -52,8 +52,8 @@ export interface Example {
   arith_labels: number[];
   /**
    * At each digit of arith_positions, the token id of the true result's digit there (what the
-   * digit should be, read by train_prm.py --truth-weight through the tied embedding); -100 where
-   * there is none (the token after the result, digits beyond the true length).
+   * digit should be, read by train_prm.py --truth-weight); -100 where there is none (the token
+   * after the result, digits beyond the true length).
    */
   arith_truth: number[];
   step_labels: number[];
@@ -80,9 +80,10 @@ export function toExample(tokenizer: TokenizerLike, spec: ModelSpec, item: Synth
 /**
  * Dense targets for the stated result of each step's last computation (after its last "="), from
  * the exact checker's value (src/core/judge): at each of its digits (in the order the model reads
- * them: reversed when the spec sets reverse_numbers), 1 while every digit so far agrees with the true result, else 0; and at
- * the token after it, 1 if the whole result is right (unless that token is the step's tag). Each
- * comes with the token id of the true digit at that place (-100 where there is none).
+ * them: reversed when the spec sets reverse_numbers), 1 while every digit so far agrees with the
+ * true result, else 0; and at the token after it, 1 if the whole result is right (unless that
+ * token is the step's tag). Each comes with the token id of the true digit at that place (-100
+ * where there is none).
  */
 function resultDigits(
   tokenizer: TokenizerLike,

@@ -54,9 +54,9 @@ def next_digits(m, cfg, data, lm_layer, tokenizer):
 def judge(m, cfg, data, limit, lm_layer, tokenizer):
     """Per operation: the share of first wrong digits of stated results the score head marks wrong
     (p <= 0.5), of right digits it passes, and of wrong digits where the states after lm_layer
-    decode the true digit (prepare.ts arith_truth; what --truth-weight trains)."""
+    decode the true digit through the tied embedding (prepare.ts arith_truth; what --truth-weight
+    trains without --truth-head, whose training-only readout is not in the checkpoint)."""
     inv = {i: t for t, i in json.load(open(os.path.join(tokenizer, "tokenizer.json")))["model"]["vocab"].items()}
-    glyphs = {"+": "+", "-": "-", "*": "*", "/": "/", "x": "*", "\u00c3\u0139": "*", "\u00c3\u00b7": "/", "\u00e2\u012a\u0134": "-"}
     stats = {}
 
     def add(key, op, ok):
@@ -82,7 +82,8 @@ def judge(m, cfg, data, limit, lm_layer, tokenizer):
             j -= 1
             while inv[ids[j]].isdigit():
                 j -= 1
-            op = glyphs.get(inv[ids[j]], "?")
+            glyph = T._token_text(inv[ids[j]], True)
+            op = OPS.get(glyph, glyph) if glyph in OPS or glyph in ("+", "-", "*", "/") else "?"
             first_wrong = al[k] == 0 and (k == 0 or al[k - 1] == 1 or ap[k - 1] != pos - 1)
             if al[k] == 1:
                 add("right digits passed", op, p[k] > 0.5)

@@ -490,9 +490,10 @@ def init_from_onnx(model, folder, vocab, byte_level):
     for token, i in vocab.items():
         # The same token string in the same encoding is the same token, even a lone byte that is
         # no text by itself; otherwise match by text.
-        same = old_byte_level == byte_level and token in old_tok["model"]["vocab"]
-        text = _token_text(token, byte_level)
-        old = old_tok["model"]["vocab"][token] if same else old_vocab.get(text) if text is not None else None
+        old = old_tok["model"]["vocab"].get(token) if old_byte_level == byte_level else None
+        if old is None:
+            text = _token_text(token, byte_level)
+            old = old_vocab.get(text) if text is not None else None
         if old is not None:
             emb[i] = old_emb[old]
             carried += 1
@@ -727,6 +728,8 @@ def main(argv):
     too_long = [e for e in train + val + golden if len(e["input_ids"]) > a.max_positions]
     if too_long:
         sys.exit("error: %d examples are longer than --max-positions %d" % (len(too_long), a.max_positions))
+    if a.truth_head and a.truth_weight <= 0:
+        sys.exit("error: --truth-head reads the loss of --truth-weight; pass --truth-weight W > 0")
     if not 0 <= a.lm_layer <= a.layers:
         sys.exit("error: --lm-layer %d must be between 1 and --layers %d (0 = the last)" % (a.lm_layer, a.layers))
     model = Qwen2ForProcessRewardModel(cfg)

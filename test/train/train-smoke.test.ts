@@ -178,5 +178,12 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`initialised from ${half}`));
     expect(resumed.stdout).toMatch(/reached 6 steps/);
+    const headOnly = spawnSync(
+      PYTHON,
+      ['train/train_prm.py', '--smoke', '--data', dir, '--out', path.join(dir, 'ckpt3'), '--truth-head'],
+      { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 110_000 },
+    );
+    expect(headOnly.status).not.toBe(0);
+    expect(headOnly.stderr).toMatch(/--truth-head reads the loss of --truth-weight/);
   }, 240_000);
 });

@@ -1,11 +1,12 @@
 /**
  * Whole numbers written least-significant digit first, for models whose `prm.json` sets
- * `reverse_numbers` (demo models trained on train/prepare.ts's prompts). A causal model reading `84 - 25 = 59` left to right
- * meets each digit before it knows that digit's place value; reversed, the digits of every number
- * come in the order carries flow, so a small model can line up and check a sum digit by digit
- * with what it has already read (Lee et al., "Teaching Arithmetic to Small Transformers",
- * https://arxiv.org/abs/2307.03381). Thousands separators (`1,250`, LaTeX `1{,}250`) are dropped
- * first so a number's digits stay one run; the two sides of a decimal point reverse separately.
+ * `reverse_numbers` (demo models trained on train/prepare.ts's prompts). A causal model reading
+ * `84 - 25 = 59` left to right meets each digit before it knows that digit's place value;
+ * reversed, the digits of every number come in the order carries flow, so a small model can line
+ * up and check a sum digit by digit with what it has already read (Lee et al., "Teaching
+ * Arithmetic to Small Transformers", https://arxiv.org/abs/2307.03381). Thousands separators
+ * (`1,250`, LaTeX `1{,}250`) are dropped first so a number's digits stay one run; the two sides
+ * of a decimal point reverse separately.
  *
  * @example
  * reverseNumbers('84 - 25 = 59')       // '48 - 52 = 95'
