@@ -4,11 +4,12 @@
       next-token accuracy on the digits of each stated result of right drill lines, per
       operation (train/probe_data.ts), read through the tied embedding after layer K (default:
       the last), as the training's auxiliary loss reads it: does it know the result?
-  python3 train/probe_digits.py judge CKPT train/data/val.jsonl [--lm-layer K]
+  python3 train/probe_digits.py judge CKPT train/data/val.jsonl [--truth-layer K]
       per operation, the score head at prepare.ts's arith_positions (digits of stated results):
       share of first wrong digits it marks wrong (p <= 0.5) and of right ones it passes (does it
       compare?), and of wrong digits whose true digit the states after layer K decode (does it
-      know, where it reads the digit, what the digit should be?).
+      know, where it reads the digit, what the digit should be?). --lm-layer K works too, for
+      checkpoints trained without --truth-layer.
 """
 import argparse, json, os, sys
 
@@ -51,9 +52,9 @@ def next_digits(m, cfg, data, lm_layer, tokenizer):
         print("%s  digits %.2f  whole results %.2f  (%d results)" % (op, s[0] / s[1], s[2] / s[3], s[3]))
 
 
-def judge(m, cfg, data, limit, lm_layer, tokenizer):
+def judge(m, cfg, data, limit, truth_layer, tokenizer):
     """Per operation: the share of first wrong digits of stated results the score head marks wrong
-    (p <= 0.5), of right digits it passes, and of wrong digits where the states after lm_layer
+    (p <= 0.5), of right digits it passes, and of wrong digits where the states after truth_layer
     decode the true digit through the tied embedding (prepare.ts arith_truth; what --truth-weight
     trains without --truth-head, whose training-only readout is not in the checkpoint)."""
     inv = {i: t for t, i in json.load(open(os.path.join(tokenizer, "tokenizer.json")))["model"]["vocab"].items()}
@@ -71,7 +72,7 @@ def judge(m, cfg, data, limit, lm_layer, tokenizer):
         if not ap:
             continue
         ids = e["input_ids"]
-        h, t = m.hidden(torch.tensor([ids]), lm_layer or cfg["num_hidden_layers"])
+        h, t = m.hidden(torch.tensor([ids]), truth_layer or cfg["num_hidden_layers"])
         p = torch.softmax(m.score(h[0, ap]), -1)[:, 1].tolist()
         decoded = (t[0, ap] @ m.model.embed_tokens.weight.t()).argmax(-1).tolist()
         for k, pos in enumerate(ap):
@@ -100,7 +101,8 @@ def main():
     a.add_argument("what", choices=["next", "judge"])
     a.add_argument("ckpt")
     a.add_argument("data")
-    a.add_argument("--lm-layer", type=int, default=0)
+    a.add_argument("--lm-layer", type=int, default=0, help="next: the layer the next-token loss read")
+    a.add_argument("--truth-layer", type=int, default=0, help="judge: the layer the truth loss read (0 = --lm-layer)")
     a.add_argument("--limit", type=int, default=1000, help="judge: examples read")
     a.add_argument("--tokenizer", default="train/tokenizer")
     args = a.parse_args()
@@ -110,7 +112,7 @@ def main():
         if args.what == "next":
             next_digits(m, cfg, args.data, args.lm_layer, args.tokenizer)
         else:
-            judge(m, cfg, args.data, args.limit, args.lm_layer, args.tokenizer)
+            judge(m, cfg, args.data, args.limit, args.truth_layer or args.lm_layer, args.tokenizer)
 
 
 if __name__ == "__main__":

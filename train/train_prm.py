@@ -165,20 +165,21 @@ class Qwen2ForProcessRewardModel(nn.Module):
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
 
-    def hidden(self, ids, tap=None):
-        """Final hidden states; with tap=K also the states after layer K (normed), for the LM loss."""
+    def hidden(self, ids, *taps):
+        """Final hidden states; with taps K1, K2, ... also the states after each layer K (normed),
+        for the training-only readouts: (final, after K1, after K2, ...)."""
         b, s = ids.shape
         c = self.config
         cos, sin = rope_cos_sin(s, c["hidden_size"] // c["num_attention_heads"], c["rope_theta"], ids.device)
         # Causal only: batches are right-padded, so padding never precedes a real token.
         mask = torch.full((s, s), float("-inf"), device=ids.device).triu(1)
         x = self.model.embed_tokens(ids)
-        tapped = None
+        tapped = {}
         for k, layer in enumerate(self.model.layers):
             x = layer(x, cos, sin, mask)
-            if tap is not None and k + 1 == tap:
-                tapped = self.model.norm(x)
-        return self.model.norm(x) if tap is None else (self.model.norm(x), tapped)
+            if k + 1 in taps:
+                tapped[k + 1] = self.model.norm(x)
+        return self.model.norm(x) if not taps else (self.model.norm(x), *(tapped[k] for k in taps))
 
     def forward(self, ids):
         """Logits [batch, seq, 2] (the ONNX graph's output)."""
@@ -642,7 +643,13 @@ def parse_args(argv):
         "--truth-weight",
         type=float,
         default=0.0,
-        help="weight of the loss that reads, after --lm-layer, the true digit at each digit of a stated result (prepare.ts arith_truth; 0 = off)",
+        help="weight of the loss that reads, after --truth-layer, the true digit at each digit of a stated result (prepare.ts arith_truth; 0 = off)",
+    )
+    p.add_argument(
+        "--truth-layer",
+        type=int,
+        default=0,
+        help="with --truth-weight: read the true digit after this layer (0 = --lm-layer), so it need not share those states with the next-token loss",
     )
     p.add_argument(
         "--truth-head",
@@ -732,6 +739,10 @@ def main(argv):
         sys.exit("error: --truth-head reads the loss of --truth-weight; pass --truth-weight W > 0")
     if not 0 <= a.lm_layer <= a.layers:
         sys.exit("error: --lm-layer %d must be between 1 and --layers %d (0 = the last)" % (a.lm_layer, a.layers))
+    if not 0 <= a.truth_layer <= a.layers:
+        sys.exit("error: --truth-layer %d must be between 1 and --layers %d (0 = --lm-layer)" % (a.truth_layer, a.layers))
+    if a.truth_layer and a.truth_weight <= 0:
+        sys.exit("error: --truth-layer places the loss of --truth-weight; pass --truth-weight W > 0")
     model = Qwen2ForProcessRewardModel(cfg)
     if a.init:
         # Continue from an earlier checkpoint (weights only; the optimizer starts fresh).
@@ -801,7 +812,7 @@ def main(argv):
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
             def pass_loss():
-                hidden, lm_hidden = model.hidden(ids, a.lm_layer or a.layers)
+                hidden, lm_hidden, truth_hidden = model.hidden(ids, a.lm_layer or a.layers, a.truth_layer or a.lm_layer or a.layers)
                 step_logits = model.score(hidden[rows, cols])
                 loss = F.cross_entropy(step_logits, labels)
                 if a.arith_weight > 0 and len(arith[0]):
@@ -812,7 +823,7 @@ def main(argv):
                     # What each digit of a stated result should be, where the model reads that digit
                     # (wrong ones included): the truth and the written digit then meet at one
                     # position, and judging is a comparison there instead of across positions.
-                    at = lm_hidden[arith[0], arith[1]]
+                    at = truth_hidden[arith[0], arith[1]]
                     truth_logits = truth_head(at) if truth_head is not None else at @ model.model.embed_tokens.weight.t()
                     loss = loss + a.truth_weight * F.cross_entropy(truth_logits, arith[3], ignore_index=-100)
                 if a.lm_weight > 0:

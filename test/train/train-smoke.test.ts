@@ -144,7 +144,8 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
     }
 
     // A float16 copy (a resume point small enough to keep) holds the same tensors and starts a
-    // run (this one with the truth read through its training-only head).
+    // run (this one with the truth read through its training-only head, after another layer than
+    // the next-token loss).
     const half = path.join(dir, 'ckpt-half');
     const copy = spawnSync(PYTHON, ['train/train_prm.py', '--half-copy', out, half], { encoding: 'utf8' });
     expect(copy.status, copy.stderr).toBe(0);
@@ -172,6 +173,10 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
         '--truth-weight',
         '1',
         '--truth-head',
+        '--lm-layer',
+        '1',
+        '--truth-layer',
+        '2',
       ],
       { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 110_000 },
     );
@@ -185,5 +190,21 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
     );
     expect(headOnly.status).not.toBe(0);
     expect(headOnly.stderr).toMatch(/--truth-head reads the loss of --truth-weight/);
+    const layerOnly = spawnSync(
+      PYTHON,
+      [
+        'train/train_prm.py',
+        '--smoke',
+        '--data',
+        dir,
+        '--out',
+        path.join(dir, 'ckpt4'),
+        '--truth-layer',
+        '1',
+      ],
+      { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 110_000 },
+    );
+    expect(layerOnly.status).not.toBe(0);
+    expect(layerOnly.stderr).toMatch(/--truth-layer places the loss of --truth-weight/);
   }, 240_000);
 });
