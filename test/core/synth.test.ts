@@ -233,6 +233,19 @@ describe('wording', () => {
       expect(some(answer), String(answer)).toBe(true);
     expect(some(/^(We know|Given:|The problem gives) /)).toBe(true);
     expect(some(/^(We need to find|The question asks for) /)).toBe(true);
+    // The second operand named in words before the computation, as in "He gives away 20, which
+    // leaves 63 - 20 = 43.": the number named is the one the equation uses.
+    const mentions = steps.filter((s) =>
+      /^((So|Then|Next|Now|First),? )?(Adding|With \$?\d+ more|Taking away|Removing|Multiplying by|Dividing by|Shared among|split into|\w+ gives away) /i.test(
+        s,
+      ),
+    );
+    expect(mentions.length).toBeGreaterThan(30);
+    for (const s of mentions) {
+      const e = equations(s)[0];
+      expect(e, s).toBeDefined();
+      expect(numbers(s)[0], s).toBe(e.b);
+    }
     // Two numbers of the problem combined first (35 + 48 = 83), as people start most solutions.
     const givenFirst = items.filter((x) => {
       const e = x.steps.flatMap(equations)[0];

@@ -227,6 +227,37 @@ const HUMAN_OP: Record<Op, ((f: Frame) => string)[]> = {
   ],
 };
 
+/**
+ * Sentence forms that name the second operand in words before the computation, as people write
+ * "He gives away 20, which leaves 63 - 20 = 43." (`b` is that operand as the equation shows it).
+ */
+const HUMAN_MENTION: Record<Op, ((f: Frame, b: string) => string)[]> = {
+  '*': [
+    (f, b) => `At ${b} each, ${f.eq}${f.noun}.`,
+    (f, b) => `Multiplying by ${b}: ${f.eq}${f.noun}.`,
+    (f, b) =>
+      f.money ? `${f.lead}${b} for each: ${f.eq}.` : `${f.lead}${b} times as many: ${f.eq}${f.noun}.`,
+    (f, b) => `With ${b} in each, ${f.who} ${f.v('get')} ${f.eq}${f.noun}.`,
+  ],
+  '+': [
+    (f, b) => `Adding ${b}: ${f.eq}${f.noun}.`,
+    (f, b) => `With ${b} more, ${f.eq}${f.noun}.`,
+    (f, b) => `${f.lead}${f.who} ${f.v('get')} ${b} more, so ${f.eq}${f.noun}.`,
+    (f, b) => `Plus ${b} makes ${f.eq}${f.noun}.`,
+  ],
+  '-': [
+    (f, b) => `Taking away ${b}, ${f.eq}${f.noun} ${f.money ? 'is' : 'are'} left.`,
+    (f, b) => `${f.lead}${f.who} ${f.v('give')} away ${b}, which leaves ${f.eq}${f.noun}.`,
+    (f, b) => `After ${b} ${f.money ? 'is' : 'are'} gone, ${f.eq}${f.noun} remain.`,
+    (f, b) => `Removing ${b} leaves ${f.eq}${f.noun}.`,
+  ],
+  '/': [
+    (f, b) => `Shared among ${b}, each gets ${f.eq}${f.noun}.`,
+    (f, b) => `Dividing by ${b}: ${f.eq}${f.noun}.`,
+    (f, b) => `${f.lead}split into ${b} equal parts, that is ${f.eq}${f.noun} each.`,
+  ],
+};
+
 /** A step with no computation: the given numbers of the first step, or what to find. */
 const RESTATE_GIVEN: ((a: string, b: string) => string)[] = [
   (a, b) => `We know ${a} and ${b}.`,
@@ -344,7 +375,9 @@ export function render(
           : '';
       const lead = r.pick(i === 0 ? LEAD_FIRST : i === last ? LEAD_LAST : LEAD_MID);
       const frame = { lead, who, v, eq, noun, what: s.what, res, first: i === 0, money: s.unit.money };
-      text = cap(r.pick(r.chance(0.5) ? HUMAN_ANY : HUMAN_OP[op])(frame));
+      text = r.chance(0.2)
+        ? cap(r.pick(HUMAN_MENTION[op])(frame, operand(b, s.unitB, style)))
+        : cap(r.pick(r.chance(0.5) ? HUMAN_ANY : HUMAN_OP[op])(frame));
     } else if (r.chance(style.bare)) text = `${eq}${r.pick(['.', '', '.'])}`;
     else text = cap(pick(r, style, PATTERNS)(connector, s.what, eq, res));
     const alone = i === last && style.answerAlone && plan.steps.length + (opening ? 2 : 1) <= MAX_STEPS;
