@@ -21,15 +21,6 @@ import train_prm as T  # noqa: E402
 OPS = {"−": "-", "×": "*", "x": "*", "÷": "/"}
 
 
-def load(ckpt):
-    cfg = json.load(open(os.path.join(ckpt, "config.json")))
-    keys = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
-            "max_position_embeddings", "rms_norm_eps", "rope_theta", "vocab_size")
-    m = T.Qwen2ForProcessRewardModel({k: cfg[k] for k in keys})
-    m.load_state_dict(T.read_safetensors(os.path.join(ckpt, "model.safetensors")))
-    return m.eval(), cfg
-
-
 def next_digits(m, cfg, data, lm_layer, tokenizer):
     vocab = json.load(open(os.path.join(tokenizer, "tokenizer.json")))["model"]["vocab"]
     digits, eq = {vocab[str(d)] for d in range(10)}, vocab["="]
@@ -107,7 +98,7 @@ def main():
     a.add_argument("--tokenizer", default="train/tokenizer")
     args = a.parse_args()
     torch.set_num_threads(1)
-    m, cfg = load(args.ckpt)
+    m, cfg = T.load_checkpoint(args.ckpt)
     with torch.no_grad():
         if args.what == "next":
             next_digits(m, cfg, args.data, args.lm_layer, args.tokenizer)

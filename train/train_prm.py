@@ -503,6 +503,20 @@ def init_from_onnx(model, folder, vocab, byte_level):
     print("initialised from %s (%d of %d embedding rows carried over)" % (folder, carried, len(vocab)), flush=True)
 
 
+# The config.json entries Qwen2ForProcessRewardModel reads.
+MODEL_KEYS = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+              "max_position_embeddings", "rms_norm_eps", "rope_theta", "vocab_size")
+
+
+def load_checkpoint(ckpt):
+    """A checkpoint folder this script wrote, as (model in eval mode, its config.json)."""
+    with open(os.path.join(ckpt, "config.json")) as f:
+        cfg = json.load(f)
+    m = Qwen2ForProcessRewardModel({k: cfg[k] for k in MODEL_KEYS})
+    m.load_state_dict(read_safetensors(os.path.join(ckpt, "model.safetensors")))
+    return m.eval(), cfg
+
+
 def hf_config(c, extra):
     return {
         "architectures": ["Qwen2ForProcessRewardModel"],
