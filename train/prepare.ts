@@ -10,8 +10,10 @@
  * Run: npx tsx train/prepare.ts --train 60000 --val 1000 [--train-seed 1000] [--val-seed 2000]
  *        [--drill 0] [--drill-seed 1500] (arithmetic drill added to train.jsonl, ./drill.ts)
  *        [--golden-seed 3000] [--tokenizer train/tokenizer] [--out train/data]
+ *        [--word-noise P] (training problems only: a share P of their steps get one or two words
+ *        replaced from Debian's wamerican list, ./word-noise.ts; apt-get install -y wamerican)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { synthesize, type SynthItem } from '../src/core/synth/index.ts';
@@ -22,6 +24,11 @@ import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
 import { drill } from './drill.ts';
 import { checkStep } from '../src/core/judge/index.ts';
 import { reverseNumbers } from '../src/core/families/reverse-numbers.ts';
+import { mulberry32 } from '../src/core/synth/rng.ts';
+import { noiseWords, noisySteps } from './word-noise.ts';
+
+/** Debian's wamerican word list, the pool of --word-noise. */
+const WORD_LIST = '/usr/share/dict/american-english';
 
 /** The `prm synth` seed of the golden inputs (prepare.ts --golden-seed, train/ship.ts). */
 export const GOLDEN_SEED = 3000;
@@ -144,6 +151,7 @@ function main(): void {
       'golden-seed': { type: 'string', default: String(GOLDEN_SEED) },
       drill: { type: 'string', default: '0' },
       'drill-seed': { type: 'string', default: '1500' },
+      'word-noise': { type: 'string', default: '0' },
       tokenizer: { type: 'string', default: 'train/tokenizer' },
       out: { type: 'string', default: 'train/data' },
     },
@@ -157,8 +165,18 @@ function main(): void {
     ['val.jsonl', Number(values.val), Number(values['val-seed'])],
     ['golden.jsonl', 8, Number(values['golden-seed'])],
   ];
+  const noise = Number(values['word-noise']);
+  if (!(noise >= 0 && noise <= 1))
+    throw new Error(`--word-noise must be a share between 0 and 1, got ${values['word-noise']}.`);
+  if (noise > 0 && !existsSync(WORD_LIST))
+    throw new Error(`--word-noise reads ${WORD_LIST}: install it with apt-get install -y wamerican.`);
+  const pool = noise > 0 ? noiseWords(readFileSync(WORD_LIST, 'utf8')) : [];
   for (const [file, n, seed] of sets) {
-    const items = synthesize({ n, seed });
+    let items = synthesize({ n, seed });
+    if (file === 'train.jsonl' && noise > 0) {
+      const r = mulberry32(seed + 7);
+      items = items.map((x) => ({ ...x, steps: noisySteps(x.steps, r, pool, noise) }));
+    }
     if (file === 'train.jsonl') items.push(...drill(Number(values.drill), Number(values['drill-seed'])));
     const tokens = writeSet(join(out, file), tokenizer, spec, items);
     console.log(

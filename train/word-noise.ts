@@ -1,0 +1,75 @@
+/**
+ * Training-only augmentation (prepare.ts --word-noise): replaces words of solution steps with
+ * words drawn from a large English word list, so the model learns that a word it never saw says
+ * nothing about whether a step is right. People write verbs and phrasings the generator does not
+ * ("She spent 18 + 15 = 33 dollars."), and a model trained on the generator's words alone learned
+ * to mark such right steps wrong.
+ *
+ * A step's label never depends on these words: numbers, operators, `=`, LaTeX commands (`\times`,
+ * `\boxed`), words of one or two letters (the `x` operator among them) and the step label
+ * (`Step 2:`, which the prompt builder strips) are left as they are. Problems are not touched:
+ * whether an operation fits ("each", "left", "shared") is read there.
+ */
+import { stripStepLabel } from '../src/core/segment/markers.ts';
+import type { Rng } from '../src/core/synth/rng.ts';
+
+/** Words of three letters or more, not after a backslash or inside another word. */
+const WORD = /(?<![\\A-Za-z])[A-Za-z]{3,}(?![A-Za-z])/g;
+
+/**
+ * Words that state arithmetic or a quantity: after a result ("= 40 plus") they change what the
+ * exact checker and a reader take the computation to be, so they are never drawn.
+ */
+const MEANINGFUL = new Set(
+  (
+    'plus minus times equals equal equaled over divided divide multiplied multiply sum less more ' +
+    'half halves twice double triple quarter percent dozen dozens zero one two three four five six ' +
+    'seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen ' +
+    'nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand ' +
+    'thousands million millions billion first second third answer total remain left each'
+  ).split(' '),
+);
+
+/**
+ * The replacement pool from a word list file's text: lower-case words of 3 to 10 letters, less
+ * the words of MEANINGFUL.
+ */
+export function noiseWords(listText: string): string[] {
+  return [...new Set(listText.split('\n').filter((w) => /^[a-z]{3,10}$/.test(w) && !MEANINGFUL.has(w)))];
+}
+
+/**
+ * `step` with `count` of its words (fewer if it has fewer) replaced by words of `pool`, keeping
+ * a capital first letter capital.
+ */
+export function replaceWords(step: string, r: Rng, pool: readonly string[], count: number): string {
+  const body = stripStepLabel(step);
+  const at = step.lastIndexOf(body);
+  if (at < 0 || pool.length === 0) return step;
+  const words = [...body.matchAll(WORD)];
+  const chosen = new Set<number>();
+  for (let i = 0; i < Math.min(count, words.length); i++) {
+    let k = r.int(0, words.length - 1);
+    while (chosen.has(k)) k = (k + 1) % words.length;
+    chosen.add(k);
+  }
+  let out = '';
+  let from = 0;
+  words.forEach((m, k) => {
+    if (!chosen.has(k)) return;
+    const w = r.pick(pool);
+    out += body.slice(from, m.index) + (/^[A-Z]/.test(m[0]) ? w[0].toUpperCase() + w.slice(1) : w);
+    from = m.index + m[0].length;
+  });
+  return step.slice(0, at) + out + body.slice(from);
+}
+
+/** Each step, with probability `share`, gets one or two words replaced. */
+export function noisySteps(
+  steps: readonly string[],
+  r: Rng,
+  pool: readonly string[],
+  share: number,
+): string[] {
+  return steps.map((s) => (r.chance(share) ? replaceWords(s, r, pool, r.chance(0.3) ? 2 : 1) : s));
+}
