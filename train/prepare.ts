@@ -10,8 +10,9 @@
  * Run: npx tsx train/prepare.ts --train 60000 --val 1000 [--train-seed 1000] [--val-seed 2000]
  *        [--drill 0] [--drill-seed 1500] (arithmetic drill added to train.jsonl, ./drill.ts)
  *        [--golden-seed 3000] [--tokenizer train/tokenizer] [--out train/data]
- *        [--word-noise P] (training problems only: a share P of their steps get one or two words
- *        replaced from Debian's wamerican list, ./word-noise.ts; apt-get install -y wamerican)
+ *        [--word-noise P] (training problems only: a share P of them get people and objects
+ *        renamed, and a share P of their steps one or two words replaced, from Debian's wamerican
+ *        list, ./word-noise.ts; apt-get install -y wamerican)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,8 @@ import { drill } from './drill.ts';
 import { checkStep } from '../src/core/judge/index.ts';
 import { reverseNumbers } from '../src/core/families/reverse-numbers.ts';
 import { mulberry32 } from '../src/core/synth/rng.ts';
-import { noiseWords, noisySteps } from './word-noise.ts';
+import { noiseWords, noisySteps, renameThings } from './word-noise.ts';
+import { NAMES } from '../src/core/synth/scenarios.ts';
 
 /** Debian's wamerican word list, the pool of --word-noise. */
 const WORD_LIST = '/usr/share/dict/american-english';
@@ -175,7 +177,10 @@ function main(): void {
     let items = synthesize({ n, seed });
     if (file === 'train.jsonl' && noise > 0) {
       const r = mulberry32(seed + 7);
-      items = items.map((x) => ({ ...x, steps: noisySteps(x.steps, r, pool, noise) }));
+      items = items.map((x) => {
+        const t = r.chance(noise) ? renameThings(x.problem, x.steps, r, pool, NAMES) : x;
+        return { ...x, problem: t.problem, steps: noisySteps(t.steps, r, pool, noise) };
+      });
     }
     if (file === 'train.jsonl') items.push(...drill(Number(values.drill), Number(values['drill-seed'])));
     const tokens = writeSet(join(out, file), tokenizer, spec, items);

@@ -64,6 +64,53 @@ export function replaceWords(step: string, r: Rng, pool: readonly string[], coun
   return step.slice(0, at) + out + body.slice(from);
 }
 
+const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Verbs ending in s that can follow a number ("15 gets off"). */
+const VERBS = new Set('does gets gives goes has makes takes sells buys costs needs was'.split(' '));
+
+/** Units whose words carry a rate or money, which the wording of an operation may lean on. */
+const UNITS = new Set(
+  'dollars dollar cents hours hour minutes days weeks km miles metres meters kg grams'.split(' '),
+);
+
+/**
+ * The problem and its steps with people and objects renamed throughout: each of `names` the
+ * problem uses, and each plural word right after a number in it ("21 coins") other than units, is with
+ * probability 1/2 replaced wherever it occurs by a word of `pool` (capitalised for a name, with a
+ * plural `s` for an object). Who buys what never decides a label; people writing problems use
+ * names and objects the generator never does.
+ */
+export function renameThings(
+  problem: string,
+  steps: readonly string[],
+  r: Rng,
+  pool: readonly string[],
+  names: readonly string[],
+): { problem: string; steps: string[] } {
+  // Plural nouns only: the word after a number may also be a verb or "and" ("76 are taken").
+  const objects = [...problem.matchAll(/\d ([a-z]{2,}s)(?![A-Za-z])/g)]
+    .map((m) => m[1])
+    .filter((w) => !/(ss|ess|us|is)$/.test(w) && !VERBS.has(w));
+  const found = [
+    ...names.filter((n) => new RegExp(`(?<![A-Za-z])${escape(n)}(?![A-Za-z])`).test(problem)),
+    ...new Set(objects.filter((w) => !MEANINGFUL.has(w) && !UNITS.has(w))),
+  ];
+  let texts = [problem, ...steps];
+  for (const w of found) {
+    if (pool.length === 0 || !r.chance(0.5)) continue;
+    const fresh = r.pick(pool);
+    const to = /^[A-Z]/.test(w)
+      ? fresh[0].toUpperCase() + fresh.slice(1)
+      : fresh.endsWith('s')
+        ? fresh
+        : `${fresh}s`;
+    const re = new RegExp(`(?<![A-Za-z\\\\])${escape(w)}(?![A-Za-z])`, 'g');
+    texts = texts.map((t) => t.replace(re, to));
+  }
+  return { problem: texts[0], steps: texts.slice(1) };
+}
+
 /** Each step, with probability `share`, gets one or two words replaced. */
 export function noisySteps(
   steps: readonly string[],

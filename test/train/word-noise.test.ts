@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkStep } from '../../src/core/judge/index.ts';
 import { synthesize } from '../../src/core/synth/index.ts';
 import { mulberry32 } from '../../src/core/synth/rng.ts';
-import { noiseWords, noisySteps, replaceWords } from '../../train/word-noise.ts';
+import { noiseWords, noisySteps, renameThings, replaceWords } from '../../train/word-noise.ts';
 
 const pool = noiseWords("zebra\nquilted\nIowa\nit\nhelicopters\nbanana's\nmarmalade\n");
 /** Everything a step's label can depend on: numbers, operators, LaTeX commands, short words. */
@@ -46,5 +46,32 @@ describe('train/word-noise.ts', () => {
         expect(claims(s), `${x.steps[k]} -> ${s}`).toEqual(claims(x.steps[k]));
       });
     }
+  });
+
+  it('renames people and counted objects the same way in the problem and every step, nothing else', () => {
+    const problem =
+      'Uncle Bob has 294 coins. 76 are taken away, then he buys 4 packs for 5 dollars. How many coins are left?';
+    const steps = [
+      'Uncle Bob has 294 - 76 = 218 coins.',
+      'The packs cost 4 \\times 5 = 20 dollars.',
+      'Answer: 218 coins',
+    ];
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const t = renameThings(problem, steps, mulberry32(seed), ['zebra'], ['Uncle Bob', 'Emma']);
+      const renamed = (word: string): boolean => !t.problem.includes(word);
+      for (const w of ['Uncle Bob', 'coins', 'packs']) {
+        if (!renamed(w)) continue;
+        seen.add(w);
+        expect([t.problem, ...t.steps].join(' '), w).not.toContain(w);
+      }
+      expect(t.problem).toMatch(/ 76 are taken away, then he buys 4 \w+ for 5 dollars\./);
+      expect(t.steps[1]).toContain('4 \\times 5 = 20 dollars.');
+      [t.problem, ...t.steps].forEach((x, k) =>
+        expect(skeleton(x)).toEqual(skeleton([problem, ...steps][k])),
+      );
+      if (renamed('coins')) expect(t.steps[2]).toBe('Answer: 218 zebras');
+    }
+    expect([...seen].sort()).toEqual(['Uncle Bob', 'coins', 'packs']);
   });
 });

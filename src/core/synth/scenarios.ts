@@ -106,6 +106,8 @@ const people = (she: string[], he: string[]): Person[] => [
   ...he.map((name) => ({ name, he: 'he', his: 'his' })),
 ];
 const PEOPLE = people(SHE, HE);
+/** Every name the varied wording gives people (train/word-noise.ts renames them). */
+export const NAMES: readonly string[] = [...SHE, ...HE];
 /** The first ten names of each list: the plain wording's people. */
 const PLAIN_PEOPLE = people(SHE.slice(0, 10), HE.slice(0, 10));
 
