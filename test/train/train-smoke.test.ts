@@ -159,51 +159,36 @@ describe.skipIf(!hasTorch)('train/train_prm.py --smoke', () => {
       expect(t.dtype, name).toBe('F16');
       expect(t.shape, name).toEqual(header[name].shape);
     }
-    const resumed = spawnSync(
-      PYTHON,
-      [
-        'train/train_prm.py',
-        '--smoke',
-        '--data',
-        dir,
-        '--out',
-        path.join(dir, 'ckpt2'),
-        '--init',
-        half,
-        '--truth-weight',
-        '1',
-        '--truth-head',
-        '--lm-layer',
-        '1',
-        '--truth-layer',
-        '2',
-      ],
-      { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 110_000 },
+    // Further short runs on the same data: train_prm.py --smoke with these flags.
+    const smoke = (out: string, ...flags: string[]): ReturnType<typeof spawnSync> =>
+      spawnSync(
+        PYTHON,
+        ['train/train_prm.py', '--smoke', '--data', dir, '--out', path.join(dir, out), ...flags],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, OMP_NUM_THREADS: '1' },
+          timeout: 110_000,
+        },
+      );
+    const resumed = smoke(
+      'ckpt2',
+      '--init',
+      half,
+      '--truth-weight',
+      '1',
+      '--truth-head',
+      '--lm-layer',
+      '1',
+      '--truth-layer',
+      '2',
     );
-    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.status, String(resumed.stderr)).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`initialised from ${half}`));
     expect(resumed.stdout).toMatch(/reached 6 steps/);
-    const headOnly = spawnSync(
-      PYTHON,
-      ['train/train_prm.py', '--smoke', '--data', dir, '--out', path.join(dir, 'ckpt3'), '--truth-head'],
-      { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 110_000 },
-    );
+    const headOnly = smoke('ckpt3', '--truth-head');
     expect(headOnly.status).not.toBe(0);
     expect(headOnly.stderr).toMatch(/--truth-head reads the loss of --truth-weight/);
-    const layerOnly = spawnSync(
-      PYTHON,
-      [
-        'train/train_prm.py',
-        '--smoke',
-        '--data',
-        dir,
-        '--out',
-        path.join(dir, 'ckpt4'),
-        '--truth-layer',
-        '1',
-      ],
-      { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 110_000 },
-    );
+    const layerOnly = smoke('ckpt4', '--truth-layer', '1');
     expect(layerOnly.status).not.toBe(0);
     expect(layerOnly.stderr).toMatch(/--truth-layer places the loss of --truth-weight/);
   }, 240_000);
