@@ -69,7 +69,7 @@ describe('train/tokenizer (AutoTokenizer.from_pretrained)', () => {
     expect(tok.apply_chat_template([user, asst], opts)).toBe(expected);
   });
 
-  // Words of the generator's frames are single tokens; the 1,126 plural nouns it draws from
+  // Most words of the generator's frames are single tokens; the 1,126 plural nouns it draws from
   // (src/core/synth/words.ts) are not all merges, so a rare noun splits into pieces, and a short
   // problem that repeats one can reach 1.6 tokens per unit. The sum over many problems is the
   // measure of "about one"; the per-problem bound catches a byte or character fallback (>= 2).
