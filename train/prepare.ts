@@ -175,14 +175,16 @@ function main(): void {
   const pool = noise > 0 ? noiseWords(readFileSync(WORD_LIST, 'utf8')) : [];
   for (const [file, n, seed] of sets) {
     let items = synthesize({ n, seed });
-    if (file === 'train.jsonl' && noise > 0) {
-      const r = mulberry32(seed + 7);
-      items = items.map((x) => {
-        const t = r.chance(noise) ? renameThings(x.problem, x.steps, r, pool, NAMES) : x;
-        return { ...x, problem: t.problem, steps: noisySteps(t.steps, r, pool, noise) };
-      });
+    if (file === 'train.jsonl') {
+      if (noise > 0) {
+        const r = mulberry32(seed + 7);
+        items = items.map((x) => {
+          const t = r.chance(noise) ? renameThings(x.problem, x.steps, r, pool, NAMES) : x;
+          return { ...x, problem: t.problem, steps: noisySteps(t.steps, r, pool, noise) };
+        });
+      }
+      items.push(...drill(Number(values.drill), Number(values['drill-seed'])));
     }
-    if (file === 'train.jsonl') items.push(...drill(Number(values.drill), Number(values['drill-seed'])));
     const tokens = writeSet(join(out, file), tokenizer, spec, items);
     console.log(
       `${file}: ${n} examples, ${tokens} tokens (${(tokens / Math.max(n, 1)).toFixed(1)} per example)`,

@@ -7,11 +7,13 @@
  *
  * A step's label never depends on these words: numbers, operators, `=`, LaTeX commands (`\times`,
  * `\boxed`), words of one or two letters (the `x` operator among them) and the step label
- * (`Step 2:`, which the prompt builder strips) are left as they are. Problems are not touched:
- * whether an operation fits ("each", "left", "shared") is read there.
+ * (`Step 2:`, which the prompt builder strips) are left as they are. In problems, where
+ * whether an operation fits is read ("each", "left", "shared"), only names and counted objects
+ * change (renameThings).
  */
 import { stripStepLabel } from '../src/core/segment/markers.ts';
 import type { Rng } from '../src/core/synth/rng.ts';
+import { cap } from '../src/core/synth/scenarios.ts';
 
 /** Words of three letters or more, not after a backslash or inside another word. */
 const WORD = /(?<![\\A-Za-z])[A-Za-z]{3,}(?![A-Za-z])/g;
@@ -58,7 +60,7 @@ export function replaceWords(step: string, r: Rng, pool: readonly string[], coun
   words.forEach((m, k) => {
     if (!chosen.has(k)) return;
     const w = r.pick(pool);
-    out += body.slice(from, m.index) + (/^[A-Z]/.test(m[0]) ? w[0].toUpperCase() + w.slice(1) : w);
+    out += body.slice(from, m.index) + (/^[A-Z]/.test(m[0]) ? cap(w) : w);
     from = m.index + m[0].length;
   });
   return step.slice(0, at) + out + body.slice(from);
@@ -91,20 +93,16 @@ export function renameThings(
   // Plural nouns only: the word after a number may also be a verb or "and" ("76 are taken").
   const objects = [...problem.matchAll(/\d ([a-z]{2,}s)(?![A-Za-z])/g)]
     .map((m) => m[1])
-    .filter((w) => !/(ss|ess|us|is)$/.test(w) && !VERBS.has(w));
+    .filter((w) => !/(ss|ess|us|is)$/.test(w) && !VERBS.has(w) && !MEANINGFUL.has(w) && !UNITS.has(w));
   const found = [
     ...names.filter((n) => new RegExp(`(?<![A-Za-z])${escape(n)}(?![A-Za-z])`).test(problem)),
-    ...new Set(objects.filter((w) => !MEANINGFUL.has(w) && !UNITS.has(w))),
+    ...new Set(objects),
   ];
   let texts = [problem, ...steps];
   for (const w of found) {
     if (pool.length === 0 || !r.chance(0.5)) continue;
     const fresh = r.pick(pool);
-    const to = /^[A-Z]/.test(w)
-      ? fresh[0].toUpperCase() + fresh.slice(1)
-      : fresh.endsWith('s')
-        ? fresh
-        : `${fresh}s`;
+    const to = /^[A-Z]/.test(w) ? cap(fresh) : fresh.endsWith('s') ? fresh : `${fresh}s`;
     const re = new RegExp(`(?<![A-Za-z\\\\])${escape(w)}(?![A-Za-z])`, 'g');
     texts = texts.map((t) => t.replace(re, to));
   }

@@ -6,7 +6,7 @@
  */
 import type { Rng } from './rng.ts';
 import { apply, type Op, type Operand, type Plan, type Unit } from './plan.ts';
-import type { Wording } from './scenarios.ts';
+import { cap, type Wording } from './scenarios.ts';
 import { slip } from './inject.ts';
 
 /** One injected mistake; fields apply to `step` only. */
@@ -89,8 +89,6 @@ const LABELS: ((i: number) => string)[] = [
   (i) => `${i + 1}) `,
   (i) => `**Step ${i + 1}:** `,
 ];
-
-const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 function styleFor(r: Rng, w: Wording): Style {
   const varied = w === 'varied';

@@ -124,7 +124,8 @@ function thingFrom(r: Rng, w: Wording, curated: readonly string[]): string {
   return w === 'varied' && r.chance(0.4) ? r.pick(PLURAL_NOUNS) : r.pick(curated);
 }
 
-const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+/** `s` with its first letter capitalised. */
+export const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 const money = (r: Rng, n: number): string => (r.chance(0.8) ? `$${n}` : `${n} dollars`);
 
 /** Distinct elements of a list. */
