@@ -11,7 +11,8 @@ import { jsonLines, runPrm } from '../support/prm-cli.ts';
 // must get them right - except wrong arithmetic, its documented weak spot (models/arith-prm-mini
 // README), which `pencils-error` shows on purpose. train/ship.ts re-checks them for every new model;
 // KNOWN_MISSES lists exactly the solutions the shipped model gets wrong (each one a real miss):
-// the shipped model passes the wrong difference of pencils-error (84 − 25 = 49, step 2 at 0.99).
+// the shipped model passes the wrong difference of pencils-error (84 − 25 = 49; its score is in
+// the model card).
 const KNOWN_MISSES = new Set<string>(['pencils-error#0']);
 
 const demo = EXAMPLES.filter((e) => e.kind === 'demo').flatMap((e) =>
