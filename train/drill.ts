@@ -14,9 +14,9 @@ import { GLYPHS } from '../src/core/synth/render.ts';
 const PROBLEMS = ['Work out each calculation.', 'Compute these.', 'Check the sums.', 'Solve each one.'];
 
 /** Operands of the sizes the generator uses: 1 to 3 digits, products and sums below 1,000,000. */
-function computation(r: Rng): [Op, number, number, number] {
+function computation(r: Rng, ops: readonly Op[]): [Op, number, number, number] {
   const size = (): number => [9, 99, 999][r.int(0, 2)];
-  const op = r.pick<Op>(['+', '-', '*', '/']);
+  const op = r.pick(ops);
   if (op === '+' || op === '-') {
     const a = r.int(1, size());
     const b = r.int(1, size());
@@ -27,12 +27,35 @@ function computation(r: Rng): [Op, number, number, number] {
   return op === '*' ? ['*', c, b, b * c] : ['/', b * c, b, c];
 }
 
-/** `n` drill items from `seed`, in the shape prepare.ts turns into training examples. */
-export function drill(n: number, seed: number): SynthItem[] {
+const ALL_OPS: readonly Op[] = ['+', '-', '*', '/'];
+
+/**
+ * Reads `--drill-ops`: operators with whole-number weights, `+:1,-:1,*:2,/:2` (twice as many
+ * products and quotients as sums and differences). Returns each operator repeated by its weight.
+ */
+export function parseDrillOps(spec: string): Op[] {
+  const out: Op[] = [];
+  for (const part of spec.split(',')) {
+    const m = /^\s*([-+*/]):(\d+)\s*$/.exec(part);
+    if (!m)
+      throw new Error(
+        `--drill-ops takes operators with whole-number weights like "+:1,-:1,*:2,/:2", got "${part}".`,
+      );
+    for (let i = 0; i < Number(m[2]); i++) out.push(m[1] as Op);
+  }
+  if (out.length === 0) throw new Error('--drill-ops gives every operator weight 0; give one a weight.');
+  return out;
+}
+
+/**
+ * `n` drill items from `seed`, in the shape prepare.ts turns into training examples; `ops` is
+ * drawn from uniformly (repeat an operator to weight it, `parseDrillOps`).
+ */
+export function drill(n: number, seed: number, ops: readonly Op[] = ALL_OPS): SynthItem[] {
   const r = mulberry32(seed);
   const out: SynthItem[] = [];
   for (let i = 0; i < n; i++) {
-    const lines = Array.from({ length: r.int(3, 8) }, () => computation(r));
+    const lines = Array.from({ length: r.int(3, 8) }, () => computation(r, ops));
     const wrong = r.chance(0.5) ? r.int(0, lines.length - 1) : -1;
     const steps = lines.map(([op, a, b, c], k) => {
       const stated = k === wrong ? ((r.chance(0.35) ? carrySlip(op, a, b) : null) ?? slip(r, c)) : c;

@@ -9,6 +9,7 @@
  *
  * Run: npx tsx train/prepare.ts --train 60000 --val 1000 [--train-seed 1000] [--val-seed 2000]
  *        [--drill 0] [--drill-seed 1500] (arithmetic drill added to train.jsonl, ./drill.ts)
+ *        [--drill-ops +:1,-:1,*:1,/:1] (drill operators and their weights)
  *        [--golden-seed 3000] [--tokenizer train/tokenizer] [--out train/data]
  *        [--word-noise P] (training problems only: a share P of them get people and objects
  *        renamed, and a share P of their steps one or two words replaced, from Debian's wamerican
@@ -22,7 +23,7 @@ import { createFamily } from '../src/core/families/index.ts';
 import { defaultSpecFor } from '../src/core/spec.ts';
 import type { ModelSpec, TokenizerLike } from '../src/core/types.ts';
 import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
-import { drill } from './drill.ts';
+import { drill, parseDrillOps } from './drill.ts';
 import { checkStep } from '../src/core/judge/index.ts';
 import { reverseNumbers } from '../src/core/families/reverse-numbers.ts';
 import { mulberry32 } from '../src/core/synth/rng.ts';
@@ -153,6 +154,7 @@ function main(): void {
       'golden-seed': { type: 'string', default: String(GOLDEN_SEED) },
       drill: { type: 'string', default: '0' },
       'drill-seed': { type: 'string', default: '1500' },
+      'drill-ops': { type: 'string', default: '+:1,-:1,*:1,/:1' },
       'word-noise': { type: 'string', default: '0' },
       tokenizer: { type: 'string', default: 'train/tokenizer' },
       out: { type: 'string', default: 'train/data' },
@@ -172,6 +174,7 @@ function main(): void {
     throw new Error(`--word-noise must be a share between 0 and 1, got ${values['word-noise']}.`);
   if (noise > 0 && !existsSync(WORD_LIST))
     throw new Error(`--word-noise reads ${WORD_LIST}: install it with apt-get install -y wamerican.`);
+  const drillOps = parseDrillOps(values['drill-ops'] as string);
   const pool = noise > 0 ? noiseWords(readFileSync(WORD_LIST, 'utf8')) : [];
   for (const [file, n, seed] of sets) {
     let items = synthesize({ n, seed });
@@ -183,7 +186,7 @@ function main(): void {
           return { ...x, problem: t.problem, steps: noisySteps(t.steps, r, pool, noise) };
         });
       }
-      items.push(...drill(Number(values.drill), Number(values['drill-seed'])));
+      items.push(...drill(Number(values.drill), Number(values['drill-seed']), drillOps));
     }
     const tokens = writeSet(join(out, file), tokenizer, spec, items);
     console.log(
