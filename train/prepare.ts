@@ -28,7 +28,7 @@ import { checkStep } from '../src/core/judge/index.ts';
 import { reverseNumbers } from '../src/core/families/reverse-numbers.ts';
 import { mulberry32 } from '../src/core/synth/rng.ts';
 import { noiseWords, noisySteps, renameThings } from './word-noise.ts';
-import { NAMES } from '../src/core/synth/scenarios.ts';
+import { NAMES } from '../src/core/synth/kit.ts';
 
 /** Debian's wamerican word list, the pool of --word-noise. */
 const WORD_LIST = '/usr/share/dict/american-english';

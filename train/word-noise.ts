@@ -13,7 +13,7 @@
  */
 import { stripStepLabel } from '../src/core/segment/markers.ts';
 import type { Rng } from '../src/core/synth/rng.ts';
-import { cap } from '../src/core/synth/scenarios.ts';
+import { cap } from '../src/core/synth/kit.ts';
 
 /** Words of three letters or more, not after a backslash or inside another word. */
 const WORD = /(?<![\\A-Za-z])[A-Za-z]{3,}(?![A-Za-z])/g;

@@ -8,14 +8,15 @@
 import type { ProcessBenchItem } from '../types.ts';
 import { itemSeed, mulberry32, type Rng } from './rng.ts';
 import { evaluate, type Plan } from './plan.ts';
-import { SCENARIOS, type Wording } from './scenarios.ts';
+import { SCENARIOS } from './scenarios.ts';
+import type { Wording } from './kit.ts';
 import { MAX_STEPS, render, type Mutation, type Rendered } from './render.ts';
 import { stripStepLabel } from '../segment/markers.ts';
 import { ERROR_TYPES, chooseMutation, type ErrorType } from './inject.ts';
 
 export type { ErrorType } from './inject.ts';
 export { ERROR_TYPES } from './inject.ts';
-export type { Wording } from './scenarios.ts';
+export type { Wording } from './kit.ts';
 
 export interface SynthItem extends ProcessBenchItem {
   generator: 'synth';

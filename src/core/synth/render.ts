@@ -6,7 +6,7 @@
  */
 import type { Rng } from './rng.ts';
 import { apply, type Op, type Operand, type Plan, type Unit } from './plan.ts';
-import { cap, type Wording } from './scenarios.ts';
+import { cap, type Wording } from './kit.ts';
 import { slip } from './inject.ts';
 
 /** One injected mistake; fields apply to `step` only. */
