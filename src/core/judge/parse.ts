@@ -149,7 +149,9 @@ export function findChains(tokens: Token[]): Chain[] {
       const units = new Set(sides.flatMap((x) => x?.units ?? []));
       for (const t of run) if (t.k === 'num' && t.unit) units.add(t.unit);
       const tail = toks[j];
-      if (tail?.k === 'word' && tail.space && isUnitWord(tail.w)) units.add(normalizeUnit(tail.w));
+      // A word after a money result is never its unit: `$57 in total` is not inches.
+      const money = last.some((t) => t.k === 'cur');
+      if (tail?.k === 'word' && tail.space && !money && isUnitWord(tail.w)) units.add(normalizeUnit(tail.w));
       chains.push({ sides, seps, words: sentenceWords(toks, i, j), units });
     }
     i = j;

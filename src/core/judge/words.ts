@@ -22,7 +22,7 @@ export const RIGHT_STOP = new Set(
 const NOT_UNITS = new Set([
   ...LEFT_STOP,
   ...RIGHT_STOP,
-  ...'and or is are was were be the a an in on at for with into each which that this then so if when we it as equals equal gives get makes total remainder left base digits after before every about'.split(
+  ...'and or is are was were be the a an in on at for with into each which that this then so if when we it as equals equal gives get makes total remainder left remain remains altogether now base digits after before every about'.split(
     ' ',
   ),
 ]);
@@ -73,7 +73,12 @@ export function relabel(toks: Token[]): Tok[] {
         (prev.percent || out[i - 2]?.k === 'op')
       )
         out[i] = { ...t, k: 'op', op: '*' };
-      else if (prev?.k === 'num' && (GLUED_UNITS.has(w) || (t.space && isUnitWord(t.w)))) {
+      else if (
+        prev?.k === 'num' &&
+        (GLUED_UNITS.has(w) || (t.space && isUnitWord(t.w))) &&
+        // `57 in total`, `8 in each`: the preposition, not inches.
+        !(w === 'in' && t.space && next?.k === 'word')
+      ) {
         if (prev.k === 'num') prev.unit ??= normalizeUnit(w);
         // `80 cm^3`: the power belongs to the unit.
         if (next?.k === 'op' && next.op === '^' && out[i + 2]?.k === 'num') {
