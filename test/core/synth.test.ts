@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_TYPES, practiceProblem, synthesize, type SynthItem } from '../../src/core/synth/index.ts';
 import { carrySlip } from '../../src/core/synth/inject.ts';
 import { mulberry32 } from '../../src/core/synth/rng.ts';
+import { EVERYDAY } from '../../src/core/synth/everyday.ts';
 import { stripStepLabel } from '../../src/core/segment/markers.ts';
 
 // An independent checker: finds every `a op b = c` in a step, whatever glyph or `$`/unit it uses.
@@ -308,5 +309,42 @@ describe('mulberry32(seed)', () => {
     [7, 0.011704753153026104],
   ])('mulberry32(%i).next() returns %f first', (seed, first) => {
     expect(mulberry32(seed).next()).toBe(first);
+  });
+});
+
+describe('everyday situations (everyday.ts)', () => {
+  const AWAY =
+    /\b(eats|ate|sells|sold|gives away|gave away|uses|used|drops|dropped|sends off|sent off|loses|lost|donates|donated|trades away|traded away|lends out|lent out|returns|returned|get off|got off|leave|left|go home|went home|get out|got out)\b/;
+  const MORE =
+    /\b(bakes|baked|buys|bought|picks|picked|gets|got|wins|won|finds|found|receives|received|collects|collected|get on|got on|board|boarded|arrive|arrived|come in|came in|join|joined)\b/;
+
+  it('subtracts what a verb of going names and adds what a verb of coming names', () => {
+    let checked = 0;
+    for (let seed = 0; seed < 400; seed++) {
+      const plan = EVERYDAY[0](mulberry32(seed), 'varied');
+      expect(plan.situation).toBe('events');
+      const clauses = plan.problem.split(/[.,?]| and then /);
+      for (const s of plan.steps) {
+        if (!('given' in s.b) || (s.op !== '+' && s.op !== '-')) continue;
+        const n = s.b.given;
+        const hits = clauses.filter((c) => new RegExp(`\\b${n}\\b`).test(c));
+        if (hits.length !== 1 || (plan.problem.match(new RegExp(`\\b${n}\\b`, 'g')) ?? []).length !== 1)
+          continue;
+        const away = AWAY.test(hits[0]);
+        expect(away || MORE.test(hits[0]), hits[0]).toBe(true);
+        expect(s.op, `${hits[0]} in ${plan.problem}`).toBe(away ? '-' : '+');
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(400);
+  });
+
+  it('divides an amount by a stated rate, after finding what is still to go or the whole amount', () => {
+    for (let seed = 0; seed < 200; seed++) {
+      const plan = EVERYDAY[2](mulberry32(seed), 'varied');
+      expect(plan.steps.map((s) => s.op)).toEqual([expect.stringMatching(/^[+-]$/), '/']);
+      const rate = plan.steps[1].b;
+      expect(numbers(plan.problem)).toContain('given' in rate ? rate.given : -1);
+    }
   });
 });

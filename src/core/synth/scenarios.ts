@@ -9,6 +9,7 @@
 import type { Rng } from './rng.ts';
 import { MONEY, PlanBuilder, given, plain, type Plan, type Qty } from './plan.ts';
 import { PLURAL_NOUNS } from './words.ts';
+import { EVERYDAY } from './everyday.ts';
 import { finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
 const ITEMS: [string, number, number][] = [
   ['pens', 1, 9],
@@ -538,5 +539,5 @@ const PLAIN_SCENARIOS: ((r: Rng, w: Wording) => Plan)[] = [
 /** The situations each wording draws from (`groups` brings words the plain vocabulary lacks). */
 export const SCENARIOS: Record<Wording, ((r: Rng, w: Wording) => Plan)[]> = {
   plain: PLAIN_SCENARIOS,
-  varied: [...PLAIN_SCENARIOS, groups, combine, combine],
+  varied: [...PLAIN_SCENARIOS, groups, combine, combine, ...EVERYDAY],
 };

@@ -1,0 +1,370 @@
+/**
+ * Situations written the way people pose them: a count changed by verbs that say whether things
+ * come or go ("sells", "donates", "get on"), how many days or trips a total takes at a rate, and
+ * prices listed before what is bought. The verb, not a fixed template, decides each operation, so
+ * a model has to read it. Same rules as scenarios.ts: every operand is a number the problem states
+ * or an earlier result, and divisions are exact.
+ */
+import type { Rng } from './rng.ts';
+import { MONEY, PlanBuilder, given, plain, type Plan, type Qty, type Unit } from './plan.ts';
+import { cap, finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
+
+/** A verb in present and past tense, with the object pronoun where the count goes. */
+type Verb = [present: string, past: string];
+
+interface Kind {
+  things: readonly string[];
+  /** Verbs that take things away: `{He} sells N.` */
+  away: readonly Verb[];
+  /** Verbs that bring things in: `{He} buys N more.` */
+  more: readonly Verb[];
+}
+
+const FOOD: Kind = {
+  things: ['cookies', 'muffins', 'apples', 'eggs', 'cupcakes', 'oranges', 'rolls', 'pears'],
+  away: [
+    ['eats', 'ate'],
+    ['sells', 'sold'],
+    ['gives away', 'gave away'],
+    ['uses', 'used'],
+    ['drops', 'dropped'],
+    ['packs up and sends off', 'packed up and sent off'],
+  ],
+  more: [
+    ['bakes', 'baked'],
+    ['buys', 'bought'],
+    ['picks', 'picked'],
+    ['gets', 'got'],
+  ],
+};
+
+const THINGS: Kind = {
+  things: ['marbles', 'stickers', 'cards', 'books', 'stamps', 'shells', 'beads', 'pencils', 'toys'],
+  away: [
+    ['loses', 'lost'],
+    ['gives away', 'gave away'],
+    ['sells', 'sold'],
+    ['donates', 'donated'],
+    ['trades away', 'traded away'],
+    ['lends out', 'lent out'],
+    ['returns', 'returned'],
+  ],
+  more: [
+    ['wins', 'won'],
+    ['buys', 'bought'],
+    ['finds', 'found'],
+    ['gets', 'got'],
+    ['receives', 'received'],
+    ['collects', 'collected'],
+  ],
+};
+
+/** People on a bus or at a party: they come and go on their own. */
+interface Crowd {
+  where: string;
+  /** `where` with the article a question uses. */
+  there: string;
+  who: string;
+  off: Verb;
+  on: Verb;
+  /** When the coming and going happens, with its comma, or ''. */
+  when: string;
+}
+
+const CROWDS: Crowd[] = [
+  {
+    where: 'on a bus',
+    there: 'on the bus',
+    who: 'passengers',
+    off: ['get off', 'got off'],
+    on: ['get on', 'got on'],
+    when: 'At the first stop, ',
+  },
+  {
+    where: 'on a train',
+    there: 'on the train',
+    who: 'people',
+    off: ['leave', 'left'],
+    on: ['board', 'boarded'],
+    when: 'At the next station, ',
+  },
+  {
+    where: 'at a party',
+    there: 'at the party',
+    who: 'guests',
+    off: ['go home', 'went home'],
+    on: ['arrive', 'arrived'],
+    when: '',
+  },
+  {
+    where: 'in a library',
+    there: 'in the library',
+    who: 'visitors',
+    off: ['leave', 'left'],
+    on: ['come in', 'came in'],
+    when: 'In the next hour, ',
+  },
+  {
+    where: 'at a pool',
+    there: 'at the pool',
+    who: 'swimmers',
+    off: ['get out', 'got out'],
+    on: ['join', 'joined'],
+    when: '',
+  },
+];
+
+/** A clause as the start of a sentence: `{he} sells` becomes `{He} sells`. */
+const opening = (s: string): string => (s.startsWith('{he}') ? `{He}${s.slice(4)}` : cap(s));
+
+/** A start amount, then two or three verbs that add or take away. */
+function events(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
+  const p = new PlanBuilder();
+  const past = r.chance(0.4);
+  const tense = (v: Verb): string => (past ? v[1] : v[0]);
+  const sentences: string[] = [];
+  const crowd = r.chance(0.2) ? r.pick(CROWDS) : null;
+  const kind = r.chance(0.5) ? FOOD : THINGS;
+  const thing = crowd ? crowd.who : thingFrom(r, w, kind.things);
+  const unit = plain(thing);
+  let cur: Qty;
+  if (!crowd && r.chance(0.35)) {
+    const n = r.int(2, 12);
+    const per = r.int(6, 40);
+    const box = r.pick(['boxes', 'shelves', 'bags', 'trays', 'jars', 'baskets']);
+    sentences.push(
+      r.pick([
+        `${who.name} ${past ? 'had' : 'has'} ${n} ${box} with ${per} ${thing} in each.`,
+        `${who.name} ${past ? 'filled' : 'fills'} ${n} ${box} with ${per} ${thing} each.`,
+      ]),
+    );
+    cur = p.calc(given(n), '*', given(per), `the ${thing} in the ${box}`, unit);
+  } else {
+    const start = r.int(20, 500);
+    sentences.push(
+      crowd
+        ? `There ${past ? 'were' : 'are'} ${start} ${thing} ${crowd.where}.`
+        : r.pick([
+            `${who.name} ${past ? 'had' : 'has'} ${start} ${thing}.`,
+            `${who.name} ${past ? 'started' : 'starts'} the day with ${start} ${thing}.`,
+          ]),
+    );
+    cur = given(start, unit);
+  }
+  const count = r.int(p.steps.length > 0 ? 1 : 2, 3);
+  const said: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const away = cur.value > 2 && r.chance(0.6);
+    const n = away ? r.int(1, Math.min(cur.value - 1, 300)) : r.int(1, 200);
+    const [verb, op] = crowd
+      ? [tense(away ? crowd.off : crowd.on), away ? '-' : '+']
+      : [tense(r.pick(away ? kind.away : kind.more)), away ? '-' : '+'];
+    const when = r.pick(['', '', 'in the morning ', 'later ', 'at lunch ', 'on Friday ']);
+    said.push(
+      crowd
+        ? r.pick([`${n} ${verb}`, `${n} ${thing} ${verb}`])
+        : r.pick([
+            `{he} ${verb} ${n}${away ? '' : ' more'}`,
+            `{he} ${verb} ${n} ${thing}`,
+            `${when}{he} ${verb} ${n}${away ? ` of them` : ''}`.trim(),
+          ]),
+    );
+    cur = p.calc(cur, op as '+' | '-', given(n, unit), `the ${thing} ${away ? 'left' : 'now'}`, unit);
+  }
+  const stops = crowd && r.chance(0.6) ? crowd.when : '';
+  sentences.push(
+    count === 1
+      ? opening(`${stops}${said[0]}.`)
+      : r.chance(0.5)
+        ? opening(`${stops}${said.slice(0, -1).join(', ')} and then ${said[said.length - 1]}.`)
+        : said
+            .map((s, i) => opening(`${i === 0 ? stops : r.pick(['Then ', 'After that, ', 'Later, '])}${s}.`))
+            .join(' '),
+  );
+  if (!crowd && cur.value > 4 && r.chance(0.3)) {
+    const divisors = [2, 3, 4, 5, 6, 8, 10].filter((d) => cur.value % d === 0 && cur.value / d > 1);
+    if (divisors.length > 0) {
+      const k = r.pick(divisors);
+      sentences.push(`{He} puts the rest into ${k} equal piles.`);
+      p.calc(cur, '/', given(k), `the ${thing} in each pile`, unit);
+      return finish('events', who, [...sentences, `How many ${thing} are in each pile?`], p);
+    }
+  }
+  const question = crowd
+    ? r.pick([`How many ${thing} are ${crowd.there} now?`, `How many ${thing} are there now?`])
+    : r.pick([
+        `How many ${thing} does {he} have now?`,
+        `How many ${thing} ${past ? 'did {he} have' : 'does {he} have'} in the end?`,
+        `How many ${thing} are left?`,
+      ]);
+  return finish('events', who, [...sentences, question], p);
+}
+
+/** Writes a number as the rate's amounts are written: `$12` or `12`. */
+type Show = (n: number) => string;
+
+interface Rate {
+  /** The amount's unit word (`pages`), or money. */
+  amount: string;
+  money: boolean;
+  /** What the division counts. */
+  unit: string;
+  rate: (n: string) => string;
+  total: (t: string) => string;
+  parts: (a: string, b: string) => string;
+  done: (h: string) => string;
+  ask: (rest: boolean) => string;
+  lo: number;
+  hi: number;
+}
+
+const RATES: Rate[] = [
+  {
+    amount: 'pages',
+    money: false,
+    unit: 'days',
+    rate: (n) => `reads ${n} pages a day`,
+    total: (t) => `{His} book has ${t} pages.`,
+    parts: (a, b) => `{His} book has two parts, of ${a} and ${b} pages.`,
+    done: (h) => `{He} has already read ${h} pages.`,
+    ask: (rest) =>
+      rest ? 'How many more days does {he} need?' : 'How many days does {he} need to finish it?',
+    lo: 5,
+    hi: 60,
+  },
+  {
+    amount: 'dollars',
+    money: true,
+    unit: 'weeks',
+    rate: (n) => `saves ${n} a week`,
+    total: (t) => `{He} wants a bike that costs ${t}.`,
+    parts: (a, b) => `{He} wants a bike for ${a} and a helmet for ${b}.`,
+    done: (h) => `{He} already has ${h}.`,
+    ask: (rest) =>
+      rest ? 'How many more weeks does {he} need to save?' : 'How many weeks does {he} need to save?',
+    lo: 3,
+    hi: 40,
+  },
+  {
+    amount: 'km',
+    money: false,
+    unit: 'days',
+    rate: (n) => `walks ${n} km a day`,
+    total: (t) => `The trail is ${t} km long.`,
+    parts: (a, b) => `The trail has two parts, ${a} km and ${b} km long.`,
+    done: (h) => `{He} has already walked ${h} km of it.`,
+    ask: (rest) => (rest ? 'How many more days of walking are left?' : 'How many days does the walk take?'),
+    lo: 4,
+    hi: 30,
+  },
+  {
+    amount: 'boxes',
+    money: false,
+    unit: 'trips',
+    rate: (n) => `can carry ${n} boxes in one trip`,
+    total: (t) => `There are ${t} boxes to move.`,
+    parts: (a, b) => `There are ${a} boxes in the kitchen and ${b} in the garage.`,
+    done: (h) => `${h} boxes are already moved.`,
+    ask: (rest) => (rest ? 'How many more trips are needed?' : 'How many trips are needed?'),
+    lo: 3,
+    hi: 25,
+  },
+  {
+    amount: 'eggs',
+    money: false,
+    unit: 'cartons',
+    rate: (n) => `packs ${n} eggs in each carton`,
+    total: (t) => `{His} hens lay ${t} eggs this week.`,
+    parts: (a, b) => `{His} hens lay ${a} eggs on Monday and ${b} on Tuesday.`,
+    done: (h) => `${h} of them are sold loose first.`,
+    ask: () => 'How many cartons does {he} fill?',
+    lo: 6,
+    hi: 30,
+  },
+  {
+    amount: 'chairs',
+    money: false,
+    unit: 'rows',
+    rate: (n) => `sets out ${n} chairs in each row`,
+    total: (t) => `The hall needs ${t} chairs.`,
+    parts: (a, b) => `The hall has ${a} chairs on one side and ${b} on the other.`,
+    done: (h) => `${h} of the chairs are kept for the stage.`,
+    ask: () => 'How many rows are there?',
+    lo: 5,
+    hi: 40,
+  },
+];
+
+/** How many days, weeks, trips or cartons an amount takes at a rate: a division last. */
+function howMany(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
+  const p = new PlanBuilder();
+  const rate = r.pick(RATES);
+  const per = r.int(rate.lo, rate.hi);
+  const total = per * r.int(2, 40);
+  const u: Unit = rate.money ? MONEY : plain(rate.amount);
+  const show: Show = (n) => (rate.money ? money(r, n) : String(n));
+  const sentences = [`${who.name} ${rate.rate(show(per))}.`];
+  let all: Qty;
+  let rest = false;
+  if (r.chance(0.5)) {
+    const have = r.int(1, 200);
+    sentences.push(rate.total(show(total + have)), rate.done(show(have)));
+    all = p.calc(given(total + have, u), '-', given(have, u), `the ${rate.amount} still to go`, u);
+    rest = true;
+  } else {
+    const first = r.int(1, total - 1);
+    sentences.push(rate.parts(show(first), show(total - first)));
+    all = p.calc(given(first, u), '+', given(total - first, u), `the ${rate.amount} in all`, u);
+  }
+  // `$96 / $12 = 8`, not `= 8 weeks`: a chain of mixed units is one the checker leaves unjudged.
+  p.calc(all, '/', given(per, u), `the number of ${rate.unit}`, plain(rate.money ? undefined : rate.unit));
+  return finish('how-many', who, [...sentences, rate.ask(rest)], p);
+}
+
+/** Prices first, then quantities: `A pen costs $2 and a pad costs $5. Leo buys 3 pens and 2 pads.` */
+function priceList(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
+  const p = new PlanBuilder();
+  const items = sample(
+    r,
+    [
+      ['box of crayons', 'boxes of crayons'],
+      ['sketchbook', 'sketchbooks'],
+      ['notebook', 'notebooks'],
+      ['pen', 'pens'],
+      ['ticket', 'tickets'],
+      ['sandwich', 'sandwiches'],
+      ['bottle of juice', 'bottles of juice'],
+      ['plant', 'plants'],
+      ['ball', 'balls'],
+      ['kite', 'kites'],
+    ],
+    r.int(2, 3),
+  ).map(([one, many]) => ({ one, many, price: r.int(2, 30), n: r.int(2, 9) }));
+  const prices = items.map((it) =>
+    r.pick([`a ${it.one} costs ${money(r, it.price)}`, `one ${it.one} is ${money(r, it.price)}`]),
+  );
+  const buys = items.map((it) => `${it.n} ${it.many}`);
+  const list = (xs: string[]): string => `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+  const sentences = [
+    cap(`${list(prices)}.`),
+    r.pick([`${who.name} buys ${list(buys)}.`, `${who.name} orders ${list(buys)}.`]),
+  ];
+  const costs = items.map((it) =>
+    p.calc(given(it.n), '*', given(it.price, MONEY), `the cost of the ${it.many}`, MONEY),
+  );
+  const total = sumAll(p, costs, 'the cost so far', 'the total cost');
+  let question = r.pick(['What is the total?', 'How much does {he} pay?', 'How much does it all cost?']);
+  if (r.chance(0.5)) {
+    const bill = [20, 50, 100, 200, 500].find((b) => b > total.value) ?? total.value + 100;
+    sentences.push(`{He} pays with ${money(r, bill)}.`);
+    p.calc(given(bill, MONEY), '-', total, `${who.his} change`, MONEY);
+    question = 'How much change does {he} get?';
+  }
+  return finish('price-list', who, [...sentences, question], p);
+}
+
+/** Drawn from alongside scenarios.ts's situations; verbs decide most operations people meet. */
+export const EVERYDAY: ((r: Rng, w: Wording) => Plan)[] = [events, events, howMany, priceList];
