@@ -137,6 +137,7 @@ function events(r: Rng, w: Wording): Plan {
       r.pick([
         `${who.name} ${past ? 'had' : 'has'} ${n} ${box} with ${per} ${thing} in each.`,
         `${who.name} ${past ? 'filled' : 'fills'} ${n} ${box} with ${per} ${thing} each.`,
+        `${who.name} ${past ? 'had' : 'has'} ${n} ${box} of ${thing}. Each one ${past ? 'held' : 'holds'} ${per}.`,
       ]),
     );
     cur = p.calc(given(n), '*', given(per), `the ${thing} in the ${box}`, unit);

@@ -26,6 +26,16 @@ const ITEMS: [string, number, number][] = [
   ['batteries', 1, 8],
 ];
 
+/** Things bought one at a time, with a price range. */
+const SINGLES: [string, [number, number]][] = [
+  ['a backpack', [15, 60]],
+  ['a lamp', [10, 45]],
+  ['a poster', [3, 15]],
+  ['a clock', [8, 40]],
+  ['a water bottle', [4, 20]],
+  ['a board game', [12, 50]],
+];
+
 function shopping(r: Rng, w: Wording): Plan {
   const who = person(r, w);
   const kinds = sample(r, ITEMS, r.int(1, 4)).map(([item, lo, hi]) => ({
@@ -43,6 +53,13 @@ function shopping(r: Rng, w: Wording): Plan {
       `${k.n} ${k.item} at ${money(r, k.price)} each`,
     ]),
   );
+  // One thing bought singly is added as it is: `... and a backpack for $25`.
+  if (w === 'varied' && r.chance(0.3)) {
+    const [single, price] = r.pick(SINGLES);
+    const cost = r.int(price[0], price[1]);
+    lists.push(`${single} for ${money(r, cost)}`);
+    costs.push(given(cost, MONEY));
+  }
   const list =
     lists.length === 1 ? lists[0] : `${lists.slice(0, -1).join(', ')} and ${lists[lists.length - 1]}`;
   const opening = r.pick([
@@ -249,6 +266,12 @@ function sharing(r: Rng, w: Wording): Plan {
     r.pick([
       `${who.name} has ${boxes} boxes of ${thing} with ${perBox} in each box.`,
       `${who.name} has ${boxes} bags of ${thing}, and each bag holds ${perBox}.`,
+      ...(w === 'varied'
+        ? [
+            `${who.name} buys ${boxes} bags of ${thing}. Each bag holds ${perBox} ${thing}.`,
+            `A box holds ${perBox} ${thing}, and ${who.name} has ${boxes} boxes.`,
+          ]
+        : []),
     ]),
     r.pick([`{He} finds ${extra} more ${thing}.`, `A friend gives {him} ${extra} more.`]),
     r.pick([
@@ -355,6 +378,19 @@ function collection(r: Rng, w: Wording): Plan {
   return finish('collection', who, [...sentences, question], p);
 }
 
+const SINGULAR: Record<string, string> = {
+  boxes: 'box',
+  rows: 'row',
+  shelves: 'shelf',
+  bags: 'bag',
+  crates: 'crate',
+  trays: 'tray',
+  tables: 'table',
+  baskets: 'basket',
+  buses: 'bus',
+  classes: 'class',
+};
+
 /** Containers of things, some added or removed, then shared or sold: open-vocabulary objects. */
 function groups(r: Rng, w: Wording): Plan {
   const who = person(r, w);
@@ -383,11 +419,20 @@ function groups(r: Rng, w: Wording): Plan {
   ]);
   const n = r.int(2, 25);
   const per = r.int(2, 48);
+  const one = SINGULAR[box];
   const sentences = [
     r.pick([
       `There are ${n} ${box} with ${per} ${thing} in each.`,
       `${who.name} has ${n} ${box}, and each one holds ${per} ${thing}.`,
       `Each of the ${n} ${box} has ${per} ${thing}.`,
+      ...(w === 'varied'
+        ? [
+            `${who.name} orders ${n} ${box} of ${thing}. Each ${one} holds ${per} ${thing}.`,
+            `There are ${n} ${box}. Each ${one} has ${per} ${thing}.`,
+            `A ${one} holds ${per} ${thing}. ${who.name} fills ${n} ${box}.`,
+            `${who.name} gets ${n} ${box} of ${thing}, with ${per} in every ${one}.`,
+          ]
+        : []),
     ]),
   ];
   let cur = p.calc(given(n), '*', given(per), `the ${thing} in the ${box}`, plain(thing));
