@@ -213,6 +213,8 @@ describe('wording', () => {
     const some = (re: RegExp): boolean => steps.some((s) => re.test(s));
     expect(some(/^(She|He|They) (starts?|has|have|gets?) .*\d+ = \$?\d+/)).toBe(true);
     expect(some(/^(She|He|They) (has|have) \$?\d+ \S+ \$?\d+ = \$?\d+( [a-z]+)? left\.$/)).toBe(true);
+    expect(some(/\b(she|he|they) (spent|made|got|started with) .*\d+ = \$?\d+/i)).toBe(true);
+    expect(some(/\b(she|he|they) had \$?\d+ \S+ \$?\d+ = \$?\d+( [a-z]+)? left\./i)).toBe(true);
     expect(some(/^[A-Z][a-z ]+: \$?\d+ \S+ \$?\d+ = /)).toBe(true);
     expect(some(/^\$?\d[\d,]*( [a-z]+)? in all, since /)).toBe(true);
     for (const lead of [

@@ -67,6 +67,8 @@ interface Style {
   answerAlone: boolean;
   /** The solution opens with a step that restates the given numbers or what to find. */
   restate: boolean;
+  /** Verbs of sentence steps in the past tense: `She spent ...`, `He had ... left`. */
+  past: boolean;
 }
 
 export const GLYPHS: Record<Op, string[]> = {
@@ -113,6 +115,7 @@ function styleFor(r: Rng, w: Wording): Style {
     dollarResultOnly: varied && r.chance(0.15),
     answerAlone: varied && r.chance(0.4),
     restate: varied && r.chance(0.2),
+    past: varied && r.chance(0.25),
   };
 }
 
@@ -178,6 +181,17 @@ const LEAD_MID = ['', '', 'Next, ', 'Now ', 'Then ', 'After that, ', 'So ', 'The
 const LEAD_LAST = ['', '', 'So ', 'Finally, ', 'That means ', 'In the end, ', 'Now '];
 
 const noArticle = (w: string): string => w.replace(/^the /, '');
+
+/** The past tense of every verb a human-written step conjugates (`Frame.v`). */
+const PAST: Record<string, string> = {
+  have: 'had',
+  get: 'got',
+  make: 'made',
+  spend: 'spent',
+  keep: 'kept',
+  give: 'gave',
+  start: 'started',
+};
 
 /** Sentence forms any step can take, whatever its operation. */
 const HUMAN_ANY: ((f: Frame) => string)[] = [
@@ -331,7 +345,8 @@ export function render(
   };
   const person = plan.person ?? { name: 'they', he: 'they' };
   const who = style.varied ? r.pick([person.he, person.he, person.name, 'they']) : person.he;
-  const v = (base: string): string => (who === 'they' ? base : base === 'have' ? 'has' : `${base}s`);
+  const v = (base: string): string =>
+    style.past ? PAST[base] : who === 'they' ? base : base === 'have' ? 'has' : `${base}s`;
   const opening = restatement(plan, r, style, m?.misquote === true);
   if (opening === null) return null;
   if (opening) texts.push(opening);
