@@ -191,6 +191,8 @@ const PAST: Record<string, string> = {
   keep: 'kept',
   give: 'gave',
   start: 'started',
+  pay: 'paid',
+  use: 'used',
 };
 
 /** Sentence forms any step can take, whatever its operation. */
@@ -262,6 +264,11 @@ const HUMAN_MENTION: Record<Op, ((f: Frame, b: string) => string)[]> = {
     (f, b) => `${f.lead}${f.who} ${f.v('give')} away ${b}, which leaves ${f.eq}${f.noun}.`,
     (f, b) => `After ${b} ${f.money ? 'is' : 'are'} gone, ${f.eq}${f.noun} remain.`,
     (f, b) => `Removing ${b} leaves ${f.eq}${f.noun}.`,
+    (f, b) =>
+      f.money
+        ? `${f.lead}${f.who} ${f.v('pay')} ${b}, so ${f.eq} remain.`
+        : `${f.lead}${f.who} ${f.v('use')} ${b}, so ${f.eq}${f.noun} remain.`,
+    (f, b) => `After ${f.money ? 'paying' : 'using'} ${b}, ${f.eq}${f.noun} ${f.money ? 'is' : 'are'} left.`,
   ],
   '/': [
     (f, b) => `Shared among ${b}, each gets ${f.eq}${f.noun}.`,

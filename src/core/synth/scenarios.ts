@@ -328,6 +328,13 @@ function recipes(r: Rng, w: Wording): Plan {
       p.calc(f, '+', s, 'the flour and sugar together', g);
       question = 'How many grams of flour and sugar are needed together?';
     } else question = 'How many grams of sugar are needed?';
+  } else if (w === 'varied' && r.chance(0.4)) {
+    const has = f.value + r.int(1, 500);
+    sentences.push(
+      r.pick([`{He} has a bag with ${has} grams of flour.`, `There are ${has} grams of flour in the jar.`]),
+    );
+    p.calc(given(has, g), '-', f, 'the flour left', g);
+    question = r.pick(['How much flour is left?', 'How many grams of flour are left over?']);
   } else if (r.chance(0.7)) {
     const has = r.int(1, f.value - 1);
     sentences.push(`{He} has ${has} grams of flour.`);
