@@ -1,6 +1,6 @@
 /**
- * Everyday situations for the synthetic word problems: shopping, money, time, distance, rates,
- * sharing, recipes and collections. Each scenario writes a problem in one of several phrasings and
+ * Situations for the synthetic word problems: shopping, money, time, distance, rates, sharing,
+ * recipes and collections (the varied wording adds groups, combine and everyday.ts). Each scenario writes a problem in one of several phrasings and
  * records the computations that solve it (see plan.ts). Numbers stay modest (operands of 1-3
  * digits, one small factor in products, exact divisions) so a small model can learn to check them.
  * Scenarios never use a constant the problem does not state (no "twice", no 60 minutes an hour):
