@@ -214,6 +214,8 @@ interface Rate {
   rate: (n: string) => string;
   total: (t: string) => string;
   parts: (a: string, b: string) => string;
+  /** The amount as a count times a size (`n` a plain count, `k` written as amounts are). */
+  each: (n: number, k: string) => string;
   done: (h: string) => string;
   ask: (rest: boolean) => string;
   lo: number;
@@ -228,6 +230,7 @@ const RATES: Rate[] = [
     rate: (n) => `reads ${n} pages a day`,
     total: (t) => `{His} book has ${t} pages.`,
     parts: (a, b) => `{His} book has two parts, of ${a} and ${b} pages.`,
+    each: (n, k) => `{He} has ${n} chapters of ${k} pages each to read.`,
     done: (h) => `{He} has already read ${h} pages.`,
     ask: (rest) =>
       rest ? 'How many more days does {he} need?' : 'How many days does {he} need to finish it?',
@@ -241,6 +244,7 @@ const RATES: Rate[] = [
     rate: (n) => `saves ${n} a week`,
     total: (t) => `{He} wants a bike that costs ${t}.`,
     parts: (a, b) => `{He} wants a bike for ${a} and a helmet for ${b}.`,
+    each: (n, k) => `{He} wants ${n} games that cost ${k} each.`,
     done: (h) => `{He} already has ${h}.`,
     ask: (rest) =>
       rest ? 'How many more weeks does {he} need to save?' : 'How many weeks does {he} need to save?',
@@ -254,6 +258,7 @@ const RATES: Rate[] = [
     rate: (n) => `walks ${n} km a day`,
     total: (t) => `The trail is ${t} km long.`,
     parts: (a, b) => `The trail has two parts, ${a} km and ${b} km long.`,
+    each: (n, k) => `The trail has ${n} parts of ${k} km each.`,
     done: (h) => `{He} has already walked ${h} km of it.`,
     ask: (rest) => (rest ? 'How many more days of walking are left?' : 'How many days does the walk take?'),
     lo: 4,
@@ -266,6 +271,7 @@ const RATES: Rate[] = [
     rate: (n) => `can carry ${n} boxes in one trip`,
     total: (t) => `There are ${t} boxes to move.`,
     parts: (a, b) => `There are ${a} boxes in the kitchen and ${b} in the garage.`,
+    each: (n, k) => `There are ${n} shelves with ${k} boxes on each.`,
     done: (h) => `${h} boxes are already moved.`,
     ask: (rest) => (rest ? 'How many more trips are needed?' : 'How many trips are needed?'),
     lo: 3,
@@ -278,6 +284,7 @@ const RATES: Rate[] = [
     rate: (n) => `packs ${n} eggs in each carton`,
     total: (t) => `{His} hens lay ${t} eggs this week.`,
     parts: (a, b) => `{His} hens lay ${a} eggs on Monday and ${b} on Tuesday.`,
+    each: (n, k) => `{His} ${n} hens lay ${k} eggs each this month.`,
     done: (h) => `${h} of them are sold loose first.`,
     ask: () => 'How many cartons does {he} fill?',
     lo: 6,
@@ -290,6 +297,7 @@ const RATES: Rate[] = [
     rate: (n) => `sets out ${n} chairs in each row`,
     total: (t) => `The hall needs ${t} chairs.`,
     parts: (a, b) => `The hall has ${a} chairs on one side and ${b} on the other.`,
+    each: (n, k) => `${n} classes come, with ${k} children in each, and every child needs a chair.`,
     done: (h) => `${h} of the chairs are kept for the stage.`,
     ask: () => 'How many rows are there?',
     lo: 5,
@@ -309,7 +317,13 @@ function howMany(r: Rng, w: Wording): Plan {
   const sentences = [`${who.name} ${rate.rate(show(per))}.`];
   let all: Qty;
   let rest = false;
-  if (r.chance(0.5)) {
+  const mode = r.int(0, 2);
+  const sizes = [2, 3, 4, 5, 6, 8, 10, 12, 15, 20].filter((k) => total % k === 0 && total / k > 1);
+  if (mode === 2 && sizes.length > 0) {
+    const k = r.pick(sizes);
+    sentences.push(rate.each(total / k, show(k)));
+    all = p.calc(given(total / k), '*', given(k, u), `the ${rate.amount} in all`, u);
+  } else if (mode === 1) {
     const have = r.int(1, 200);
     sentences.push(rate.total(show(total + have)), rate.done(show(have)));
     all = p.calc(given(total + have, u), '-', given(have, u), `the ${rate.amount} still to go`, u);
@@ -322,6 +336,63 @@ function howMany(r: Rng, w: Wording): Plan {
   // `$96 / $12 = 8`, not `= 8 weeks`: a chain of mixed units is one the checker leaves unjudged.
   p.calc(all, '/', given(per, u), `the number of ${rate.unit}`, plain(rate.money ? undefined : rate.unit));
   return finish('how-many', who, [...sentences, rate.ask(rest)], p);
+}
+
+/** `uses A things for every B units; how many for C units`: C / B, then times A. */
+const PER_EVERY: {
+  says: (name: string, a: number, b: number) => string;
+  ask: (c: number) => string;
+  thing: string;
+  per: string;
+}[] = [
+  {
+    says: (n, a, b) => `${n}'s car uses ${a} litres of fuel for every ${b} km.`,
+    ask: (c) => `How many litres does it use on a ${c} km trip?`,
+    thing: 'litres',
+    per: 'km',
+  },
+  {
+    says: (n, a, b) => `${n}'s recipe needs ${a} cups of flour for every ${b} cookies.`,
+    ask: (c) => `How many cups of flour does {he} need for ${c} cookies?`,
+    thing: 'cups',
+    per: 'cookies',
+  },
+  {
+    says: (n, a, b) => `${n} earns ${a} points for every ${b} laps {he} swims.`,
+    ask: (c) => `How many points does {he} earn for ${c} laps?`,
+    thing: 'points',
+    per: 'laps',
+  },
+  {
+    says: (n, a, b) => `${n}'s school gives ${a} tickets for every ${b} students.`,
+    ask: (c) => `How many tickets do ${c} students get?`,
+    thing: 'tickets',
+    per: 'students',
+  },
+  {
+    says: (n, a, b) => `${n}'s printer prints ${a} pages every ${b} minutes.`,
+    ask: (c) => `How many pages does it print in ${c} minutes?`,
+    thing: 'pages',
+    per: 'minutes',
+  },
+];
+
+function perEvery(r: Rng, w: Wording): Plan {
+  const who = person(r, w);
+  const p = new PlanBuilder();
+  const it = r.pick(PER_EVERY);
+  const a = r.int(2, 30);
+  const b = r.pick([2, 3, 4, 5, 6, 10, 12, 20, 50, 100]);
+  const c = b * r.int(2, 15);
+  const times = p.calc(
+    given(c, plain(it.per)),
+    '/',
+    given(b, plain(it.per)),
+    `the groups of ${b} ${it.per}`,
+    plain(),
+  );
+  p.calc(times, '*', given(a, plain(it.thing)), `the ${it.thing} needed`, plain(it.thing));
+  return finish('per-every', who, [it.says(who.name, a, b), it.ask(c)], p);
 }
 
 /** Prices first, then quantities: `A pen costs $2 and a pad costs $5. Leo buys 3 pens and 2 pads.` */
@@ -368,4 +439,4 @@ function priceList(r: Rng, w: Wording): Plan {
 }
 
 /** Drawn from alongside scenarios.ts's situations; verbs decide most operations people meet. */
-export const EVERYDAY: ((r: Rng, w: Wording) => Plan)[] = [events, events, howMany, priceList];
+export const EVERYDAY: ((r: Rng, w: Wording) => Plan)[] = [events, events, howMany, priceList, perEvery];
