@@ -308,6 +308,8 @@ const ANSWERS: ((a: string, w: string, boxed: string) => string)[] = [
   (a, w) => `That means ${w} is ${a}.`,
   (a, w) => `${cap(noArticle(w))}: ${a}.`,
 ];
+/** The answer as a step of its own may be the bare quantity: `60 km`, `$27.` */
+const ANSWERS_ALONE: ((a: string) => string)[] = [(a) => a, (a) => `${cap(a)}.`];
 
 // Each list starts with the plain wording's entries; `pick` draws from those alone unless varied.
 const PLAIN_COUNT = new Map<readonly unknown[], number>([
@@ -403,7 +405,10 @@ export function render(
     const alone = i === last && style.answerAlone && plan.steps.length + (opening ? 2 : 1) <= MAX_STEPS;
     if (i === last) {
       const answer = m?.answer ?? c;
-      const said = pick(r, style, ANSWERS)(quantity(answer, s.unit, style), s.what, digits(answer, style));
+      const said =
+        alone && r.chance(0.2)
+          ? r.pick(ANSWERS_ALONE)(quantity(answer, s.unit, style))
+          : pick(r, style, ANSWERS)(quantity(answer, s.unit, style), s.what, digits(answer, style));
       if (alone) {
         stepIndex.push(texts.length);
         texts.push(style.label(texts.length) + text.trim());
