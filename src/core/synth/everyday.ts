@@ -1,7 +1,7 @@
 /**
  * Situations written the way people pose them: a count changed by verbs that say whether things
- * come or go ("sells", "donates", "get on"), how many days or trips a total takes at a rate, and
- * prices listed before what is bought. The verb, not a fixed template, decides each operation, so
+ * come or go ("sells", "donates", "get on"), how many days or trips a total takes at a rate,
+ * amounts "for every" N units, and prices listed before what is bought. The verb, not a fixed template, decides each operation, so
  * a model has to read it. Same rules as scenarios.ts: every operand is a number the problem states
  * or an earlier result, and divisions are exact.
  */
@@ -9,7 +9,7 @@ import type { Rng } from './rng.ts';
 import { MONEY, PlanBuilder, given, plain, type Plan, type Qty, type Unit } from './plan.ts';
 import { cap, finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
 
-/** A verb in present and past tense, with the object pronoun where the count goes. */
+/** A verb in the present and the past tense. */
 type Verb = [present: string, past: string];
 
 interface Kind {
@@ -117,7 +117,7 @@ const CROWDS: Crowd[] = [
 /** A clause as the start of a sentence: `{he} sells` becomes `{He} sells`. */
 const opening = (s: string): string => (s.startsWith('{he}') ? `{He}${s.slice(4)}` : cap(s));
 
-/** A start amount, then two or three verbs that add or take away. */
+/** A start amount, then one to three verbs that add or take away. */
 function events(r: Rng, w: Wording): Plan {
   const who = person(r, w);
   const p = new PlanBuilder();
@@ -158,9 +158,8 @@ function events(r: Rng, w: Wording): Plan {
   for (let i = 0; i < count; i++) {
     const away = cur.value > 2 && r.chance(0.6);
     const n = away ? r.int(1, Math.min(cur.value - 1, 300)) : r.int(1, 200);
-    const [verb, op] = crowd
-      ? [tense(away ? crowd.off : crowd.on), away ? '-' : '+']
-      : [tense(r.pick(away ? kind.away : kind.more)), away ? '-' : '+'];
+    const op = away ? '-' : '+';
+    const verb = tense(crowd ? (away ? crowd.off : crowd.on) : r.pick(away ? kind.away : kind.more));
     const when = r.pick(['', '', 'in the morning ', 'later ', 'at lunch ', 'on Friday ']);
     said.push(
       crowd
@@ -171,7 +170,7 @@ function events(r: Rng, w: Wording): Plan {
             `${when}{he} ${verb} ${n}${away ? ` of them` : ''}`.trim(),
           ]),
     );
-    cur = p.calc(cur, op as '+' | '-', given(n, unit), `the ${thing} ${away ? 'left' : 'now'}`, unit);
+    cur = p.calc(cur, op, given(n, unit), `the ${thing} ${away ? 'left' : 'now'}`, unit);
   }
   const stops = crowd && r.chance(0.6) ? crowd.when : '';
   sentences.push(
