@@ -109,7 +109,8 @@ const PLAIN_PEOPLE = people(SHE.slice(0, 10), HE.slice(0, 10));
 
 /**
  * How widely a problem's words vary: `plain` keeps to a small closed vocabulary; `varied` (what the
- * bundled demo model is trained on) adds names, word-list objects and the groups scenario.
+ * bundled demo model is trained on) adds names, word-list objects and more situations (groups,
+ * combine, everyday.ts) and sentence forms.
  */
 export type Wording = 'plain' | 'varied';
 

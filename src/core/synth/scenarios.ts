@@ -1,8 +1,9 @@
 /**
  * Situations for the synthetic word problems: shopping, money, time, distance, rates, sharing,
- * recipes and collections (the varied wording adds groups, combine and everyday.ts). Each scenario writes a problem in one of several phrasings and
- * records the computations that solve it (see plan.ts). Numbers stay modest (operands of 1-3
- * digits, one small factor in products, exact divisions) so a small model can learn to check them.
+ * recipes and collections (the varied wording adds groups, combine and everyday.ts). Each
+ * scenario writes a problem in one of several phrasings and records the computations that solve
+ * it (see plan.ts). Numbers stay modest (operands of 1-3 digits, one small factor in products,
+ * exact divisions) so a small model can learn to check them.
  * Scenarios never use a constant the problem does not state (no "twice", no 60 minutes an hour):
  * every operand of a correct solution is a number in the problem or an earlier result.
  */
@@ -11,6 +12,7 @@ import { MONEY, PlanBuilder, given, plain, type Plan, type Qty } from './plan.ts
 import { PLURAL_NOUNS } from './words.ts';
 import { EVERYDAY } from './everyday.ts';
 import { finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
+
 const ITEMS: [string, number, number][] = [
   ['pens', 1, 9],
   ['notebooks', 2, 15],
