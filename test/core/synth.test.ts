@@ -344,6 +344,7 @@ describe('everyday situations (everyday.ts)', () => {
   it('divides an amount by a stated rate, after finding what is still to go or the whole amount (a sum or a product)', () => {
     for (let seed = 0; seed < 200; seed++) {
       const plan = EVERYDAY[2](mulberry32(seed), 'varied');
+      expect(plan.situation).toBe('how-many');
       expect(plan.steps.map((s) => s.op)).toEqual([expect.stringMatching(/^[-+*]$/), '/']);
       const rate = plan.steps[1].b;
       expect(numbers(plan.problem)).toContain('given' in rate ? rate.given : -1);
