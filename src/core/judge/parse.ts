@@ -7,7 +7,7 @@
  * number (`18 flamingos - 6`) as labels. It does not evaluate anything (expr.ts, check.ts).
  */
 import type { Token } from './lex.ts';
-import { INTRO, LEFT_STOP, RIGHT_STOP, isUnitWord, isVariable, normalizeUnit, relabel } from './words.ts';
+import { INTRO, LEFT_STOP, RIGHT_STOP, isSpacedUnit, isVariable, normalizeUnit, relabel } from './words.ts';
 
 type Tok = Token;
 
@@ -149,9 +149,7 @@ export function findChains(tokens: Token[]): Chain[] {
       const units = new Set(sides.flatMap((x) => x?.units ?? []));
       for (const t of run) if (t.k === 'num' && t.unit) units.add(t.unit);
       const tail = toks[j];
-      // A word after a money result is never its unit: `$57 in total` is not inches.
-      const money = last.some((t) => t.k === 'cur');
-      if (tail?.k === 'word' && tail.space && !money && isUnitWord(tail.w)) units.add(normalizeUnit(tail.w));
+      if (tail?.k === 'word' && isSpacedUnit(tail, toks[j + 1])) units.add(normalizeUnit(tail.w));
       chains.push({ sides, seps, words: sentenceWords(toks, i, j), units });
     }
     i = j;

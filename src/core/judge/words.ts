@@ -37,6 +37,13 @@ export const INTRO = new Set(
 export const isUnitWord = (w: string): boolean =>
   GLUED_UNITS.has(w.toLowerCase()) || (/^[a-z]{3,}$/.test(w) && !NOT_UNITS.has(w));
 
+/**
+ * A spaced word after a number that labels it (`12 apples`, `5 in`); `in` before another word is
+ * the preposition (`57 in total`, `8 in each`), not inches.
+ */
+export const isSpacedUnit = (t: { w: string; space: boolean }, next: Token | undefined): boolean =>
+  t.space && isUnitWord(t.w) && !(t.w.toLowerCase() === 'in' && next?.k === 'word');
+
 /** A one-letter word other than "a" and "I": most likely a variable. */
 export const isVariable = (t: Tok | undefined): boolean =>
   t?.k === 'word' && t.w.length === 1 && !/^[aAI]$/.test(t.w);
@@ -73,12 +80,7 @@ export function relabel(toks: Token[]): Tok[] {
         (prev.percent || out[i - 2]?.k === 'op')
       )
         out[i] = { ...t, k: 'op', op: '*' };
-      else if (
-        prev?.k === 'num' &&
-        (GLUED_UNITS.has(w) || (t.space && isUnitWord(t.w))) &&
-        // `57 in total`, `8 in each`: the preposition, not inches.
-        !(w === 'in' && t.space && next?.k === 'word')
-      ) {
+      else if (prev?.k === 'num' && ((GLUED_UNITS.has(w) && !t.space) || isSpacedUnit(t, next))) {
         if (prev.k === 'num') prev.unit ??= normalizeUnit(w);
         // `80 cm^3`: the power belongs to the unit.
         if (next?.k === 'op' && next.op === '^' && out[i + 2]?.k === 'num') {
