@@ -7,7 +7,7 @@
  */
 import type { Rng } from './rng.ts';
 import { MONEY, PlanBuilder, given, plain, type Plan, type Qty, type Unit } from './plan.ts';
-import { cap, finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
+import { andList, cap, finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
 
 /** A verb in the present and the past tense. */
 type Verb = [present: string, past: string];
@@ -418,10 +418,9 @@ function priceList(r: Rng, w: Wording): Plan {
     r.pick([`a ${it.one} costs ${money(r, it.price)}`, `one ${it.one} is ${money(r, it.price)}`]),
   );
   const buys = items.map((it) => `${it.n} ${it.many}`);
-  const list = (xs: string[]): string => `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
   const sentences = [
-    cap(`${list(prices)}.`),
-    r.pick([`${who.name} buys ${list(buys)}.`, `${who.name} orders ${list(buys)}.`]),
+    cap(`${andList(prices)}.`),
+    r.pick([`${who.name} buys ${andList(buys)}.`, `${who.name} orders ${andList(buys)}.`]),
   ];
   const costs = items.map((it) =>
     p.calc(given(it.n), '*', given(it.price, MONEY), `the cost of the ${it.many}`, MONEY),

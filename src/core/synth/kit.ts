@@ -125,6 +125,10 @@ export function thingFrom(r: Rng, w: Wording, curated: readonly string[]): strin
 export const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 export const money = (r: Rng, n: number): string => (r.chance(0.8) ? `$${n}` : `${n} dollars`);
 
+/** `a`, `a and b`, `a, b and c`. */
+export const andList = (xs: readonly string[]): string =>
+  xs.length === 1 ? xs[0] : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+
 /** Distinct elements of a list. */
 export function sample<T>(r: Rng, items: readonly T[], k: number): T[] {
   const pool = [...items];

@@ -11,7 +11,7 @@ import type { Rng } from './rng.ts';
 import { MONEY, PlanBuilder, given, plain, type Plan, type Qty } from './plan.ts';
 import { PLURAL_NOUNS } from './words.ts';
 import { EVERYDAY } from './everyday.ts';
-import { finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
+import { andList, finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
 
 const ITEMS: [string, number, number][] = [
   ['pens', 1, 9],
@@ -62,8 +62,7 @@ function shopping(r: Rng, w: Wording): Plan {
     lists.push(`${single} for ${money(r, cost)}`);
     costs.push(given(cost, MONEY));
   }
-  const list =
-    lists.length === 1 ? lists[0] : `${lists.slice(0, -1).join(', ')} and ${lists[lists.length - 1]}`;
+  const list = andList(lists);
   const opening = r.pick([
     `${who.name} buys ${list}.`,
     `At the store, ${who.name} buys ${list}.`,
