@@ -73,7 +73,9 @@ const VERBS = new Set('does gets gives goes has makes takes sells buys costs nee
 
 /** Units whose words carry a rate or money, which the wording of an operation may lean on. */
 const UNITS = new Set(
-  'dollars dollar cents hours hour minutes days weeks km miles metres meters kg grams'.split(' '),
+  'dollars dollar cents hours hour minutes days weeks months years km miles metres meters cm kg grams litres'.split(
+    ' ',
+  ),
 );
 
 /**

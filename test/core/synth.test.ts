@@ -3,6 +3,13 @@ import { ERROR_TYPES, practiceProblem, synthesize, type SynthItem } from '../../
 import { carrySlip } from '../../src/core/synth/inject.ts';
 import { mulberry32 } from '../../src/core/synth/rng.ts';
 import { EVERYDAY } from '../../src/core/synth/everyday.ts';
+import { answerSentence, questionOf, thirdPerson } from '../../src/core/synth/answer.ts';
+import {
+  IMPLIED_SCENARIOS,
+  spellNumbers,
+  statedNumbers,
+  writtenNumbers,
+} from '../../src/core/synth/implied.ts';
 import { stripStepLabel } from '../../src/core/segment/markers.ts';
 
 // An independent checker: finds every `a op b = c` in a step, whatever glyph or `$`/unit it uses.
@@ -46,6 +53,22 @@ function compute({ a, op, b }: Eq): number {
 
 const holds = (e: Eq): boolean => compute(e) === e.c;
 const numbers = (text: string): number[] => (plainText(text).match(/\d+/g) ?? []).map(Number);
+// Numbers a problem gives in words, read independently of src/core/synth/implied.ts.
+const COUNTS = 'zero one two three four five six seven eight nine ten eleven twelve'.split(' ');
+const CARRIED: [RegExp, number][] = [
+  [/\b(twice|double|half)\b/i, 2],
+  [/\bdozen\b/i, 12],
+  [/\bweeks?\b/i, 7],
+  [/\bhours?\b/i, 60],
+  [/\b(metres|meters)\b/i, 100],
+  [/\byears?\b/i, 12],
+];
+/** What a problem gives: its digits, its counts in words and the numbers its unit words carry. */
+const givenBy = (problem: string): number[] => [
+  ...numbers(problem),
+  ...(problem.toLowerCase().match(/[a-z]+/g) ?? []).map((w) => COUNTS.indexOf(w)).filter((k) => k >= 0),
+  ...CARRIED.filter(([re]) => re.test(problem)).map(([, n]) => n),
+];
 /** The number the last step gives as the final answer: the last number in it. */
 const finalAnswer = (item: SynthItem): number => numbers(item.steps[item.steps.length - 1]).at(-1)!;
 /** The result of the last computation (the final answer may be a step of its own). */
@@ -92,7 +115,7 @@ describe('synthesize({ n, seed })', () => {
 
   it('gives correct solutions true equations, supported numbers and a final answer equal to the last result', () => {
     for (const x of byType('none')) {
-      const known = new Set(numbers(x.problem));
+      const known = new Set(givenBy(x.problem));
       for (const step of x.steps) {
         for (const e of equations(step)) {
           expect(holds(e), step).toBe(true);
@@ -119,14 +142,15 @@ describe('synthesize({ n, seed })', () => {
     expect(misquotes.length).toBeGreaterThan(5);
     for (const x of misquotes) {
       expect(x.label, x.steps[0]).toBe(0);
-      const given = new Set(numbers(x.problem));
+      const given = new Set(givenBy(x.problem));
       expect(
         numbers(x.steps[0]).some((n) => !given.has(n)),
         `${x.problem} | ${x.steps[0]}`,
       ).toBe(true);
     }
     for (const x of byType('unsupported_number').filter((y) => !misquotes.includes(y))) {
-      const known = new Set(numbers([x.problem, ...x.steps.slice(0, x.label)].join(' ')));
+      // Per text: a step label ("Step 2:") is not a number the solution uses.
+      const known = new Set([...givenBy(x.problem), ...x.steps.slice(0, x.label).flatMap(numbers)]);
       const e = equations(x.steps[x.label])[0];
       expect(holds(e)).toBe(true);
       expect(known.has(e.a) && known.has(e.b), x.steps[x.label]).toBe(false);
@@ -349,5 +373,120 @@ describe('everyday situations (everyday.ts)', () => {
       const rate = plan.steps[1].b;
       expect(numbers(plan.problem)).toContain('given' in rate ? rate.given : -1);
     }
+  });
+});
+
+describe('numbers given in words (implied.ts)', () => {
+  it.each([
+    ['Ana has 3 pens and buys 1,250 more.', [3, 1250]],
+    ['Ana has three pens. Twelve friends come.', [3, 12]],
+    ['It costs $5 for two.', [5, 2]],
+  ])('writtenNumbers(%j) is %j', (text, want) => {
+    expect([...writtenNumbers(text)].sort((a, b) => a - b)).toEqual([...want].sort((a, b) => a - b));
+  });
+
+  it.each([
+    ['Ana runs 3 km a day for two weeks.', [2, 3, 7]],
+    ['Ben has twice as many.', [2]],
+    ['Mei buys 4 dozen eggs.', [4, 12]],
+    ['A pump runs for 3 hours.', [3, 60]],
+    ['A rope is 5 metres long.', [5, 100]],
+    ['She pays $20 a month for 2 years.', [2, 12, 20]],
+  ])('statedNumbers(%j) is %j', (text, want) => {
+    expect([...statedNumbers(text)].sort((a, b) => a - b)).toEqual(want);
+  });
+
+  it('spellNumbers writes some counts in words and large numbers with separators, never money or parts of numbers', () => {
+    const text =
+      'Tom has 4 boxes of 12 pens and $6. At 3.5 km, 2,000 people and 4500 birds wait. 5 cats sleep.';
+    const outs = Array.from({ length: 300 }, (_, seed) => spellNumbers(mulberry32(seed), text, 1));
+    for (const out of outs) {
+      expect(out).toContain('$6');
+      expect(out).toContain('3.5 km');
+      expect(out).toContain('2,000 people');
+      expect(out, out).toMatch(/^(Tom has (4|four) boxes of (12|twelve) pens)/);
+      expect(out).toMatch(/wait\. (5|Five) cats/);
+      expect(writtenNumbers(out)).toEqual(writtenNumbers(text));
+    }
+    expect(outs.some((o) => o.includes('four boxes') && o.includes('Five cats'))).toBe(true);
+    expect(outs.some((o) => o.includes('4,500 birds'))).toBe(true);
+    expect(outs.some((o) => o === text)).toBe(true);
+  });
+
+  it('states numbers the solution needs only in words, and every operand is one the problem gives', () => {
+    let byWord = 0;
+    for (let seed = 0; seed < 400; seed++) {
+      const plan = IMPLIED_SCENARIOS[seed % IMPLIED_SCENARIOS.length](mulberry32(seed), 'varied');
+      const stated = new Set(givenBy(plan.problem));
+      const digits = new Set(numbers(plan.problem));
+      for (const s of plan.steps)
+        for (const o of [s.a, s.b])
+          if ('given' in o) {
+            expect(stated.has(o.given), `${o.given} in ${plan.problem}`).toBe(true);
+            if (!digits.has(o.given)) byWord++;
+          }
+    }
+    expect(byWord).toBeGreaterThan(250);
+  });
+
+  it('uses the constant the unit word carries: 7 days a week, 60 minutes an hour, 12 a dozen', () => {
+    for (let seed = 0; seed < 200; seed++) {
+      const plan = IMPLIED_SCENARIOS[0](mulberry32(seed), 'varied');
+      const s = plan.steps[0];
+      const k = 'given' in s.b ? s.b.given : -1;
+      if (/\bweeks\b/.test(plan.problem)) expect(k, plan.problem).toBe(7);
+      else if (/\bhours\b/.test(plan.problem)) expect(k, plan.problem).toBe(60);
+      else expect([/\byears\b/.test(plan.problem), k]).toEqual([true, 12]);
+    }
+  });
+
+  it('varied problems sometimes give counts in words or large numbers with separators', () => {
+    const problems = synthesize({ n: 1000, seed: 11 }).map((x) => x.problem);
+    expect(
+      problems.filter((p) => /\b(two|three|four|five|six|seven|eight|nine)\b/i.test(p)).length,
+    ).toBeGreaterThan(50);
+    expect(problems.some((p) => /\d,\d{3}\b/.test(p))).toBe(true);
+  });
+});
+
+describe('answerSentence(question, count, amount)', () => {
+  it.each([
+    ['How many cookies does she have left?', 'She has 39 cookies left.'],
+    ['How many days does he need to finish it?', 'He needs 39 days to finish it.'],
+    ['How much does Mr. Green pay?', 'Mr. Green pays $39.'],
+    ['How much change does she get?', 'She gets $39 in change.'],
+    ['How much money does that bring in?', 'That brings in $39.'],
+    ['How many stamps does he end up with?', 'He ends up with 39 stamps.'],
+    ['How many coins do they have together?', 'They have 39 coins together.'],
+    ['How many pencils does each one get?', 'Each one gets 39 pencils.'],
+    ['How many passengers are on the bus now?', '39 passengers are on the bus now.'],
+    ['How many are left?', '39 are left.'],
+    ['How many rows are there now?', 'There are 39 rows now.'],
+    ['What is the total cost?', 'The total cost is $39.'],
+    ['How many minutes is that in total?', 'That is 39 minutes in total.'],
+    ['How far does she go in total?', 'She goes $39 in total.'],
+    ['How far does she still have to go?', null],
+    ['How many litres does it use on a 30 km trip?', null],
+    ['How many tickets do 36 students get?', null],
+    ['How many eggs did he have in the end?', null],
+  ])('%j -> %j', (question, want) => {
+    expect(answerSentence(question, '39', '$39')).toBe(want);
+  });
+
+  it.each([
+    ['have', 'has'],
+    ['go', 'goes'],
+    ['carry', 'carries'],
+    ['pay', 'pays'],
+    ['finish', 'finishes'],
+  ])('thirdPerson(%j) is %j', (verb, want) => expect(thirdPerson(verb)).toBe(want));
+
+  it('varied solutions sometimes end by answering the question in its words, with the final answer last', () => {
+    const items = synthesize({ n: 1000, seed: 21 });
+    const ends = items.filter((x) => {
+      const want = answerSentence(questionOf(x.problem), String(finalAnswer(x)), '');
+      return want !== null && x.steps[x.steps.length - 1].endsWith(want.replace(/ \.$/, '.'));
+    });
+    expect(ends.length).toBeGreaterThan(60);
   });
 });

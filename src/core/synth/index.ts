@@ -13,6 +13,7 @@ import type { Wording } from './kit.ts';
 import { MAX_STEPS, render, type Mutation, type Rendered } from './render.ts';
 import { stripStepLabel } from '../segment/markers.ts';
 import { ERROR_TYPES, chooseMutation, type ErrorType } from './inject.ts';
+import { spellNumbers, statedNumbers } from './implied.ts';
 
 export type { ErrorType } from './inject.ts';
 export { ERROR_TYPES } from './inject.ts';
@@ -43,18 +44,12 @@ const MIN_STEPS = 2;
 function plan(r: Rng, w: Wording): Plan {
   for (;;) {
     const p = r.pick(SCENARIOS[w])(r, w);
-    if (p.steps.length >= MIN_STEPS && p.steps.length <= MAX_STEPS) return p;
+    if (p.steps.length >= MIN_STEPS && p.steps.length <= MAX_STEPS)
+      return w === 'varied' ? { ...p, problem: spellNumbers(r, p.problem) } : p;
   }
 }
 
-const numbersIn = (text: string): Set<number> =>
-  new Set(
-    (
-      stripStepLabel(text)
-        .replace(/(\d),(?=\d{3}\b)/g, '$1')
-        .match(/\d+/g) ?? []
-    ).map(Number),
-  );
+const numbersIn = (text: string): Set<number> => statedNumbers(stripStepLabel(text));
 
 /** True when the mutation really is what its type claims, judged on the rendered text. */
 function holds(p: Plan, m: Mutation, out: Rendered): boolean {

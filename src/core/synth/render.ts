@@ -8,6 +8,8 @@ import type { Rng } from './rng.ts';
 import { apply, type Op, type Operand, type Plan, type Unit } from './plan.ts';
 import { cap, type Wording } from './kit.ts';
 import { slip } from './inject.ts';
+import { statedNumbers, writtenNumbers } from './implied.ts';
+import { answerSentence, questionOf } from './answer.ts';
 
 /** One injected mistake; fields apply to `step` only. */
 export interface Mutation {
@@ -356,6 +358,7 @@ export function render(
   const who = style.varied ? r.pick([person.he, person.he, person.name, 'they']) : person.he;
   const v = (base: string): string =>
     style.past ? PAST[base] : who === 'they' ? base : base === 'have' ? 'has' : `${base}s`;
+  const written = writtenNumbers(plan.problem);
   const opening = restatement(plan, r, style, m?.misquote === true);
   if (opening === null) return null;
   if (opening) texts.push(opening);
@@ -397,18 +400,27 @@ export function render(
           : '';
       const lead = r.pick(i === 0 ? LEAD_FIRST : i === last ? LEAD_LAST : LEAD_MID);
       const frame = { lead, who, v, eq, noun, what: s.what, res, first: i === 0, money: s.unit.money };
-      text = r.chance(0.2)
-        ? cap(r.pick(HUMAN_MENTION[op])(frame, operand(b, s.unitB, style)))
-        : cap(r.pick(r.chance(0.5) ? HUMAN_ANY : HUMAN_OP[op])(frame));
+      // "At 12 each" only names a number the problem writes, not one a word implies (a year).
+      const named = !('given' in s.b) || written.has(s.b.given);
+      text =
+        named && r.chance(0.2)
+          ? cap(r.pick(HUMAN_MENTION[op])(frame, operand(b, s.unitB, style)))
+          : cap(r.pick(r.chance(0.5) ? HUMAN_ANY : HUMAN_OP[op])(frame));
     } else if (r.chance(style.bare)) text = `${eq}${r.pick(['.', '', '.'])}`;
     else text = cap(pick(r, style, PATTERNS)(connector, s.what, eq, res));
     const alone = i === last && style.answerAlone && plan.steps.length + (opening ? 2 : 1) <= MAX_STEPS;
     if (i === last) {
       const answer = m?.answer ?? c;
+      // People often end by answering the question in its own words: "She has 39 cookies left."
+      const sentence = style.varied
+        ? answerSentence(questionOf(plan.problem), digits(answer, style), quantity(answer, s.unit, style))
+        : null;
       const said =
-        alone && r.chance(0.2)
-          ? r.pick(ANSWERS_ALONE)(quantity(answer, s.unit, style))
-          : pick(r, style, ANSWERS)(quantity(answer, s.unit, style), s.what, digits(answer, style));
+        sentence !== null && r.chance(0.3)
+          ? sentence
+          : alone && r.chance(0.2)
+            ? r.pick(ANSWERS_ALONE)(quantity(answer, s.unit, style))
+            : pick(r, style, ANSWERS)(quantity(answer, s.unit, style), s.what, digits(answer, style));
       if (alone) {
         stepIndex.push(texts.length);
         texts.push(style.label(texts.length) + text.trim());
@@ -447,14 +459,18 @@ function operand(n: number, unit: Unit, style: Style): string {
  */
 function restatement(plan: Plan, r: Rng, style: Style, misquote: boolean): string | null {
   if (!misquote && !(style.restate && plan.steps.length + 1 < MAX_STEPS)) return '';
+  if (misquote && plan.steps.length + 1 > MAX_STEPS) return null;
   const s = plan.steps[0];
   if (!misquote && r.chance(0.4)) {
     return cap(r.pick(RESTATE_GOAL)(plan.steps[plan.steps.length - 1].what));
   }
   if (!('given' in s.a) || !('given' in s.b)) return misquote ? null : '';
   const vals = [s.a.given, s.b.given];
+  // A number the problem gives only by a word ("two weeks" for 7 days) is not restated.
+  const written = writtenNumbers(plan.problem);
+  if (!vals.every((v) => written.has(v))) return misquote ? null : '';
   if (misquote) {
-    const inProblem = new Set((plan.problem.match(/\d+/g) ?? []).map(Number));
+    const inProblem = statedNumbers(plan.problem);
     const k = r.int(0, 1);
     const wrong = slip(r, vals[k]);
     if (inProblem.has(wrong)) return null;

@@ -4,13 +4,14 @@
  * scenario writes a problem in one of several phrasings and records the computations that solve
  * it (see plan.ts). Numbers stay modest (operands of 1-3 digits, one small factor in products,
  * exact divisions) so a small model can learn to check them.
- * Scenarios never use a constant the problem does not state (no "twice", no 60 minutes an hour):
- * every operand of a correct solution is a number in the problem or an earlier result.
+ * Every operand of a correct solution is a number the problem states or an earlier result; only
+ * implied.ts states numbers in words ("twice", "two weeks" for 2 x 7 days).
  */
 import type { Rng } from './rng.ts';
 import { MONEY, PlanBuilder, given, plain, type Plan, type Qty } from './plan.ts';
 import { PLURAL_NOUNS } from './words.ts';
 import { EVERYDAY } from './everyday.ts';
+import { IMPLIED_SCENARIOS } from './implied.ts';
 import { andList, finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
 
 const ITEMS: [string, number, number][] = [
@@ -592,5 +593,5 @@ const PLAIN_SCENARIOS: ((r: Rng, w: Wording) => Plan)[] = [
 /** The situations each wording draws from (`groups` brings words the plain vocabulary lacks). */
 export const SCENARIOS: Record<Wording, ((r: Rng, w: Wording) => Plan)[]> = {
   plain: PLAIN_SCENARIOS,
-  varied: [...PLAIN_SCENARIOS, groups, combine, combine, ...EVERYDAY],
+  varied: [...PLAIN_SCENARIOS, groups, combine, combine, ...EVERYDAY, ...IMPLIED_SCENARIOS],
 };
