@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_TYPES, practiceProblem, synthesize, type SynthItem } from '../../src/core/synth/index.ts';
 import { carrySlip } from '../../src/core/synth/inject.ts';
 import { mulberry32 } from '../../src/core/synth/rng.ts';
+import type { Operand, Plan } from '../../src/core/synth/plan.ts';
 import { EVERYDAY } from '../../src/core/synth/everyday.ts';
 import { answerSentence, questionOf, thirdPerson } from '../../src/core/synth/answer.ts';
 import {
@@ -344,25 +345,48 @@ describe('everyday situations (everyday.ts)', () => {
   const MORE =
     /\b(bakes|baked|buys|bought|picks|picked|gets|got|wins|won|finds|found|receives|received|collects|collected|get on|got on|board|boarded|arrive|arrived|come in|came in|join|joined)\b/;
 
-  it('subtracts what a verb of going names and adds what a verb of coming names', () => {
+  it('lowers the count by what a verb of going names and raises it by what a verb of coming names', () => {
+    // The answer computed with real numbers and one stated amount one larger: the verb's clause
+    // says whether that amount comes or goes, whether it is applied alone or added up first.
+    const answerWith = (plan: Plan, step: number, side: 'a' | 'b'): number => {
+      const values: number[] = [];
+      plan.steps.forEach((s, i) => {
+        const v = (o: Operand, here: boolean): number =>
+          'given' in o ? o.given + (here ? 1 : 0) : values[o.ref];
+        const a = v(s.a, i === step && side === 'a');
+        const b = v(s.b, i === step && side === 'b');
+        values.push(s.op === '+' ? a + b : s.op === '-' ? a - b : s.op === '*' ? a * b : a / b);
+      });
+      return values[values.length - 1];
+    };
     let checked = 0;
+    let summed = 0;
     for (let seed = 0; seed < 400; seed++) {
       const plan = EVERYDAY[0](mulberry32(seed), 'varied');
       expect(plan.situation).toBe('events');
       const clauses = plan.problem.split(/[.,?]| and then /);
-      for (const s of plan.steps) {
-        if (!('given' in s.b) || (s.op !== '+' && s.op !== '-')) continue;
-        const n = s.b.given;
-        const hits = clauses.filter((c) => new RegExp(`\\b${n}\\b`).test(c));
-        if (hits.length !== 1 || (plan.problem.match(new RegExp(`\\b${n}\\b`, 'g')) ?? []).length !== 1)
-          continue;
-        const away = AWAY.test(hits[0]);
-        expect(away || MORE.test(hits[0]), hits[0]).toBe(true);
-        expect(s.op, `${hits[0]} in ${plan.problem}`).toBe(away ? '-' : '+');
-        checked++;
-      }
+      const base = answerWith(plan, -1, 'a');
+      // Added up first: the count then changes by an earlier result, not by a stated amount.
+      if (plan.steps.some((s) => (s.op === '+' || s.op === '-') && 'ref' in s.b)) summed++;
+      plan.steps.forEach((s, i) => {
+        for (const side of ['a', 'b'] as const) {
+          const o = s[side];
+          if (!('given' in o) || (s.op !== '+' && s.op !== '-')) continue;
+          const n = o.given;
+          const hits = clauses.filter((c) => new RegExp(`\\b${n}\\b`).test(c));
+          if (hits.length !== 1 || (plan.problem.match(new RegExp(`\\b${n}\\b`, 'g')) ?? []).length !== 1)
+            continue;
+          if (!AWAY.test(hits[0]) && !MORE.test(hits[0])) continue;
+          const away = AWAY.test(hits[0]);
+          expect(Math.sign(answerWith(plan, i, side) - base), `${hits[0]} in ${plan.problem}`).toBe(
+            away ? -1 : 1,
+          );
+          checked++;
+        }
+      });
     }
     expect(checked).toBeGreaterThan(400);
+    expect(summed).toBeGreaterThan(20);
   });
 
   it('divides an amount by a stated rate, after finding what is still to go or the whole amount (a sum or a product)', () => {

@@ -155,9 +155,15 @@ function events(r: Rng, w: Wording): Plan {
   }
   const count = r.int(p.steps.length > 0 ? 1 : 2, 3);
   const said: string[] = [];
+  // Two or more events of one direction may be added up first ("475 + 390 = 865 sold, then
+  // 1250 - 865"), as people often solve it; the verbs still decide the last operation.
+  const together = count >= 2 && cur.value > 4 * count && r.chance(0.35);
+  const allAway = r.chance(0.6);
+  const parts: Qty[] = [];
   for (let i = 0; i < count; i++) {
-    const away = cur.value > 2 && r.chance(0.6);
-    const n = away ? r.int(1, Math.min(cur.value - 1, 300)) : r.int(1, 200);
+    const away = together ? allAway : cur.value > 2 && r.chance(0.6);
+    const room = Math.floor((cur.value - 1 - parts.reduce((t, q) => t + q.value, 0)) / (count - i));
+    const n = away ? r.int(1, Math.min(together ? room : cur.value - 1, 300)) : r.int(1, 200);
     const op = away ? '-' : '+';
     const verb = tense(crowd ? (away ? crowd.off : crowd.on) : r.pick(away ? kind.away : kind.more));
     const when = r.pick(['', '', 'in the morning ', 'later ', 'at lunch ', 'on Friday ']);
@@ -170,7 +176,13 @@ function events(r: Rng, w: Wording): Plan {
             `${when}{he} ${verb} ${n}${away ? ` of them` : ''}`.trim(),
           ]),
     );
-    cur = p.calc(cur, op, given(n, unit), `the ${thing} ${away ? 'left' : 'now'}`, unit);
+    if (together) parts.push(given(n, unit));
+    else cur = p.calc(cur, op, given(n, unit), `the ${thing} ${away ? 'left' : 'now'}`, unit);
+  }
+  if (together) {
+    const moved = allAway ? 'gone' : 'added';
+    const sum = sumAll(p, parts, `the ${thing} ${moved} so far`, `the ${thing} ${moved} in all`);
+    cur = p.calc(cur, allAway ? '-' : '+', sum, `the ${thing} ${allAway ? 'left' : 'now'}`, unit);
   }
   const stops = crowd && r.chance(0.6) ? crowd.when : '';
   sentences.push(
