@@ -514,3 +514,23 @@ describe('answerSentence(question, count, amount)', () => {
     expect(ends.length).toBeGreaterThan(60);
   });
 });
+
+describe('shopping told with money to start, in the present or the past', () => {
+  it('takes the total from the money stated first, whichever tense the problem is in', () => {
+    const items = synthesize({ n: 3000, seed: 41 }).filter(
+      (x) =>
+        x.error_type === 'none' &&
+        /^[^.]+ (has|had) (\$[\d,]+|[\d,]+ dollars)\. .*\b(buys|bought|gets|got)\b/.test(x.problem),
+    );
+    expect(items.length).toBeGreaterThan(20);
+    expect(items.some((x) => / bought /.test(x.problem))).toBe(true);
+    for (const x of items) {
+      const start = numbers(x.problem.split('.')[0])[0];
+      const last = x.steps.flatMap(equations).at(-1)!;
+      expect([last.a, last.op === '−' ? '-' : last.op], `${x.problem} | ${x.steps.join(' | ')}`).toEqual([
+        start,
+        '-',
+      ]);
+    }
+  });
+});

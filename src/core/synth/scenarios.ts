@@ -64,33 +64,60 @@ function shopping(r: Rng, w: Wording): Plan {
     costs.push(given(cost, MONEY));
   }
   const list = andList(lists);
+  // The varied wording also tells it in the past ("Nina had $60. She bought ..."), as people do.
+  const past = w === 'varied' && r.chance(0.35);
+  const t = (present: string, then: string): string => (past ? then : present);
   const opening = r.pick([
-    `${who.name} buys ${list}.`,
-    `At the store, ${who.name} buys ${list}.`,
-    `${who.name} goes shopping and gets ${list}.`,
+    `${who.name} ${t('buys', 'bought')} ${list}.`,
+    `At the store, ${who.name} ${t('buys', 'bought')} ${list}.`,
+    `${who.name} ${t('goes', 'went')} shopping and ${t('gets', 'got')} ${list}.`,
   ]);
   let total = sumAll(p, costs, 'the cost so far', 'the total cost');
   const sentences = [opening];
-  let question = r.pick(['How much does {he} spend in total?', 'What is the total cost?']);
+  let question = r.pick([
+    t('How much does {he} spend in total?', 'How much did {he} spend in total?'),
+    'What is the total cost?',
+  ]);
   const coupon = r.chance(kinds.length === 1 ? 0.6 : 0.3) && total.value > 10;
   if (coupon) {
     const off = r.int(1, Math.min(30, total.value - 1));
     sentences.push(
       r.pick([
-        `{He} has a coupon for ${money(r, off)} off.`,
-        `The shop takes ${money(r, off)} off the bill.`,
+        `{He} ${t('has', 'had')} a coupon for ${money(r, off)} off.`,
+        `The shop ${t('takes', 'took')} ${money(r, off)} off the bill.`,
       ]),
     );
     total = p.calc(total, '-', given(off, MONEY), 'the price after the discount', MONEY);
-    question = r.pick(['How much does {he} pay?', 'How much does {he} pay after the discount?']);
+    question = r.pick([
+      t('How much does {he} pay?', 'How much did {he} pay?'),
+      'How much does {he} pay after the discount?',
+    ]);
   }
-  if (r.chance(0.5) || p.steps.length < 2) {
+  const budget = w === 'varied' && r.chance(0.3);
+  if (budget) {
+    // Money to start with, stated first: what is left is that money less the total.
+    const start = total.value + r.int(1, 150);
+    sentences.unshift(`${who.name} ${t('has', 'had')} ${money(r, start)}.`);
+    sentences[1] = sentences[1].replace(`${who.name} `, '{He} ').replace(`, ${who.name} `, ', {he} ');
+    p.calc(given(start, MONEY), '-', total, 'the money left', MONEY);
+    question = r.pick([
+      t('How much money does {he} have left?', 'How much money did {he} have left?'),
+      'How much money does {he} have now?',
+      'How much is left?',
+    ]);
+  } else if (r.chance(0.5) || p.steps.length < 2) {
     const bill = [10, 20, 50, 100, 200, 500, 1000].find((b) => b > total.value) ?? total.value + 100;
     sentences.push(
-      r.pick([`{He} pays with a ${money(r, bill)} bill.`, `{He} hands the cashier ${money(r, bill)}.`]),
+      r.pick([
+        `{He} ${t('pays', 'paid')} with a ${money(r, bill)} bill.`,
+        `{He} ${t('hands', 'handed')} the cashier ${money(r, bill)}.`,
+      ]),
     );
     p.calc(given(bill, MONEY), '-', total, `${who.his} change`, MONEY);
-    question = r.pick(['How much change does {he} get?', 'How much money does {he} get back?']);
+    question = r.pick([
+      t('How much change does {he} get?', 'How much change did {he} get?'),
+      'How much money does {he} get back?',
+    ]);
   }
   return finish('shopping', who, [...sentences, question], p);
 }
