@@ -233,7 +233,7 @@ describe('wording', () => {
   });
 
   it('varied writes steps as people do: subjects, lead-ins, labels with colons, result first, restatements', () => {
-    const items = synthesize({ n: 1000, seed: 33 });
+    const items = synthesize({ n: 2000, seed: 33 });
     const steps = items.flatMap((x) => x.steps.map(stripStepLabel));
     const some = (re: RegExp): boolean => steps.some((s) => re.test(s));
     expect(some(/^(She|He|They) (starts?|has|have|gets?) .*\d+ = \$?\d+/)).toBe(true);
@@ -531,6 +531,22 @@ describe('shopping told with money to start, in the present or the past', () => 
         start,
         '-',
       ]);
+    }
+  });
+});
+
+describe('recipes for one item', () => {
+  it('multiply the amounts for one item by the number made, with no division first', () => {
+    const items = synthesize({ n: 4000, seed: 43 }).filter(
+      (x) => x.error_type === 'none' && /(for each|^Each) (loaf|cake|pie|tray of cookies)\b/.test(x.problem),
+    );
+    expect(items.length).toBeGreaterThan(10);
+    for (const x of items) {
+      const eqs = x.steps.flatMap(equations);
+      // After the first sentence: how many are made, in digits or in words.
+      const made = givenBy(x.problem.slice(x.problem.indexOf('. ') + 2));
+      expect(eqs[0].op === '/' || eqs[0].op === '÷', x.steps.join(' | ')).toBe(false);
+      expect(made.includes(eqs[0].a) || made.includes(eqs[0].b), x.steps.join(' | ')).toBe(true);
     }
   });
 });

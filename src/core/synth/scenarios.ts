@@ -332,23 +332,39 @@ function recipes(r: Rng, w: Wording): Plan {
   const flour = r.int(5, 60) * 10;
   const sugar = r.int(2, 30) * 10;
   const dish = r.pick(['pancakes', 'a cake', 'muffins', 'bread', 'cookies']);
-  const sentences = [
-    r.pick([
-      `A recipe for ${dish} serves ${serves} people and uses ${flour} grams of flour and ${sugar} grams of sugar.`,
-      `To make ${dish} for ${serves} people you need ${flour} grams of flour and ${sugar} grams of sugar.`,
-    ]),
-    r.pick([
-      `${who.name} wants to make it for ${serves * factor} people.`,
-      `${who.name} is cooking for ${serves * factor} guests.`,
-    ]),
-  ];
-  const times = p.calc(
-    given(serves * factor),
-    '/',
-    given(serves),
-    'how many times the recipe is made',
-    plain(),
-  );
+  // Amounts for one item multiply straight away; amounts for a number of people scale by a
+  // division first. The varied wording has both, so neither is read from "grams of flour" alone.
+  const perOne = w === 'varied' && r.chance(0.35);
+  const [one, many] = r.pick([
+    ['loaf', 'loaves'],
+    ['cake', 'cakes'],
+    ['pie', 'pies'],
+    ['tray of cookies', 'trays of cookies'],
+  ]);
+  const sentences = perOne
+    ? [
+        r.pick([
+          `A baker uses ${flour} grams of flour and ${sugar} grams of sugar for each ${one}.`,
+          `Each ${one} needs ${flour} grams of flour and ${sugar} grams of sugar.`,
+        ]),
+        r.pick([
+          `${who.name} bakes ${factor * 2} ${many}.`,
+          `${who.name} wants to make ${factor * 2} ${many}.`,
+        ]),
+      ]
+    : [
+        r.pick([
+          `A recipe for ${dish} serves ${serves} people and uses ${flour} grams of flour and ${sugar} grams of sugar.`,
+          `To make ${dish} for ${serves} people you need ${flour} grams of flour and ${sugar} grams of sugar.`,
+        ]),
+        r.pick([
+          `${who.name} wants to make it for ${serves * factor} people.`,
+          `${who.name} is cooking for ${serves * factor} guests.`,
+        ]),
+      ];
+  const times = perOne
+    ? given(factor * 2)
+    : p.calc(given(serves * factor), '/', given(serves), 'how many times the recipe is made', plain());
   const f = p.calc(times, '*', given(flour, g), 'the flour needed', g);
   let question = 'How many grams of flour are needed?';
   if (r.chance(0.6)) {
