@@ -359,7 +359,7 @@ export function render(
   const v = (base: string): string =>
     style.past ? PAST[base] : who === 'they' ? base : base === 'have' ? 'has' : `${base}s`;
   const written = writtenNumbers(plan.problem);
-  const opening = restatement(plan, r, style, m?.misquote === true);
+  const opening = restatement(plan, r, style, m?.misquote === true, written);
   if (opening === null) return null;
   if (opening) texts.push(opening);
   for (let i = 0; i <= last; i++) {
@@ -455,9 +455,16 @@ function operand(n: number, unit: Unit, style: Style): string {
 /**
  * The opening step with no computation, '' when the style has none, or null when a misquote was
  * asked for and none fits: the first computation's given numbers (one of them changed to a number
- * the problem does not state when `misquote`) or what the problem asks for.
+ * the problem does not state when `misquote`) or what the problem asks for. `written`: the numbers
+ * the problem writes, in digits or words (writtenNumbers).
  */
-function restatement(plan: Plan, r: Rng, style: Style, misquote: boolean): string | null {
+function restatement(
+  plan: Plan,
+  r: Rng,
+  style: Style,
+  misquote: boolean,
+  written: ReadonlySet<number>,
+): string | null {
   if (!misquote && !(style.restate && plan.steps.length + 1 < MAX_STEPS)) return '';
   if (misquote && plan.steps.length + 1 > MAX_STEPS) return null;
   const s = plan.steps[0];
@@ -467,7 +474,6 @@ function restatement(plan: Plan, r: Rng, style: Style, misquote: boolean): strin
   if (!('given' in s.a) || !('given' in s.b)) return misquote ? null : '';
   const vals = [s.a.given, s.b.given];
   // A number the problem gives only by a word ("two weeks" for 7 days) is not restated.
-  const written = writtenNumbers(plan.problem);
   if (!vals.every((v) => written.has(v))) return misquote ? null : '';
   if (misquote) {
     const inProblem = statedNumbers(plan.problem);
