@@ -524,6 +524,9 @@ describe('shopping told with money to start, in the present or the past', () => 
     );
     expect(items.length).toBeGreaterThan(20);
     expect(items.some((x) => / bought /.test(x.problem))).toBe(true);
+    // The opening after the money names the person by a pronoun, capitalised only at its start.
+    for (const x of items) expect(x.problem, x.problem).not.toMatch(/, (He|She|They) /);
+    expect(items.some((x) => /^[^.]+\. At the store, (he|she|they) /.test(x.problem))).toBe(true);
     for (const x of items) {
       const start = numbers(x.problem.split('.')[0])[0];
       const last = x.steps.flatMap(equations).at(-1)!;

@@ -98,7 +98,11 @@ function shopping(r: Rng, w: Wording): Plan {
     // Money to start with, stated first: what is left is that money less the total.
     const start = total.value + r.int(1, 150);
     sentences.unshift(`${who.name} ${t('has', 'had')} ${money(r, start)}.`);
-    sentences[1] = sentences[1].replace(`${who.name} `, '{He} ').replace(`, ${who.name} `, ', {he} ');
+    // The opening now follows the name: it says "{He} buys" or "At the store, {he} buys".
+    const opened = sentences[1];
+    sentences[1] = opened.startsWith(`${who.name} `)
+      ? `{He} ${opened.slice(who.name.length + 1)}`
+      : opened.replace(`, ${who.name} `, ', {he} ');
     p.calc(given(start, MONEY), '-', total, 'the money left', MONEY);
     question = r.pick([
       t('How much money does {he} have left?', 'How much money did {he} have left?'),
