@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_TYPES, practiceProblem, synthesize, type SynthItem } from '../../src/core/synth/index.ts';
-import { carrySlip } from '../../src/core/synth/inject.ts';
+import { carrySlip, chooseMutation } from '../../src/core/synth/inject.ts';
+import { render } from '../../src/core/synth/render.ts';
+import { SINGLE_SCENARIOS } from '../../src/core/synth/single.ts';
 import { mulberry32 } from '../../src/core/synth/rng.ts';
-import type { Operand, Plan } from '../../src/core/synth/plan.ts';
+import { plain, type Op, type Operand, type Plan } from '../../src/core/synth/plan.ts';
 import { EVERYDAY } from '../../src/core/synth/everyday.ts';
 import { answerSentence, questionOf, thirdPerson } from '../../src/core/synth/answer.ts';
 import {
@@ -262,7 +264,8 @@ describe('wording', () => {
     expect(some(/^(We know|Given:|The problem gives) /)).toBe(true);
     expect(some(/^(We need to find|The question asks for) /)).toBe(true);
     // The second operand named in words before the computation, as in "He gives away 20, which
-    // leaves 63 - 20 = 43.": the number named is the one the equation uses.
+    // leaves 63 - 20 = 43.": the number named is the one the equation uses (either operand of a
+    // sum or a product, which may be written in either order).
     const mentions = steps.filter((s) =>
       /^((So|Then|Next|Now|First),? )?(Adding|With \$?\d+ more|Taking away|Removing|Multiplying by|Dividing by|Shared among|split into|\w+ gives away) /i.test(
         s,
@@ -272,7 +275,9 @@ describe('wording', () => {
     for (const s of mentions) {
       const e = equations(s)[0];
       expect(e, s).toBeDefined();
-      expect(numbers(s)[0], s).toBe(e.b);
+      const named = numbers(s)[0];
+      if (/^[+*×x]$/.test(e.op)) expect([e.a, e.b], s).toContain(named);
+      else expect(named, s).toBe(e.b);
     }
     // Two numbers of the problem combined first (35 + 48 = 83), as people start most solutions.
     const givenFirst = items.filter((x) => {
@@ -312,8 +317,20 @@ describe('carrySlip(op, a, b)', () => {
     ['-', 52, 38, 26],
     ['*', 27, 4, 88],
     ['*', 4, 27, 88],
+    ['*', 64, 7, 28],
   ] as const)('%s %i %i gives the dropped-carry result %i', (op, a, b, m) => {
     expect(carrySlip(op, a, b)).toBe(m);
+  });
+
+  it.each([
+    ['*', 64, 7, 428],
+    ['*', 7, 64, 428],
+    ['*', 27, 4, 88],
+    ['+', 57, 68, 115],
+    ['+', 47, 38, 75],
+    ['-', 52, 38, 26],
+  ] as const)('%s %i %i with the carry not added into the leading digit gives %i', (op, a, b, m) => {
+    expect(carrySlip(op, a, b, true)).toBe(m);
   });
 
   it('is null when no carry is dropped or the slip does not apply', () => {
@@ -341,9 +358,9 @@ describe('mulberry32(seed)', () => {
 
 describe('everyday situations (everyday.ts)', () => {
   const AWAY =
-    /\b(eats|ate|sells|sold|gives away|gave away|uses|used|drops|dropped|sends off|sent off|loses|lost|donates|donated|trades away|traded away|lends out|lent out|returns|returned|get off|got off|leave|left|go home|went home|get out|got out)\b/;
+    /\b(eats|ate|sells|sold|gives away|gave away|uses|used|drops|dropped|sends off|sent off|loses|lost|donates|donated|trades away|traded away|lends out|lent out|returns|returned|get off|got off|leave|left|go home|went home|get out|got out|throws away|threw away|hands out|handed out|shares out|shared out|misplaces|misplaced|blow down|blew down|drive away|drove away|fly away|flew away)\b/;
   const MORE =
-    /\b(bakes|baked|buys|bought|picks|picked|gets|got|wins|won|finds|found|receives|received|collects|collected|get on|got on|board|boarded|arrive|arrived|come in|came in|join|joined)\b/;
+    /\b(bakes|baked|buys|bought|picks|picked|gets|got|wins|won|finds|found|receives|received|collects|collected|get on|got on|board|boarded|arrive|arrived|come in|came in|join|joined|makes|made|brings home|brought home|is given|was given|earns|earned|orders|ordered|are planted|were planted|park|parked|land|landed)\b/;
 
   it('lowers the count by what a verb of going names and raises it by what a verb of coming names', () => {
     // The answer computed with real numbers and one stated amount one larger: the verb's clause
@@ -551,5 +568,115 @@ describe('recipes for one item', () => {
       expect(eqs[0].op === '/' || eqs[0].op === '÷', x.steps.join(' | ')).toBe(false);
       expect(made.includes(eqs[0].a) || made.includes(eqs[0].b), x.steps.join(' | ')).toBe(true);
     }
+  });
+});
+
+describe('one relation (single.ts)', () => {
+  // The operation each wording of a relation calls for, read independently of single.ts; the
+  // first match wins (a saving goal asks for a quotient although it says "each week").
+  const CUES: [RegExp, string][] = [
+    [/goal is|want to collect|has read|knocks down|blows down|cut down|taller/, '-'],
+    [/bus holds|puts them into|in rows of|cuts it into pieces|How many weeks will/, '/'],
+    [/^[^.]*(shares|split) [^.]*equally/, '/'],
+    [/together|in all/, '+'],
+    [/each hour|every hour|minute|for each|every day|each week|holds|in each/, '*'],
+  ];
+
+  it('computes what the relation states, once, then at most one follow-up on the result', () => {
+    const seen = new Set<string>();
+    let followed = 0;
+    for (let seed = 0; seed < 400; seed++) {
+      const plan = SINGLE_SCENARIOS[0](mulberry32(seed), 'varied');
+      expect(plan.situation).toBe('single');
+      const cue = CUES.find(([re]) => re.test(plan.problem));
+      expect(cue, plan.problem).toBeDefined();
+      expect(plan.steps[0].op, plan.problem).toBe(cue![1]);
+      seen.add(cue![1]);
+      const known = givenBy(plan.problem);
+      for (const s of plan.steps)
+        for (const o of [s.a, s.b]) if ('given' in o) expect(known, plan.problem).toContain(o.given);
+      expect(plan.steps.length).toBeLessThanOrEqual(2);
+      if (plan.steps.length === 2) {
+        followed++;
+        expect(plan.steps[1].a).toEqual({ ref: 0 });
+        expect(['-', '/']).toContain(plan.steps[1].op);
+      }
+    }
+    expect([...seen].sort()).toEqual(['*', '+', '-', '/']);
+    expect(followed).toBeGreaterThan(20);
+  });
+
+  it('makes solutions of a single computation part of the generated set', () => {
+    const single = items.filter((x) => x.steps.flatMap(equations).length === 1);
+    expect(single.length).toBeGreaterThan(20);
+    for (const x of single) expect(x.steps.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('operand order', () => {
+  const plan = (op: Op): Plan => ({
+    situation: 'test',
+    problem: 'Ana has 36 boxes. Each box holds 4 pens. How many pens does she have?',
+    steps: [
+      {
+        a: { given: 36 },
+        op,
+        b: { given: 4 },
+        what: 'the pens',
+        unit: plain(),
+        unitA: plain(),
+        unitB: plain(),
+      },
+    ],
+  });
+  const firstOperands = (op: Op): Set<number> => {
+    const out = new Set<number>();
+    for (let seed = 0; seed < 200; seed++) {
+      const e = render(plan(op), mulberry32(seed))!.steps.flatMap(equations)[0];
+      if (e) out.add(e.a);
+    }
+    return out;
+  };
+
+  it('writes a sum or a product in either order, a difference or a quotient in one', () => {
+    expect([...firstOperands('*')].sort()).toEqual([36, 4].sort());
+    expect([...firstOperands('+')].sort()).toEqual([36, 4].sort());
+    expect([...firstOperands('-')]).toEqual([36]);
+    expect([...firstOperands('/')]).toEqual([36]);
+  });
+});
+
+describe('unsupported numbers for everyday constants', () => {
+  it('puts a number people confuse with the constant in its place (5 days in a week)', () => {
+    const plan: Plan = {
+      situation: 'test',
+      problem: 'Omar walks 3 km every day for two weeks. How far does he walk?',
+      steps: [
+        {
+          a: { given: 2 },
+          op: '*',
+          b: { given: 7 },
+          what: 'the days',
+          unit: plain('days'),
+          unitA: plain(),
+          unitB: plain(),
+        },
+        {
+          a: { ref: 0 },
+          op: '*',
+          b: { given: 3 },
+          what: 'the distance',
+          unit: plain('km'),
+          unitA: plain(),
+          unitB: plain(),
+        },
+      ],
+    };
+    const used = new Set<number>();
+    for (let seed = 0; seed < 300; seed++) {
+      const m = chooseMutation(plan, 'unsupported_number', mulberry32(seed));
+      if (m?.step === 0 && m.b !== undefined) used.add(m.b);
+    }
+    expect([...used].filter((b) => [5, 6, 10].includes(b)).length).toBe(3);
   });
 });

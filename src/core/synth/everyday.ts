@@ -29,12 +29,18 @@ const FOOD: Kind = {
     ['uses', 'used'],
     ['drops', 'dropped'],
     ['packs up and sends off', 'packed up and sent off'],
+    ['throws away', 'threw away'],
+    ['hands out', 'handed out'],
+    ['shares out', 'shared out'],
   ],
   more: [
     ['bakes', 'baked'],
     ['buys', 'bought'],
     ['picks', 'picked'],
     ['gets', 'got'],
+    ['makes', 'made'],
+    ['brings home', 'brought home'],
+    ['is given', 'was given'],
   ],
 };
 
@@ -48,6 +54,10 @@ const THINGS: Kind = {
     ['trades away', 'traded away'],
     ['lends out', 'lent out'],
     ['returns', 'returned'],
+    ['breaks', 'broke'],
+    ['misplaces', 'misplaced'],
+    ['throws away', 'threw away'],
+    ['hands out', 'handed out'],
   ],
   more: [
     ['wins', 'won'],
@@ -56,6 +66,9 @@ const THINGS: Kind = {
     ['gets', 'got'],
     ['receives', 'received'],
     ['collects', 'collected'],
+    ['earns', 'earned'],
+    ['orders', 'ordered'],
+    ['is given', 'was given'],
   ],
 };
 
@@ -103,6 +116,30 @@ const CROWDS: Crowd[] = [
     off: ['leave', 'left'],
     on: ['come in', 'came in'],
     when: 'In the next hour, ',
+  },
+  {
+    where: 'in an orchard',
+    there: 'in the orchard',
+    who: 'trees',
+    off: ['blow down', 'blew down'],
+    on: ['are planted', 'were planted'],
+    when: 'After the storm, ',
+  },
+  {
+    where: 'in a car park',
+    there: 'in the car park',
+    who: 'cars',
+    off: ['drive away', 'drove away'],
+    on: ['park', 'parked'],
+    when: 'An hour later, ',
+  },
+  {
+    where: 'on a pond',
+    there: 'on the pond',
+    who: 'ducks',
+    off: ['fly away', 'flew away'],
+    on: ['land', 'landed'],
+    when: '',
   },
   {
     where: 'at a pool',

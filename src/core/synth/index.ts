@@ -39,7 +39,9 @@ export interface SynthOptions {
   wording?: Wording;
 }
 
-const MIN_STEPS = 2;
+/** Fewest computations in a plan; a solution always has at least two steps (see synthItem). */
+const MIN_STEPS = 1;
+const MIN_SOLUTION_STEPS = 2;
 
 function plan(r: Rng, w: Wording): Plan {
   for (;;) {
@@ -88,7 +90,7 @@ export function synthItem(
     const m = type === 'none' ? undefined : misquote ? { step: 0, misquote } : chooseMutation(p, type, r);
     if (type !== 'none' && !m) continue;
     const out = render(p, r, m ?? undefined, wording);
-    if (!out || (m && !holds(p, m, out))) continue;
+    if (!out || out.steps.length < MIN_SOLUTION_STEPS || (m && !holds(p, m, out))) continue;
     if (m?.answer !== undefined && m.answer === out.stated[out.stated.length - 1]) continue;
     return {
       id,

@@ -49,22 +49,26 @@ export function slip(r: Rng, n: number): number {
 /**
  * The result a pupil gets by dropping a carry or a borrow: digit-wise sums (`47 + 38 = 75`),
  * digit-wise differences taken smaller from larger (`52 - 38 = 26`), or a product by one digit
- * without its carries (`27 × 4 = 88`). Null when the slip gives the true result or does not apply.
+ * without its carries (`27 × 4 = 88`). With `unadded`, a sum or a product writes its leading
+ * digits' result in full but still forgets the carry into it (`64 × 7 = 428`, `57 + 68 = 115`).
+ * Null when the slip gives the true result or does not apply.
  */
-export function carrySlip(op: Op, a: number, b: number): number | null {
+export function carrySlip(op: Op, a: number, b: number, unadded = false): number | null {
   const da = String(a).split('').reverse().map(Number);
   const db = String(b).split('').reverse().map(Number);
   const width = Math.max(da.length, db.length);
   let m = 0;
+  const top = (k: number, last: number): boolean => unadded && k === last;
   if (op === '+' || op === '-') {
     for (let k = 0; k < width; k++) {
       const x = da[k] ?? 0;
       const y = db[k] ?? 0;
-      m += (op === '+' ? (x + y) % 10 : Math.abs(x - y)) * 10 ** k;
+      const sum = top(k, width - 1) ? x + y : (x + y) % 10;
+      m += (op === '+' ? sum : Math.abs(x - y)) * 10 ** k;
     }
   } else if (op === '*' && (a < 10 || b < 10)) {
     const [big, d] = a < 10 ? [db, a] : [da, b];
-    big.forEach((x, k) => (m += ((x * d) % 10) * 10 ** k));
+    big.forEach((x, k) => (m += (top(k, big.length - 1) ? x * d : (x * d) % 10) * 10 ** k));
   } else return null;
   const truth = apply(op, a, b);
   return m !== truth && m >= 0 && m < 1_000_000 ? m : null;
@@ -84,6 +88,17 @@ function sameResult(r: Rng, op: Op, a: number, b: number): [number, number] | nu
   if (op === '-') return [a + d, b + d];
   return [a * (d + 1), b * (d + 1)];
 }
+
+/**
+ * The everyday constants (implied.ts: days in a week, minutes in an hour, cm in a metre, months in
+ * a year) and what people wrongly use for them.
+ */
+const CONFUSED: Record<number, number[]> = {
+  7: [5, 6, 10],
+  60: [100, 10, 30],
+  100: [10, 1000],
+  12: [10, 52],
+};
 
 const WRONG_OPS: Record<Op, Op[]> = { '+': ['-', '*'], '-': ['+'], '*': ['+'], '/': ['-', '*'] };
 
@@ -109,13 +124,18 @@ export function chooseMutation(plan: Plan, type: Exclude<ErrorType, 'none'>, r: 
   const a = operandValue(s.a);
   const b = operandValue(s.b);
   if (type === 'arithmetic') {
-    const carried = r.chance(0.35) ? carrySlip(s.op, a, b) : null;
+    const carried = r.chance(0.35) ? carrySlip(s.op, a, b, r.chance(0.5)) : null;
     return { step, stated: carried ?? slip(r, values[step]), compensate: step < n - 1 && r.chance(0.2) };
   }
   if (type === 'wrong_operation') {
     const op = r.pick(WRONG_OPS[s.op]);
     const c = apply(op, a, b);
     return Number.isNaN(c) || c === values[step] ? null : { step, op };
+  }
+  const constant = (['a', 'b'] as const).find((k) => 'given' in s[k] && CONFUSED[k === 'a' ? a : b]);
+  if (constant && r.chance(0.5)) {
+    const wrong = r.pick(CONFUSED[constant === 'a' ? a : b]);
+    return constant === 'a' ? { step, a: wrong } : { step, b: wrong };
   }
   if (r.chance(0.3)) {
     const pair = sameResult(r, s.op, a, b);

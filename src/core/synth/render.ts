@@ -380,9 +380,12 @@ export function render(
     const dollarsWord = s.unit.money && !style.dollar && style.unitWords ? ' dollars' : '';
     const human = style.human > 0 && !r.chance(style.bare) && r.chance(style.human);
     // `\frac` after a word ("gets \frac{22}{2} = 11") is not read by src/core/judge.
+    // People write a sum or a product in either order ("4 × 3" for 3 to each of 4 friends).
+    const swap = style.varied && (op === '+' || op === '*') && r.chance(0.35);
+    const [left, right] = [operand(a, s.unitA, style), operand(b, s.unitB, style)];
     const lhs = expression(
-      operand(a, s.unitA, style),
-      operand(b, s.unitB, style),
+      swap ? right : left,
+      swap ? left : right,
       human && glyph === 'frac' ? '\\div' : glyph,
     );
     let eq = `${lhs} = ${num(c, s.unit, style)}${human ? '' : unitWord + dollarsWord}`;

@@ -12,6 +12,7 @@ import { MONEY, PlanBuilder, given, plain, type Plan, type Qty } from './plan.ts
 import { PLURAL_NOUNS } from './words.ts';
 import { EVERYDAY } from './everyday.ts';
 import { IMPLIED_SCENARIOS } from './implied.ts';
+import { SINGLE_SCENARIOS } from './single.ts';
 import { andList, finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
 
 const ITEMS: [string, number, number][] = [
@@ -640,5 +641,13 @@ const PLAIN_SCENARIOS: ((r: Rng, w: Wording) => Plan)[] = [
 /** The situations each wording draws from (`groups` brings words the plain vocabulary lacks). */
 export const SCENARIOS: Record<Wording, ((r: Rng, w: Wording) => Plan)[]> = {
   plain: PLAIN_SCENARIOS,
-  varied: [...PLAIN_SCENARIOS, groups, combine, combine, ...EVERYDAY, ...IMPLIED_SCENARIOS],
+  varied: [
+    ...PLAIN_SCENARIOS,
+    groups,
+    combine,
+    combine,
+    ...EVERYDAY,
+    ...IMPLIED_SCENARIOS,
+    ...SINGLE_SCENARIOS,
+  ],
 };
