@@ -382,7 +382,11 @@ export function render(
     // `\frac` after a word ("gets \frac{22}{2} = 11") is not read by src/core/judge.
     // People write a sum or a product in either order ("4 × 3" for 3 to each of 4 friends).
     const swap = style.varied && (op === '+' || op === '*') && r.chance(0.35);
-    const [left, right] = [operand(a, s.unitA, style), operand(b, s.unitB, style)];
+    // People often name the unit of the first number when the result has it too:
+    // `45 minutes × 7 = 315 minutes`.
+    const same = !s.unitA.money && s.unitA.word !== undefined && s.unitA.word === s.unit.word;
+    const named = style.varied && !style.latex && same && r.chance(0.1) ? ` ${s.unitA.word}` : '';
+    const [left, right] = [operand(a, s.unitA, style) + named, operand(b, s.unitB, style)];
     const lhs = expression(
       swap ? right : left,
       swap ? left : right,
@@ -448,8 +452,9 @@ export function render(
 export const MAX_STEPS = 8;
 
 /**
- * An operand: `$12`, or `12` when `$` goes on the result only. No unit words between the numbers
- * (`45 minutes × 7`): the arithmetic checker (src/core/judge) does not read them.
+ * An operand: `$12`, or `12` when `$` goes on the result only. A unit word goes on one operand at
+ * most (`45 minutes × 7`, see render): the arithmetic checker (src/core/judge) leaves
+ * `7 rows × 23 trees = 151` unjudged.
  */
 function operand(n: number, unit: Unit, style: Style): string {
   return unit.money && style.dollarResultOnly ? digits(n, style) : num(n, unit, style);
