@@ -40,6 +40,9 @@ export function noiseWords(listText: string): string[] {
   return [...new Set(listText.split('\n').filter((w) => /^[a-z]{3,10}$/.test(w) && !MEANINGFUL.has(w)))];
 }
 
+/** What follows a unit word between a number and an operator or `=`. */
+const INSIDE = /^ (?:[+\-−*×x/÷=]|\\times|\\cdot|\\div) /;
+
 /**
  * `step` with `count` of its words (fewer if it has fewer) replaced by words of `pool`, keeping
  * a capital first letter capital.
@@ -48,7 +51,10 @@ export function replaceWords(step: string, r: Rng, pool: readonly string[], coun
   const body = stripStepLabel(step);
   const at = step.lastIndexOf(body);
   if (at < 0 || pool.length === 0) return step;
-  const words = [...body.matchAll(WORD)];
+  // A unit word inside a computation (`45 minutes × 7 =`) is part of what the checker reads.
+  const words = [...body.matchAll(WORD)].filter(
+    (m) => !(/\d $/.test(body.slice(0, m.index)) && INSIDE.test(body.slice(m.index + m[0].length))),
+  );
   const chosen = new Set<number>();
   for (let i = 0; i < Math.min(count, words.length); i++) {
     let k = r.int(0, words.length - 1);
