@@ -25,11 +25,12 @@ import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
 
 export const DOMAIN_DESCRIPTION =
   'Everyday arithmetic word problems (shopping, money, time, distance, rates, sharing, recipes, ' +
-  'collections, counts that go up and down, how many days or trips an amount takes, numbers ' +
+  'collections, counts that go up and down, how many days or trips an amount takes, one-line ' +
+  'problems of a single relation such as a rate and a time or a total and a group size, numbers ' +
   'given in words such as "twice", "a dozen" or "two weeks") with whole ' +
   'numbers and + - x / (exact division), one "a op b = c" computation ' +
-  'per step, 2 to 8 steps, in the sentence templates, step labels, LaTeX and \\boxed{} answers ' +
-  'of the prm synth generator.';
+  'per step, 1 to 8 computations in 2 to 8 steps, in the sentence templates, step labels, LaTeX ' +
+  'and \\boxed{} answers of the prm synth generator.';
 
 function quantile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

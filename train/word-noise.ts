@@ -40,6 +40,8 @@ export function noiseWords(listText: string): string[] {
   return [...new Set(listText.split('\n').filter((w) => /^[a-z]{3,10}$/.test(w) && !MEANINGFUL.has(w)))];
 }
 
+/** What comes before the unit word of a result. */
+const RESULT = /= \$?\d[\d,]* $/;
 /** What follows a unit word between a number and an operator or `=`. */
 const INSIDE = /^ (?:[+\-−*×x/÷=]|\\times|\\cdot|\\div) /;
 
@@ -51,10 +53,12 @@ export function replaceWords(step: string, r: Rng, pool: readonly string[], coun
   const body = stripStepLabel(step);
   const at = step.lastIndexOf(body);
   if (at < 0 || pool.length === 0) return step;
-  // A unit word inside a computation (`45 minutes × 7 =`) is part of what the checker reads.
-  const words = [...body.matchAll(WORD)].filter(
-    (m) => !(/\d $/.test(body.slice(0, m.index)) && INSIDE.test(body.slice(m.index + m[0].length))),
-  );
+  // Unit words inside a computation and after its result (`45 minutes × 7 = 315 minutes`) are
+  // part of what the checker reads.
+  const words = [...body.matchAll(WORD)].filter((m) => {
+    const before = body.slice(0, m.index);
+    return !(/\d $/.test(before) && INSIDE.test(body.slice(m.index + m[0].length))) && !RESULT.test(before);
+  });
   const chosen = new Set<number>();
   for (let i = 0; i < Math.min(count, words.length); i++) {
     let k = r.int(0, words.length - 1);

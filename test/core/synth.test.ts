@@ -579,7 +579,7 @@ describe('one relation (single.ts)', () => {
     [/bus holds|puts them into|in rows of|cuts it into pieces|How many weeks will/, '/'],
     [/^[^.]*(shares|split) [^.]*equally/, '/'],
     [/together|in all/, '+'],
-    [/each hour|every hour|minute|for each|every day|each week|holds|in each/, '*'],
+    [/each hour|every hour|minute|for each|every day|each week|holds|in each|laps|every year/, '*'],
   ];
 
   it('computes what the relation states, once, then at most one follow-up on the result', () => {

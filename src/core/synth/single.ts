@@ -29,7 +29,7 @@ type Relation = (r: Rng, w: Wording, who: Person) => Said;
 
 /** `per` each `unit`, for `n` units: a product. */
 const RATE_TIMES: Relation = (r, w, who) => {
-  const k = r.int(0, 5);
+  const k = r.int(0, 7);
   const n = r.int(2, k === 3 ? 60 : 15);
   if (k === 0) {
     const per = r.int(12, 95);
@@ -38,6 +38,33 @@ const RATE_TIMES: Relation = (r, w, who) => {
       r.pick([`How far does it travel in ${n} hours?`, `How many km does it go in ${n} hours?`]),
     ];
     return { sentences, ...times(per, n, 'km', 'hours', 'the distance') };
+  }
+  if (k === 6) {
+    // Metres and years as plain units: not every problem that says "metres" converts to cm.
+    const per = r.pick([25, 50, 100, 200, 250, 400, 500, 800]);
+    const laps = r.int(2, 12);
+    const [verb, where] = r.pick([
+      ['runs', 'track'],
+      ['swims', 'pool'],
+      ['walks', 'path'],
+    ]);
+    const metres = r.pick(['metres', 'meters', 'm']);
+    const sentences = [
+      r.chance(0.5)
+        ? `${who.name} ${verb} ${laps} laps of a ${per} ${metres === 'm' ? 'm' : 'metre'} ${where}.`
+        : `A ${where} is ${per} ${metres} long. ${who.name} ${verb} ${laps} laps.`,
+      `How many ${metres} does {he} ${verb.replace(/s$/, '')}?`,
+    ];
+    return { sentences, ...times(per, laps, metres, 'laps', 'the distance') };
+  }
+  if (k === 7) {
+    const per = r.int(20, 900);
+    const sentences = [
+      `${who.name}'s ${r.pick(['club', 'school', 'shop', 'farm'])} ${r.pick(['raises', 'spends', 'earns'])} ${money(r, per)} every year.`,
+      `How much is that in ${n} years?`,
+    ];
+    const a = given(per, MONEY);
+    return { sentences, a, op: '*', b: given(n, plain('years')), what: 'the money in all', unit: MONEY };
   }
   if (k === 1) {
     const per = r.int(5, 60);
@@ -151,12 +178,13 @@ const HOW_MANY_GROUPS: Relation = (r, w, who) => {
     const sentences = [`${total} chairs are set out in rows of ${size}.`, 'How many rows are there?'];
     return { sentences, ...per(total, size, 'chairs', 'rows', 'the number of rows') };
   }
+  const unit = r.pick(['cm', 'metres', 'm']);
   const sentences = [
-    `A ribbon is ${total} cm long.`,
-    `${who.name} cuts it into pieces ${size} cm long.`,
+    `A ${r.pick(['ribbon', 'rope', 'pipe'])} is ${total} ${unit} long.`,
+    `${who.name} cuts it into pieces ${size} ${unit} long.`,
     'How many pieces does {he} get?',
   ];
-  return { sentences, ...per(total, size, 'cm', 'pieces', 'the number of pieces') };
+  return { sentences, ...per(total, size, unit, 'pieces', 'the number of pieces') };
 };
 
 function per(total: number, size: number, unit: string, groups: string, what: string) {
