@@ -590,6 +590,19 @@ def write_golden(model, examples, path):
         json.dump({"source": "train/train_prm.py (PyTorch %s, float32)" % torch.__version__, "items": items}, f)
 
 
+def golden_copy(src, data, dst):
+    """A copy of a checkpoint whose golden.json holds its probabilities on DATA's golden inputs:
+    for shipping a checkpoint trained on data made before the generator's golden inputs changed
+    (train/ship.ts refuses golden inputs that differ from what the generator makes now)."""
+    if os.path.exists(dst):
+        sys.exit("error: %s exists; choose another folder" % dst)
+    model, _ = load_checkpoint(src)
+    golden = load_jsonl(os.path.join(data, "golden.jsonl"))
+    shutil.copytree(src, dst)
+    write_golden(model, golden, os.path.join(dst, "golden.json"))
+    print("wrote %s (%s with the golden inputs of %s)" % (dst, src, data))
+
+
 @torch.no_grad()
 def q4_drift(model, examples, block):
     """Largest |p_4bit - p_float| of p(correct) at the score positions of `examples`."""
@@ -702,6 +715,10 @@ def parse_args(argv):
 
 
 def main(argv):
+    if argv[:1] == ["--golden-copy"]:
+        if len(argv) != 4:
+            sys.exit("usage: train_prm.py --golden-copy CKPT DATA OUT")
+        return golden_copy(argv[1], argv[2], argv[3])
     if argv[:1] == ["--half-copy"]:
         if len(argv) != 3:
             sys.exit("usage: train_prm.py --half-copy CKPT OUT")
