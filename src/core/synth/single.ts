@@ -27,6 +27,11 @@ interface Said {
 
 type Relation = (r: Rng, w: Wording, who: Person) => Said;
 
+/** A computation over two given numbers with their unit words: `a unitA op b unitB`, giving `unit`. */
+function calc(a: number, unitA: string, op: Op, b: number, unitB: string, unit: string, what: string) {
+  return { a: given(a, plain(unitA)), op, b: given(b, plain(unitB)), what, unit: plain(unit) };
+}
+
 /** `per` each `unit`, for `n` units: a product. */
 const RATE_TIMES: Relation = (r, w, who) => {
   const k = r.int(0, 7);
@@ -37,7 +42,7 @@ const RATE_TIMES: Relation = (r, w, who) => {
       r.pick([`A car travels ${per} km each hour.`, `A train goes ${per} km every hour.`]),
       r.pick([`How far does it travel in ${n} hours?`, `How many km does it go in ${n} hours?`]),
     ];
-    return { sentences, ...times(per, n, 'km', 'hours', 'the distance') };
+    return { sentences, ...calc(per, 'km', '*', n, 'hours', 'km', 'the distance') };
   }
   if (k === 6) {
     // Metres and years as plain units: not every problem that says "metres" converts to cm.
@@ -55,7 +60,7 @@ const RATE_TIMES: Relation = (r, w, who) => {
         : `A ${where} is ${per} ${metres} long. ${who.name} ${verb} ${laps} laps.`,
       `How many ${metres} does {he} ${verb.replace(/s$/, '')}?`,
     ];
-    return { sentences, ...times(per, laps, metres, 'laps', 'the distance') };
+    return { sentences, ...calc(per, metres, '*', laps, 'laps', metres, 'the distance') };
   }
   if (k === 7) {
     const per = r.int(20, 900);
@@ -72,7 +77,7 @@ const RATE_TIMES: Relation = (r, w, who) => {
       `A printer prints ${per} pages ${r.pick(['per minute', 'each minute', 'every minute', 'a minute'])}.`,
       `How many pages does it print in ${n} minutes?`,
     ];
-    return { sentences, ...times(per, n, 'pages', 'minutes', 'the pages printed') };
+    return { sentences, ...calc(per, 'pages', '*', n, 'minutes', 'pages', 'the pages printed') };
   }
   if (k === 2) {
     const per = r.pick([50, 100, 125, 150, 200, 250, 300, 400, 500]);
@@ -86,7 +91,7 @@ const RATE_TIMES: Relation = (r, w, who) => {
       `${who.name} uses ${per} grams of ${r.pick(['flour', 'sugar', 'butter'])} for each ${item[0]}.`,
       `How many grams does {he} need for ${n} ${item[1]}?`,
     ];
-    return { sentences, ...times(per, n, 'grams', item[1], 'the grams needed') };
+    return { sentences, ...calc(per, 'grams', '*', n, item[1], 'grams', 'the grams needed') };
   }
   if (k === 3) {
     const per = r.int(2, 12);
@@ -96,7 +101,7 @@ const RATE_TIMES: Relation = (r, w, who) => {
       `How many ${thing} is that in ${n} days?`,
     ];
     const follow = { thing, told: `{He} keeps this up for ${n} days.` };
-    return { sentences, ...times(per, n, thing, 'days', `the ${thing} in ${n} days`), follow };
+    return { sentences, ...calc(per, thing, '*', n, 'days', thing, `the ${thing} in ${n} days`), follow };
   }
   if (k === 4) {
     const per = r.int(2, 40);
@@ -121,18 +126,8 @@ const RATE_TIMES: Relation = (r, w, who) => {
     `How many ${thing} are there in ${n} ${box[1]}?`,
   ];
   const follow = { thing, told: `${who.name} buys ${n} ${box[1]}.` };
-  return { sentences, ...times(per, n, thing, box[1], `the ${thing} in ${n} ${box[1]}`), follow };
+  return { sentences, ...calc(per, thing, '*', n, box[1], thing, `the ${thing} in ${n} ${box[1]}`), follow };
 };
-
-function times(per: number, n: number, unit: string, perUnit: string, what: string) {
-  return {
-    a: given(per, plain(unit)),
-    op: '*' as const,
-    b: given(n, plain(perUnit)),
-    what,
-    unit: plain(unit),
-  };
-}
 
 /** A total and the size of one group: how many groups (a quotient). */
 const HOW_MANY_GROUPS: Relation = (r, w, who) => {
@@ -146,7 +141,7 @@ const HOW_MANY_GROUPS: Relation = (r, w, who) => {
       `Each bus holds ${size} students.`,
       'How many buses are needed?',
     ];
-    return { sentences, ...per(total, size, 'students', 'buses', 'the number of buses') };
+    return { sentences, ...calc(total, 'students', '/', size, 'students', 'buses', 'the number of buses') };
   }
   if (k === 1) {
     const thing = thingFrom(r, w, ['strawberries', 'eggs', 'apples', 'plums', 'potatoes']);
@@ -155,7 +150,7 @@ const HOW_MANY_GROUPS: Relation = (r, w, who) => {
       `${who.name} picks ${total} ${thing} and puts them into ${box} of ${size}.`,
       `How many ${box} does {he} fill?`,
     ];
-    return { sentences, ...per(total, size, thing, box, `the number of ${box}`) };
+    return { sentences, ...calc(total, thing, '/', size, thing, box, `the number of ${box}`) };
   }
   if (k === 2) {
     const weekly = r.int(2, 40);
@@ -176,7 +171,7 @@ const HOW_MANY_GROUPS: Relation = (r, w, who) => {
   }
   if (k === 3) {
     const sentences = [`${total} chairs are set out in rows of ${size}.`, 'How many rows are there?'];
-    return { sentences, ...per(total, size, 'chairs', 'rows', 'the number of rows') };
+    return { sentences, ...calc(total, 'chairs', '/', size, 'chairs', 'rows', 'the number of rows') };
   }
   const unit = r.pick(['cm', 'metres', 'm']);
   const sentences = [
@@ -184,18 +179,8 @@ const HOW_MANY_GROUPS: Relation = (r, w, who) => {
     `${who.name} cuts it into pieces ${size} ${unit} long.`,
     'How many pieces does {he} get?',
   ];
-  return { sentences, ...per(total, size, unit, 'pieces', 'the number of pieces') };
+  return { sentences, ...calc(total, unit, '/', size, unit, 'pieces', 'the number of pieces') };
 };
-
-function per(total: number, size: number, unit: string, groups: string, what: string) {
-  return {
-    a: given(total, plain(unit)),
-    op: '/' as const,
-    b: given(size, plain(unit)),
-    what,
-    unit: plain(groups),
-  };
-}
 
 /** A total shared equally: how much for each (a quotient). */
 const EACH_GETS: Relation = (r, w, who) => {
@@ -255,7 +240,7 @@ const HOW_MANY_MORE: Relation = (r, w, who) => {
       r.pick([`Their goal is ${whole} ${thing}.`, `They want to collect ${whole} ${thing}.`]),
       `How many more ${thing} do they need?`,
     ];
-    return { sentences, ...minus(whole, part, thing, `the ${thing} still needed`) };
+    return { sentences, ...calc(whole, thing, '-', part, thing, thing, `the ${thing} still needed`) };
   }
   if (k === 1) {
     const sentences = [
@@ -263,7 +248,7 @@ const HOW_MANY_MORE: Relation = (r, w, who) => {
       `${who.name} has read ${part} pages.`,
       'How many pages are left to read?',
     ];
-    return { sentences, ...minus(whole, part, 'pages', 'the pages left') };
+    return { sentences, ...calc(whole, 'pages', '-', part, 'pages', 'pages', 'the pages left') };
   }
   if (k === 2) {
     const trees = r.int(20, 200);
@@ -278,7 +263,7 @@ const HOW_MANY_MORE: Relation = (r, w, who) => {
       `${verb} ${down} of them.`,
       `How many trees are ${left}?`,
     ];
-    return { sentences, ...minus(trees, down, 'trees', `the trees ${left}`) };
+    return { sentences, ...calc(trees, 'trees', '-', down, 'trees', 'trees', `the trees ${left}`) };
   }
   const tall = r.int(100, 190);
   const short = r.int(80, tall - 1);
@@ -287,12 +272,8 @@ const HOW_MANY_MORE: Relation = (r, w, who) => {
     `${who.name} is ${tall} cm tall and ${other === who.name ? 'a friend' : other} is ${short} cm tall.`,
     `How much taller is ${who.name}?`,
   ];
-  return { sentences, ...minus(tall, short, 'cm', 'the difference in height') };
+  return { sentences, ...calc(tall, 'cm', '-', short, 'cm', 'cm', 'the difference in height') };
 };
-
-function minus(a: number, b: number, unit: string, what: string) {
-  return { a: given(a, plain(unit)), op: '-' as const, b: given(b, plain(unit)), what, unit: plain(unit) };
-}
 
 /** Two amounts together: a sum. */
 const TOGETHER: Relation = (r, w, who) => {
