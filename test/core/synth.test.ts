@@ -4,7 +4,14 @@ import { carrySlip, chooseMutation } from '../../src/core/synth/inject.ts';
 import { render } from '../../src/core/synth/render.ts';
 import { SINGLE_SCENARIOS } from '../../src/core/synth/single.ts';
 import { mulberry32 } from '../../src/core/synth/rng.ts';
-import { plain, type Op, type Operand, type Plan } from '../../src/core/synth/plan.ts';
+import {
+  plain,
+  type Op,
+  type Operand,
+  type Plan,
+  type PlanStep,
+  type Unit,
+} from '../../src/core/synth/plan.ts';
 import { EVERYDAY } from '../../src/core/synth/everyday.ts';
 import { answerSentence, questionOf, thirdPerson } from '../../src/core/synth/answer.ts';
 import {
@@ -609,21 +616,22 @@ describe('one relation (single.ts)', () => {
   });
 });
 
+/** A plan step whose operands carry no unit. */
+const step = (a: Operand, op: Op, b: Operand, what: string, unit: Unit = plain()): PlanStep => ({
+  a,
+  op,
+  b,
+  what,
+  unit,
+  unitA: plain(),
+  unitB: plain(),
+});
+
 describe('operand order', () => {
   const plan = (op: Op): Plan => ({
     situation: 'test',
     problem: 'Ana has 36 boxes. Each box holds 4 pens. How many pens does she have?',
-    steps: [
-      {
-        a: { given: 36 },
-        op,
-        b: { given: 4 },
-        what: 'the pens',
-        unit: plain(),
-        unitA: plain(),
-        unitB: plain(),
-      },
-    ],
+    steps: [step({ given: 36 }, op, { given: 4 }, 'the pens')],
   });
   const firstOperands = (op: Op): Set<number> => {
     const out = new Set<number>();
@@ -648,24 +656,8 @@ describe('unsupported numbers for everyday constants', () => {
       situation: 'test',
       problem: 'Omar walks 3 km every day for two weeks. How far does he walk?',
       steps: [
-        {
-          a: { given: 2 },
-          op: '*',
-          b: { given: 7 },
-          what: 'the days',
-          unit: plain('days'),
-          unitA: plain(),
-          unitB: plain(),
-        },
-        {
-          a: { ref: 0 },
-          op: '*',
-          b: { given: 3 },
-          what: 'the distance',
-          unit: plain('km'),
-          unitA: plain(),
-          unitB: plain(),
-        },
+        step({ given: 2 }, '*', { given: 7 }, 'the days', plain('days')),
+        step({ ref: 0 }, '*', { given: 3 }, 'the distance', plain('km')),
       ],
     };
     const used = new Set<number>();
