@@ -379,7 +379,6 @@ export function render(
     const unitWord = style.unitWords && s.unit.word && s.unit.word !== 'crates' ? ` ${s.unit.word}` : '';
     const dollarsWord = s.unit.money && !style.dollar && style.unitWords ? ' dollars' : '';
     const human = style.human > 0 && !r.chance(style.bare) && r.chance(style.human);
-    // `\frac` after a word ("gets \frac{22}{2} = 11") is not read by src/core/judge.
     // People write a sum or a product in either order ("4 × 3" for 3 to each of 4 friends).
     const swap = style.varied && (op === '+' || op === '*') && r.chance(0.35);
     // People often name the unit of the first number when the result has it too:
@@ -387,6 +386,7 @@ export function render(
     const same = !s.unitA.money && s.unitA.word !== undefined && s.unitA.word === s.unit.word;
     const named = style.varied && !style.latex && same && r.chance(0.1) ? ` ${s.unitA.word}` : '';
     const [left, right] = [operand(a, s.unitA, style) + named, operand(b, s.unitB, style)];
+    // `\frac` after a word ("gets \frac{22}{2} = 11") is not read by src/core/judge.
     const lhs = expression(
       swap ? right : left,
       swap ? left : right,
