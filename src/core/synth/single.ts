@@ -32,6 +32,12 @@ function calc(a: number, unitA: string, op: Op, b: number, unitB: string, unit: 
   return { a: given(a, plain(unitA)), op, b: given(b, plain(unitB)), what, unit: plain(unit) };
 }
 
+/** Someone besides `who`, by name, or "a friend" when the draw is `who`. */
+function someoneElse(r: Rng, who: Person): string {
+  const other = r.pick(['Sam', 'Mia', 'Ravi', 'Ana', 'Leo', 'Zoe']);
+  return other === who.name ? 'a friend' : other;
+}
+
 /** `per` each `unit`, for `n` units: a product. */
 const RATE_TIMES: Relation = (r, w, who) => {
   const k = r.int(0, 7);
@@ -43,33 +49,6 @@ const RATE_TIMES: Relation = (r, w, who) => {
       r.pick([`How far does it travel in ${n} hours?`, `How many km does it go in ${n} hours?`]),
     ];
     return { sentences, ...calc(per, 'km', '*', n, 'hours', 'km', 'the distance') };
-  }
-  if (k === 6) {
-    // Metres and years as plain units: not every problem that says "metres" converts to cm.
-    const per = r.pick([25, 50, 100, 200, 250, 400, 500, 800]);
-    const laps = r.int(2, 12);
-    const [verb, where] = r.pick([
-      ['runs', 'track'],
-      ['swims', 'pool'],
-      ['walks', 'path'],
-    ]);
-    const metres = r.pick(['metres', 'meters', 'm']);
-    const sentences = [
-      r.chance(0.5)
-        ? `${who.name} ${verb} ${laps} laps of a ${per} ${metres === 'm' ? 'm' : 'metre'} ${where}.`
-        : `A ${where} is ${per} ${metres} long. ${who.name} ${verb} ${laps} laps.`,
-      `How many ${metres} does {he} ${verb.replace(/s$/, '')}?`,
-    ];
-    return { sentences, ...calc(per, metres, '*', laps, 'laps', metres, 'the distance') };
-  }
-  if (k === 7) {
-    const per = r.int(20, 900);
-    const sentences = [
-      `${who.name}'s ${r.pick(['club', 'school', 'shop', 'farm'])} ${r.pick(['raises', 'spends', 'earns'])} ${money(r, per)} every year.`,
-      `How much is that in ${n} years?`,
-    ];
-    const a = given(per, MONEY);
-    return { sentences, a, op: '*', b: given(n, plain('years')), what: 'the money in all', unit: MONEY };
   }
   if (k === 1) {
     const per = r.int(5, 60);
@@ -113,6 +92,34 @@ const RATE_TIMES: Relation = (r, w, who) => {
     const follow = { thing: 'money', told: `{He} does this for ${n} weeks.` };
     return { sentences, a, op: '*', b: given(n), what: 'the money saved', unit: MONEY, follow };
   }
+  if (k === 6) {
+    // Metres and years as plain units: not every problem that says "metres" converts to cm.
+    const per = r.pick([25, 50, 100, 200, 250, 400, 500, 800]);
+    const laps = r.int(2, 12);
+    const [verb, where] = r.pick([
+      ['runs', 'track'],
+      ['swims', 'pool'],
+      ['walks', 'path'],
+    ]);
+    const metres = r.pick(['metres', 'meters', 'm']);
+    const sentences = [
+      r.chance(0.5)
+        ? `${who.name} ${verb} ${laps} laps of a ${per} ${metres === 'm' ? 'm' : 'metre'} ${where}.`
+        : `A ${where} is ${per} ${metres} long. ${who.name} ${verb} ${laps} laps.`,
+      `How many ${metres} does {he} ${verb.replace(/s$/, '')}?`,
+    ];
+    return { sentences, ...calc(per, metres, '*', laps, 'laps', metres, 'the distance') };
+  }
+  if (k === 7) {
+    const per = r.int(20, 900);
+    const sentences = [
+      `${who.name}'s ${r.pick(['club', 'school', 'shop', 'farm'])} ${r.pick(['raises', 'spends', 'earns'])} ${money(r, per)} every year.`,
+      `How much is that in ${n} years?`,
+    ];
+    const a = given(per, MONEY);
+    return { sentences, a, op: '*', b: given(n, plain('years')), what: 'the money in all', unit: MONEY };
+  }
+  // k === 5: things in boxes.
   const per = r.int(6, 48);
   const box = r.pick([
     ['box', 'boxes'],
@@ -267,9 +274,9 @@ const HOW_MANY_MORE: Relation = (r, w, who) => {
   }
   const tall = r.int(100, 190);
   const short = r.int(80, tall - 1);
-  const other = r.pick(['Sam', 'Mia', 'Ravi', 'Ana', 'Leo', 'Zoe']);
+  const other = someoneElse(r, who);
   const sentences = [
-    `${who.name} is ${tall} cm tall and ${other === who.name ? 'a friend' : other} is ${short} cm tall.`,
+    `${who.name} is ${tall} cm tall and ${other} is ${short} cm tall.`,
     `How much taller is ${who.name}?`,
   ];
   return { sentences, ...calc(tall, 'cm', '-', short, 'cm', 'cm', 'the difference in height') };
@@ -301,11 +308,11 @@ const TOGETHER: Relation = (r, w, who) => {
     };
   }
   const thing = thingFrom(r, w, ['stamps', 'shells', 'tickets', 'cookies', 'visitors']);
-  const other = r.pick(['Sam', 'Mia', 'Ravi', 'Ana', 'Leo', 'Zoe']);
+  const other = someoneElse(r, who);
   const own = r.chance(0.5);
   const sentences = own
     ? [
-        `${who.name} has ${a} ${thing} and ${other === who.name ? 'a friend' : other} has ${b} ${thing}.`,
+        `${who.name} has ${a} ${thing} and ${other} has ${b} ${thing}.`,
         `How many ${thing} do they have together?`,
       ]
     : [
