@@ -22,7 +22,8 @@ function computation(r: Rng, ops: readonly Op[]): [Op, number, number, number] {
     const b = r.int(1, size());
     return op === '+' ? ['+', a, b, a + b] : ['-', Math.max(a, b), Math.min(a, b), Math.abs(a - b)];
   }
-  const b = r.int(2, r.chance(0.7) ? 9 : 99);
+  // Two-digit multipliers often enough that the tens of a product get checked, not only its units.
+  const b = r.int(2, r.chance(0.55) ? 9 : 99);
   const c = r.int(2, size());
   return op === '*' ? ['*', c, b, b * c] : ['/', b * c, b, c];
 }
@@ -58,7 +59,8 @@ export function drill(n: number, seed: number, ops: readonly Op[] = ALL_OPS): Sy
     const lines = Array.from({ length: r.int(3, 8) }, () => computation(r, ops));
     const wrong = r.chance(0.5) ? r.int(0, lines.length - 1) : -1;
     const steps = lines.map(([op, a, b, c], k) => {
-      const stated = k === wrong ? ((r.chance(0.35) ? carrySlip(op, a, b) : null) ?? slip(r, c)) : c;
+      const stated =
+        k === wrong ? ((r.chance(0.35) ? carrySlip(op, a, b, r.chance(0.5)) : null) ?? slip(r, c)) : c;
       return `${a} ${r.pick(GLYPHS[op])} ${b} = ${stated}`;
     });
     out.push({

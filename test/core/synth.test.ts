@@ -361,7 +361,7 @@ describe('mulberry32(seed)', () => {
 
 describe('everyday situations (everyday.ts)', () => {
   const AWAY =
-    /\b(eats|ate|sells|sold|gives away|gave away|uses|used|drops|dropped|sends off|sent off|loses|lost|donates|donated|trades away|traded away|lends out|lent out|returns|returned|get off|got off|leave|left|go home|went home|get out|got out|throws away|threw away|hands out|handed out|shares out|shared out|misplaces|misplaced|blow down|blew down|drive away|drove away|fly away|flew away)\b/;
+    /\b(eats|ate|sells|sold|gives away|gave away|uses|used|drops|dropped|sends off|sent off|loses|lost|donates|donated|trades away|traded away|lends out|lent out|returns|returned|get off|got off|leave|left|go home|went home|get out|got out|throws away|threw away|hands out|handed out|shares out|shared out|misplaces|misplaced|blow down|blew down|drive away|drove away|fly away|flew away|ships|shipped|sends out|sent out)\b/;
   const MORE =
     /\b(bakes|baked|buys|bought|picks|picked|gets|got|wins|won|finds|found|receives|received|collects|collected|get on|got on|board|boarded|arrive|arrived|come in|came in|join|joined|makes|made|brings home|brought home|is given|was given|earns|earned|orders|ordered|are planted|were planted|park|parked|land|landed)\b/;
 
@@ -407,6 +407,44 @@ describe('everyday situations (everyday.ts)', () => {
     }
     expect(checked).toBeGreaterThan(400);
     expect(summed).toBeGreaterThan(20);
+  });
+
+  it('tells a shop or a school as "A store had ..." and "it" after that, events on days in order', () => {
+    const DAY = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+    let places = 0;
+    let dated = 0;
+    for (let seed = 0; seed < 600; seed++) {
+      const plan = EVERYDAY[0](mulberry32(seed), 'varied');
+      const opened = /^A (store|shop|bakery|school|library|farm stand|cafe|warehouse) /.exec(plan.problem);
+      if (!opened) continue;
+      places++;
+      expect(plan.person).toEqual({ name: `the ${opened[1]}`, he: 'it' });
+      expect(plan.problem).not.toMatch(/\b(he|she|him|her|his)\b/i);
+      expect(plan.problem.slice(opened[0].length)).not.toMatch(new RegExp(`\\bA ${opened[1]}\\b`));
+      const days = [
+        ...plan.problem.matchAll(/\bon (Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b/g),
+      ];
+      const order = days.map((d) => DAY.indexOf(d[1]));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      if (days.length > 0) dated++;
+    }
+    expect(places).toBeGreaterThan(30);
+    expect(dated).toBeGreaterThan(5);
+  });
+
+  it('asks what is "still" there only when nothing came in', () => {
+    let still = 0;
+    for (let seed = 0; seed < 1500; seed++) {
+      const plan = EVERYDAY[0](mulberry32(seed), 'varied');
+      if (!/\b(still|remain)\b/.test(questionOf(plan.problem))) continue;
+      still++;
+      const events = plan.problem
+        .replace(/^[^.]*\.( Each one (holds|held) \d+\.)?/, '')
+        .replace(/[^.]*\?$/, '');
+      expect(events, plan.problem).not.toMatch(MORE);
+      expect(plan.steps.some((s) => s.op === '-')).toBe(true);
+    }
+    expect(still).toBeGreaterThan(20);
   });
 
   it('divides an amount by a stated rate, after finding what is still to go or the whole amount (a sum or a product)', () => {
@@ -554,6 +592,24 @@ describe('shopping told with money to start, in the present or the past', () => 
         start,
         '-',
       ]);
+    }
+  });
+});
+
+describe('savings from nothing, the weeks told with what happens after them', () => {
+  it('multiplies the weekly amount by the weeks first and adds no money to start', () => {
+    const items = synthesize({ n: 4000, seed: 44 }).filter(
+      (x) => x.error_type === 'none' && /\bAfter \w+ weeks,? (he|she|they|his|her|their) /.test(x.problem),
+    );
+    expect(items.length).toBeGreaterThan(10);
+    for (const x of items) {
+      expect(x.problem).not.toMatch(/saved\.|piggy bank/);
+      const eqs = x.steps.flatMap(equations);
+      const weeks = givenBy(/After (\w+) weeks/.exec(x.problem)![1])[0];
+      expect(eqs[0].op, x.steps.join(' | ')).toMatch(/^[*×x]$/);
+      expect([eqs[0].a, eqs[0].b]).toContain(weeks);
+      const weekly = eqs[0].a === weeks ? eqs[0].b : eqs[0].a;
+      expect(givenBy(x.problem.split(/\bAfter /)[0]), x.problem).toContain(weekly);
     }
   });
 });

@@ -7,7 +7,18 @@
  */
 import type { Rng } from './rng.ts';
 import { MONEY, PlanBuilder, given, plain, type Plan, type Qty, type Unit } from './plan.ts';
-import { andList, cap, finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
+import {
+  andList,
+  cap,
+  finish,
+  money,
+  person,
+  sample,
+  sumAll,
+  thingFrom,
+  type Person,
+  type Wording,
+} from './kit.ts';
 
 /** A verb in the present and the past tense. */
 type Verb = [present: string, past: string];
@@ -71,6 +82,40 @@ const THINGS: Kind = {
     ['is given', 'was given'],
   ],
 };
+
+/**
+ * A shop or a school that keeps a stock, as people pose it: "A store had 1,250 bottles. It sold
+ * 475 on Saturday and 390 on Sunday."; `name` starts the problem, `it` the later sentences.
+ */
+const PLACES = ['store', 'shop', 'bakery', 'school', 'library', 'farm stand', 'cafe', 'warehouse'];
+const STOCK: Kind = {
+  things: [...FOOD.things, ...THINGS.things, 'bottles', 'notebooks', 'lamps', 'chairs'],
+  away: [
+    ['sells', 'sold'],
+    ['gives away', 'gave away'],
+    ['ships', 'shipped'],
+    ['sends out', 'sent out'],
+    ['hands out', 'handed out'],
+  ],
+  more: [
+    ['receives', 'received'],
+    ['orders', 'ordered'],
+    ['gets', 'got'],
+    ['buys', 'bought'],
+  ],
+};
+
+/** When an event happens, after its number: `It sold 475 on Saturday`; one list, told in order. */
+const DAYS = [
+  'on Monday',
+  'on Tuesday',
+  'on Wednesday',
+  'on Thursday',
+  'on Friday',
+  'on Saturday',
+  'on Sunday',
+];
+const PARTS_OF_DAY = ['in the morning', 'in the afternoon', 'in the evening'];
 
 /** People on a bus or at a party: they come and go on their own. */
 interface Crowd {
@@ -156,25 +201,29 @@ const opening = (s: string): string => (s.startsWith('{he}') ? `{He}${s.slice(4)
 
 /** A start amount, then one to three verbs that add or take away. */
 function events(r: Rng, w: Wording): Plan {
-  const who = person(r, w);
   const p = new PlanBuilder();
   const past = r.chance(0.4);
   const tense = (v: Verb): string => (past ? v[1] : v[0]);
   const sentences: string[] = [];
   const crowd = r.chance(0.2) ? r.pick(CROWDS) : null;
-  const kind = r.chance(0.5) ? FOOD : THINGS;
+  const place = !crowd && w === 'varied' && r.chance(0.2) ? r.pick(PLACES) : null;
+  const kind = place ? STOCK : r.chance(0.5) ? FOOD : THINGS;
   const thing = crowd ? crowd.who : thingFrom(r, w, kind.things);
+  const who: Person = place ? { name: `the ${place}`, he: 'it', his: 'its' } : person(r, w);
+  // A place is "a store" where the problem first names it and "the store" or "it" after that.
+  const named = place ? `A ${place}` : who.name;
   const unit = plain(thing);
   let cur: Qty;
+  let box = '';
   if (!crowd && r.chance(0.35)) {
     const n = r.int(2, 12);
     const per = r.int(6, 40);
-    const box = r.pick(['boxes', 'shelves', 'bags', 'trays', 'jars', 'baskets']);
+    box = r.pick(['boxes', 'shelves', 'bags', 'trays', 'jars', 'baskets']);
     sentences.push(
       r.pick([
-        `${who.name} ${past ? 'had' : 'has'} ${n} ${box} with ${per} ${thing} in each.`,
-        `${who.name} ${past ? 'filled' : 'fills'} ${n} ${box} with ${per} ${thing} each.`,
-        `${who.name} ${past ? 'had' : 'has'} ${n} ${box} of ${thing}. Each one ${past ? 'held' : 'holds'} ${per}.`,
+        `${named} ${past ? 'had' : 'has'} ${n} ${box} with ${per} ${thing} in each.`,
+        `${named} ${past ? 'filled' : 'fills'} ${n} ${box} with ${per} ${thing} each.`,
+        `${named} ${past ? 'had' : 'has'} ${n} ${box} of ${thing}. Each one ${past ? 'held' : 'holds'} ${per}.`,
       ]),
     );
     cur = p.calc(given(n), '*', given(per), `the ${thing} in the ${box}`, unit);
@@ -184,8 +233,8 @@ function events(r: Rng, w: Wording): Plan {
       crowd
         ? `There ${past ? 'were' : 'are'} ${start} ${thing} ${crowd.where}.`
         : r.pick([
-            `${who.name} ${past ? 'had' : 'has'} ${start} ${thing}.`,
-            `${who.name} ${past ? 'started' : 'starts'} the day with ${start} ${thing}.`,
+            `${named} ${past ? 'had' : 'has'} ${start} ${thing}.`,
+            `${named} ${past ? 'started' : 'starts'} the day with ${start} ${thing}.`,
           ]),
     );
     cur = given(start, unit);
@@ -197,13 +246,18 @@ function events(r: Rng, w: Wording): Plan {
   const together = count >= 2 && cur.value > 4 * count && r.chance(0.35);
   const allAway = r.chance(0.6);
   const parts: Qty[] = [];
+  const times = r.chance(0.3) ? PARTS_OF_DAY : DAYS;
+  const day = r.int(0, times.length - count);
+  let added = false;
   for (let i = 0; i < count; i++) {
     const away = together ? allAway : cur.value > 2 && r.chance(0.6);
     const room = Math.floor((cur.value - 1 - parts.reduce((t, q) => t + q.value, 0)) / (count - i));
     const n = away ? r.int(1, Math.min(together ? room : cur.value - 1, 300)) : r.int(1, 200);
     const op = away ? '-' : '+';
+    added ||= !away;
     const verb = tense(crowd ? (away ? crowd.off : crowd.on) : r.pick(away ? kind.away : kind.more));
     const when = r.pick(['', '', 'in the morning ', 'later ', 'at lunch ', 'on Friday ']);
+    const after = ` ${times[day + i]}`;
     said.push(
       crowd
         ? r.pick([`${n} ${verb}`, `${n} ${thing} ${verb}`])
@@ -211,6 +265,7 @@ function events(r: Rng, w: Wording): Plan {
             `{he} ${verb} ${n}${away ? '' : ' more'}`,
             `{he} ${verb} ${n} ${thing}`,
             `${when}{he} ${verb} ${n}${away ? ` of them` : ''}`.trim(),
+            `{he} ${verb} ${n}${r.chance(0.5) ? ` ${thing}` : ''}${after}`,
           ]),
     );
     if (together) parts.push(given(n, unit));
@@ -246,6 +301,13 @@ function events(r: Rng, w: Wording): Plan {
         `How many ${thing} does {he} have now?`,
         `How many ${thing} ${past ? 'did {he} have' : 'does {he} have'} in the end?`,
         `How many ${thing} are left?`,
+        // Only when nothing came in: "still" asks what is left of what there was.
+        ...(w === 'varied' && !added
+          ? [
+              box ? `How many ${thing} are still in the ${box}?` : `How many ${thing} remain?`,
+              `How many ${thing} does {he} still have?`,
+            ]
+          : []),
       ]);
   return finish('events', who, [...sentences, question], p);
 }

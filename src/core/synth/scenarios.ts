@@ -134,27 +134,46 @@ function savings(r: Rng, w: Wording): Plan {
   const wage = r.int(5, 90);
   const weeks = r.int(2, 9);
   const job = r.pick(['walking dogs', 'babysitting', 'mowing lawns', 'tutoring', 'washing cars']);
-  const sentences = [
-    r.pick([
-      `${who.name} has ${money(r, start)} saved.`,
-      `${who.name} starts with ${money(r, start)} in ${who.his} piggy bank.`,
-    ]),
-    r.pick([
-      `{He} earns ${money(r, wage)} a week ${job} for ${weeks} weeks.`,
-      `For ${weeks} weeks {he} makes ${money(r, wage)} each week ${job}.`,
-    ]),
-  ];
+  // People also save from nothing and tell the weeks with what happens after them: "Ben saves
+  // $12 a week. After 6 weeks he spends $45 on a game."
+  const fromZero = w === 'varied' && r.chance(0.3);
+  const sentences = fromZero
+    ? [
+        r.pick([
+          `${who.name} saves ${money(r, wage)} a week.`,
+          `${who.name} puts away ${money(r, wage)} each week.`,
+          `${who.name} earns ${money(r, wage)} a week ${job} and saves it all.`,
+        ]),
+      ]
+    : [
+        r.pick([
+          `${who.name} has ${money(r, start)} saved.`,
+          `${who.name} starts with ${money(r, start)} in ${who.his} piggy bank.`,
+        ]),
+        r.pick([
+          `{He} earns ${money(r, wage)} a week ${job} for ${weeks} weeks.`,
+          `For ${weeks} weeks {he} makes ${money(r, wage)} each week ${job}.`,
+        ]),
+      ];
   const earned = p.calc(given(wage, MONEY), '*', given(weeks), 'the money earned', MONEY);
-  let have = p.calc(given(start, MONEY), '+', earned, `the money ${who.he} has`, MONEY);
-  let question = 'How much money does {he} have now?';
+  let have = fromZero ? earned : p.calc(given(start, MONEY), '+', earned, `the money ${who.he} has`, MONEY);
+  let question = fromZero
+    ? `How much money does {he} have after ${weeks} weeks?`
+    : 'How much money does {he} have now?';
+  const after = fromZero ? `After ${weeks} weeks${r.pick(['', ','])} ` : '';
   if (r.chance(0.4)) {
     const gift = r.int(5, 100);
     sentences.push(
-      r.pick([`{His} aunt gives {him} ${money(r, gift)}.`, `{He} also gets ${money(r, gift)} as a gift.`]),
+      after
+        ? `${after}{his} aunt gives {him} ${money(r, gift)}.`
+        : r.pick([
+            `{His} aunt gives {him} ${money(r, gift)}.`,
+            `{He} also gets ${money(r, gift)} as a gift.`,
+          ]),
     );
     have = p.calc(have, '+', given(gift, MONEY), 'the money with the gift', MONEY);
   }
-  if (r.chance(0.8)) {
+  if (r.chance(fromZero ? 0.9 : 0.8)) {
     const thing =
       w === 'varied' && r.chance(0.4)
         ? `some ${r.pick(PLURAL_NOUNS)}`
@@ -165,13 +184,19 @@ function savings(r: Rng, w: Wording): Plan {
       ? have.value - split * r.int(1, Math.floor((have.value - 1) / split))
       : r.int(1, have.value - 1);
     sentences.push(
-      r.pick([
-        `{He} spends ${money(r, spend)} on ${thing}.`,
-        `Then {he} buys ${thing} for ${money(r, spend)}.`,
-      ]),
+      after && sentences.length === 1
+        ? `${after}{he} spends ${money(r, spend)} on ${thing}.`
+        : r.pick([
+            `{He} spends ${money(r, spend)} on ${thing}.`,
+            `Then {he} buys ${thing} for ${money(r, spend)}.`,
+          ]),
     );
     const left = p.calc(have, '-', given(spend, MONEY), `the money left after buying ${thing}`, MONEY);
-    question = r.pick(['How much money does {he} have left?', 'How much is left?']);
+    question = r.pick([
+      'How much money does {he} have left?',
+      'How much is left?',
+      ...(w === 'varied' ? ['How much does {he} have left?'] : []),
+    ]);
     if (split && left.value % split === 0) {
       sentences.push(`{He} splits the rest equally among ${split} jars.`);
       p.calc(left, '/', given(split), 'the money in each jar', MONEY);
