@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_TYPES, practiceProblem, synthesize, type SynthItem } from '../../src/core/synth/index.ts';
+import {
+  ERROR_TYPES,
+  joinSentences,
+  practiceProblem,
+  synthesize,
+  type SynthItem,
+} from '../../src/core/synth/index.ts';
 import { carrySlip, chooseMutation } from '../../src/core/synth/inject.ts';
 import { render } from '../../src/core/synth/render.ts';
 import { SINGLE_SCENARIOS } from '../../src/core/synth/single.ts';
@@ -340,6 +346,23 @@ describe('carrySlip(op, a, b, unadded)', () => {
     expect(carrySlip('+', 12, 34)).toBeNull();
     expect(carrySlip('*', 12, 34)).toBeNull();
     expect(carrySlip('/', 12, 4)).toBeNull();
+  });
+});
+
+describe('joinSentences(r, problem)', () => {
+  it('runs a sentence that opens with a pronoun into the one before, unless that one has "and"', () => {
+    const text = 'Maria has $80. She buys 3 books. Tom reads and Ana sings. He runs. How much does she have?';
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 60; seed++) seen.add(joinSentences(mulberry32(seed), text, 1));
+    expect(seen).toContain(
+      'Maria has $80 and buys 3 books. Tom reads and Ana sings. He runs. How much does she have?',
+    );
+    expect(seen).toContain(text);
+    for (const out of seen) {
+      expect(out).not.toMatch(/sings and runs/);
+      expect(out.endsWith('. How much does she have?')).toBe(true);
+    }
+    expect(joinSentences(mulberry32(1), text, 0)).toBe(text);
   });
 });
 

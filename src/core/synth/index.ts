@@ -47,8 +47,19 @@ function plan(r: Rng, w: Wording): Plan {
   for (;;) {
     const p = r.pick(SCENARIOS[w])(r, w);
     if (p.steps.length >= MIN_STEPS && p.steps.length <= MAX_STEPS)
-      return w === 'varied' ? { ...p, problem: spellNumbers(r, p.problem) } : p;
+      return w === 'varied' ? { ...p, problem: spellNumbers(r, joinSentences(r, p.problem)) } : p;
   }
+}
+
+/**
+ * Some problems run a sentence about the same person into the one before, as people write:
+ * "Maria has $80. She buys 3 books." -> "Maria has $80 and buys 3 books." The question stays.
+ */
+export function joinSentences(r: Rng, problem: string, share = 0.3): string {
+  if (!r.chance(share)) return problem;
+  return problem.replace(/\. (?:He|She|They|It) (?=[a-z])/g, (m, at: number) =>
+    / and /.test(problem.slice(problem.lastIndexOf('.', at - 1) + 1, at)) || !r.chance(0.6) ? m : ' and ',
+  );
 }
 
 const numbersIn = (text: string): Set<number> => statedNumbers(stripStepLabel(text));
