@@ -224,6 +224,9 @@ function events(r: Rng, w: Wording): Plan {
         `${named} ${past ? 'had' : 'has'} ${n} ${box} with ${per} ${thing} in each.`,
         `${named} ${past ? 'filled' : 'fills'} ${n} ${box} with ${per} ${thing} each.`,
         `${named} ${past ? 'had' : 'has'} ${n} ${box} of ${thing}. Each one ${past ? 'held' : 'holds'} ${per}.`,
+        // The amount in each before the number of boxes, and "each of the".
+        `${named} ${past ? 'had' : 'has'} ${per} ${thing} in each of ${n} ${box}.`,
+        `${named} ${past ? 'had' : 'has'} ${n} ${box}. Each of the ${box} ${past ? 'held' : 'holds'} ${per} ${thing}.`,
       ]),
     );
     cur = p.calc(given(n), '*', given(per), `the ${thing} in the ${box}`, unit);
