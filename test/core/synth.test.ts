@@ -681,11 +681,28 @@ describe('one relation (single.ts)', () => {
       if (plan.steps.length === 2) {
         followed++;
         expect(plan.steps[1].a).toEqual({ ref: 0 });
-        expect(['-', '/']).toContain(plan.steps[1].op);
+        // Laps every morning, asked for some mornings: the distance of one morning times them.
+        const again = /laps [^.]*(?:every|each) (day|morning|evening|week)\. .* in (\d+) \1s\?$/.exec(
+          plan.problem,
+        );
+        if (again) expect([plan.steps[1].op, plan.steps[1].b]).toEqual(['*', { given: Number(again[2]) }]);
+        else expect(['-', '/']).toContain(plan.steps[1].op);
       }
     }
     expect([...seen].sort()).toEqual(['*', '+', '-', '/']);
     expect(followed).toBeGreaterThan(20);
+  });
+
+  it('asks for laps kept up every day or morning as the laps of one times the days', () => {
+    let repeated = 0;
+    for (let seed = 0; seed < 3000 && repeated < 10; seed++) {
+      const plan = SINGLE_SCENARIOS[0](mulberry32(seed), 'varied');
+      if (!/laps .*(every|each) (day|morning|evening|week)\./.test(plan.problem)) continue;
+      repeated++;
+      expect(plan.steps.map((s) => s.op)).toEqual(['*', '*']);
+      expect(plan.steps[1].a).toEqual({ ref: 0 });
+    }
+    expect(repeated).toBe(10);
   });
 
   it('makes solutions of a single computation part of the generated set', () => {

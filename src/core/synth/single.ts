@@ -23,6 +23,11 @@ interface Said {
    * it out; `told` then replaces the question with a statement that keeps its numbers.
    */
   follow?: { thing: string; told: string };
+  /**
+   * The relation happens again every `period` ("3 laps every morning"); `ask` is the question for
+   * `k` periods, a product of the result and `k` ("in 5 mornings").
+   */
+  repeat?: { period: string; ask: (k: number) => string };
 }
 
 type Relation = (r: Rng, w: Wording, who: Person) => Said;
@@ -108,7 +113,12 @@ const RATE_TIMES: Relation = (r, w, who) => {
         : `A ${where} is ${per} ${metres} long. ${who.name} ${verb} ${laps} laps.`,
       `How many ${metres} does {he} ${verb.replace(/s$/, '')}?`,
     ];
-    return { sentences, ...calc(per, metres, '*', laps, 'laps', metres, 'the distance') };
+    const period = r.pick(['day', 'morning', 'evening', 'week']);
+    const repeat = {
+      period: `${r.pick(['every', 'each'])} ${period}`,
+      ask: (k: number) => `How many ${metres} does {he} ${verb.replace(/s$/, '')} in ${k} ${period}s?`,
+    };
+    return { sentences, ...calc(per, metres, '*', laps, 'laps', metres, 'the distance'), repeat };
   }
   if (k === 7) {
     const per = r.int(20, 900);
@@ -344,7 +354,13 @@ function single(r: Rng, w: Wording): Plan {
   const sentences = [...s.sentences];
   const result = p.calc(s.a, s.op, s.b, s.what, s.unit);
   const f = s.follow;
-  if (f && r.chance(0.4)) {
+  if (s.repeat && r.chance(0.4)) {
+    const k = r.int(2, 9);
+    const last = sentences.length - 1;
+    sentences[last - 1] = sentences[last - 1].replace(/\.$/, ` ${s.repeat.period}.`);
+    sentences[last] = s.repeat.ask(k);
+    p.calc(result, '*', given(k), `${s.what} in ${k} ${s.repeat.period.split(' ')[1]}s`, s.unit);
+  } else if (f && r.chance(0.4)) {
     sentences[sentences.length - 1] = f.told;
     const isMoney = f.thing === 'money';
     const divisors = [2, 3, 4, 5, 6, 8, 10].filter((d) => result.value % d === 0 && result.value / d > 1);
