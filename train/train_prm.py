@@ -604,6 +604,30 @@ def golden_copy(src, data, dst):
 
 
 @torch.no_grad()
+def average_copy(srcs, data, dst):
+    """A checkpoint whose weights are the mean of the weights of SRCS (checkpoints of one run, so
+    of one shape; Izmailov et al. 2018, "Averaging Weights Leads to Wider Optima",
+    https://arxiv.org/abs/1803.05407), with its probabilities on DATA's golden inputs."""
+    if os.path.exists(dst):
+        sys.exit("error: %s exists; choose another folder" % dst)
+    if len(srcs) < 2:
+        sys.exit("error: --average takes two or more checkpoints, got %d" % len(srcs))
+    model, cfg = load_checkpoint(srcs[0])
+    total = {k: v.clone().double() for k, v in model.state_dict().items()}
+    for src in srcs[1:]:
+        other, other_cfg = load_checkpoint(src)
+        if any(other_cfg[k] != cfg[k] for k in MODEL_KEYS):
+            sys.exit("error: %s has another shape than %s; average checkpoints of one run" % (src, srcs[0]))
+        for k, v in other.state_dict().items():
+            total[k] += v.double()
+    model.load_state_dict({k: (v / len(srcs)).float() for k, v in total.items()})
+    shutil.copytree(srcs[0], dst)
+    write_safetensors(os.path.join(dst, "model.safetensors"), hf_state_dict(model))
+    write_golden(model, load_jsonl(os.path.join(data, "golden.jsonl")), os.path.join(dst, "golden.json"))
+    print("wrote %s (the mean of %s, with the golden inputs of %s)" % (dst, ", ".join(srcs), data))
+
+
+@torch.no_grad()
 def q4_drift(model, examples, block):
     """Largest |p_4bit - p_float| of p(correct) at the score positions of `examples`."""
     model.eval()
@@ -719,6 +743,10 @@ def main(argv):
         if len(argv) != 4:
             sys.exit("usage: train_prm.py --golden-copy CKPT DATA OUT")
         return golden_copy(argv[1], argv[2], argv[3])
+    if argv[:1] == ["--average"]:
+        if len(argv) != 4:
+            sys.exit("usage: train_prm.py --average CKPT1,CKPT2[,...] DATA OUT")
+        return average_copy(argv[1].split(","), argv[2], argv[3])
     if argv[:1] == ["--half-copy"]:
         if len(argv) != 3:
             sys.exit("usage: train_prm.py --half-copy CKPT OUT")
