@@ -85,7 +85,7 @@ const THINGS: Kind = {
 
 /**
  * A shop or a school that keeps a stock, as people pose it: "A store had 1,250 bottles. It sold
- * 475 on Saturday and 390 on Sunday."; `name` starts the problem, `it` the later sentences.
+ * 475 on Saturday and 390 on Sunday." (see events: "A store" first, "it" or "the store" after).
  */
 const PLACES = ['store', 'shop', 'bakery', 'school', 'library', 'farm stand', 'cafe', 'warehouse'];
 const STOCK: Kind = {
