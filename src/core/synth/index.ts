@@ -47,19 +47,26 @@ function plan(r: Rng, w: Wording): Plan {
   for (;;) {
     const p = r.pick(SCENARIOS[w])(r, w);
     if (p.steps.length >= MIN_STEPS && p.steps.length <= MAX_STEPS)
-      return w === 'varied' ? { ...p, problem: spellNumbers(r, joinSentences(r, p.problem)) } : p;
+      return w === 'varied'
+        ? { ...p, problem: spellNumbers(r, joinSentences(r, p.problem, p.person?.name ?? '')) }
+        : p;
   }
 }
 
 /**
  * Some problems run a sentence about the same person into the one before, as people write:
- * "Maria has $80. She buys 3 books." -> "Maria has $80 and buys 3 books." The question stays.
+ * "Maria has $80. She buys 3 books." -> "Maria has $80 and buys 3 books." Only when the sentence
+ * before is about `name` too (`Maria`, `the store` as "A store"), never into one with "and";
+ * the question stays.
  */
-export function joinSentences(r: Rng, problem: string, share = 0.3): string {
-  if (!r.chance(share)) return problem;
-  return problem.replace(/\. (?:He|She|They|It) (?=[a-z])/g, (m, at: number) =>
-    / and /.test(problem.slice(problem.lastIndexOf('.', at - 1) + 1, at)) || !r.chance(0.6) ? m : ' and ',
-  );
+export function joinSentences(r: Rng, problem: string, name: string, share = 0.3): string {
+  if (!name || !r.chance(share)) return problem;
+  const subject = name.replace(/^the /, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const about = new RegExp(`^(?:(?:A|An|The) )?${subject}\\b`);
+  return problem.replace(/\. (?:He|She|They|It) (?=[a-z])/g, (m, at: number) => {
+    const before = problem.slice(problem.lastIndexOf('. ', at - 1) + 1, at).trim();
+    return !about.test(before) || / and /.test(before) || !r.chance(0.6) ? m : ' and ';
+  });
 }
 
 const numbersIn = (text: string): Set<number> => statedNumbers(stripStepLabel(text));
