@@ -27,14 +27,25 @@ interface Said {
    * The relation happens again every `period` ("3 laps every morning"); `ask` is the question for
    * `k` periods, a product of the result and `k` ("in 5 mornings").
    */
-  repeat?: { period: string; ask: (k: number) => string };
+  repeat?: { every: string; period: string; ask: (k: number) => string };
 }
 
 type Relation = (r: Rng, w: Wording, who: Person) => Said;
 
-/** A computation over two given numbers with their unit words: `a unitA op b unitB`, giving `unit`. */
-function calc(a: number, unitA: string, op: Op, b: number, unitB: string, unit: string, what: string) {
-  return { a: given(a, plain(unitA)), op, b: given(b, plain(unitB)), what, unit: plain(unit) };
+/** A unit word (`'km'`, `''` for none) or a unit such as MONEY. */
+const unitOf = (u: string | Unit): Unit => (typeof u === 'string' ? plain(u) : u);
+
+/** A computation over two given numbers with their units: `a unitA op b unitB`, giving `unit`. */
+function calc(
+  a: number,
+  unitA: string | Unit,
+  op: Op,
+  b: number,
+  unitB: string | Unit,
+  unit: string | Unit,
+  what: string,
+) {
+  return { a: given(a, unitOf(unitA)), op, b: given(b, unitOf(unitB)), what, unit: unitOf(unit) };
 }
 
 /** Someone besides `who`, by name, or "a friend" when the draw is `who`. */
@@ -93,9 +104,8 @@ const RATE_TIMES: Relation = (r, w, who) => {
       `${who.name} saves ${money(r, per)} each week.`,
       `How much does {he} save in ${n} weeks?`,
     ];
-    const a = given(per, MONEY);
     const follow = { thing: 'money', told: `{He} does this for ${n} weeks.` };
-    return { sentences, a, op: '*', b: given(n), what: 'the money saved', unit: MONEY, follow };
+    return { sentences, ...calc(per, MONEY, '*', n, '', MONEY, 'the money saved'), follow };
   }
   if (k === 6) {
     // Metres and years as plain units: not every problem that says "metres" converts to cm.
@@ -107,16 +117,18 @@ const RATE_TIMES: Relation = (r, w, who) => {
       ['walks', 'path'],
     ]);
     const metres = r.pick(['metres', 'meters', 'm']);
+    const ask = `How many ${metres} does {he} ${verb.replace(/s$/, '')}`;
     const sentences = [
       r.chance(0.5)
         ? `${who.name} ${verb} ${laps} laps of a ${per} ${metres === 'm' ? 'm' : 'metre'} ${where}.`
         : `A ${where} is ${per} ${metres} long. ${who.name} ${verb} ${laps} laps.`,
-      `How many ${metres} does {he} ${verb.replace(/s$/, '')}?`,
+      `${ask}?`,
     ];
     const period = r.pick(['day', 'morning', 'evening', 'week']);
     const repeat = {
-      period: `${r.pick(['every', 'each'])} ${period}`,
-      ask: (k: number) => `How many ${metres} does {he} ${verb.replace(/s$/, '')} in ${k} ${period}s?`,
+      every: r.pick(['every', 'each']),
+      period,
+      ask: (k: number) => `${ask} in ${k} ${period}s?`,
     };
     return { sentences, ...calc(per, metres, '*', laps, 'laps', metres, 'the distance'), repeat };
   }
@@ -126,8 +138,7 @@ const RATE_TIMES: Relation = (r, w, who) => {
       `${who.name}'s ${r.pick(['club', 'school', 'shop', 'farm'])} ${r.pick(['raises', 'spends', 'earns'])} ${money(r, per)} every year.`,
       `How much is that in ${n} years?`,
     ];
-    const a = given(per, MONEY);
-    return { sentences, a, op: '*', b: given(n, plain('years')), what: 'the money in all', unit: MONEY };
+    return { sentences, ...calc(per, MONEY, '*', n, 'years', MONEY, 'the money in all') };
   }
   // k === 5: things in boxes.
   const per = r.int(6, 48);
@@ -176,15 +187,8 @@ const HOW_MANY_GROUPS: Relation = (r, w, who) => {
       `${who.name} saves ${money(r, weekly)} each week.`,
       `How many weeks will it take {him} to save ${money(r, goal)}?`,
     ];
-    return {
-      sentences,
-      a: given(goal, MONEY),
-      op: '/',
-      b: given(weekly, MONEY),
-      what: 'the number of weeks',
-      // `$96 / $8 = 12`, no unit word: a chain of mixed units is one the checker leaves unjudged.
-      unit: plain(),
-    };
+    // `$96 / $8 = 12`, no unit word: a chain of mixed units is one the checker leaves unjudged.
+    return { sentences, ...calc(goal, MONEY, '/', weekly, MONEY, '', 'the number of weeks') };
   }
   if (k === 3) {
     const sentences = [`${total} chairs are set out in rows of ${size}.`, 'How many rows are there?'];
@@ -209,15 +213,7 @@ const EACH_GETS: Relation = (r, w, who) => {
       `${who.name} shares ${money(r, total)} equally among ${n} ${r.pick(['friends', 'children', 'cousins'])}.`,
       'How much does each one get?',
     ];
-    const a = given(total, MONEY);
-    return {
-      sentences,
-      a,
-      op: '/',
-      b: given(n),
-      what: 'the money each one gets',
-      unit: MONEY,
-    };
+    return { sentences, ...calc(total, MONEY, '/', n, '', MONEY, 'the money each one gets') };
   }
   const thing = thingFrom(r, w, ['stickers', 'sweets', 'marbles', 'crayons', 'cards']);
   const [people, one] = r.pick([
@@ -234,15 +230,7 @@ const EACH_GETS: Relation = (r, w, who) => {
     ]),
     `How many ${thing} does each ${one} get?`,
   ];
-  const a = given(total, plain(thing));
-  return {
-    sentences,
-    a,
-    op: '/',
-    b: given(n),
-    what: `the ${thing} each one gets`,
-    unit: plain(thing),
-  };
+  return { sentences, ...calc(total, thing, '/', n, '', thing, `the ${thing} each one gets`) };
 };
 
 /** A goal or a whole, and what is done or gone: a difference. */
@@ -308,14 +296,7 @@ const TOGETHER: Relation = (r, w, who) => {
       `${cap(i1)} costs ${money(r, x)} and ${i2} costs ${money(r, y)}.`,
       `How much do they cost together?`,
     ];
-    return {
-      sentences,
-      a: given(x, MONEY),
-      op: '+',
-      b: given(y, MONEY),
-      what: 'the total cost',
-      unit: MONEY,
-    };
+    return { sentences, ...calc(x, MONEY, '+', y, MONEY, MONEY, 'the total cost') };
   }
   const thing = thingFrom(r, w, ['stamps', 'shells', 'tickets', 'cookies', 'visitors']);
   const other = someoneElse(r, who);
@@ -329,14 +310,9 @@ const TOGETHER: Relation = (r, w, who) => {
         `A shop sells ${a} ${thing} in the morning and ${b} in the afternoon.`,
         `How many ${thing} does it sell in all?`,
       ];
-  const unit = plain(thing);
   return {
     sentences,
-    a: given(a, unit),
-    op: '+',
-    b: given(b, unit),
-    what: `the ${thing} in all`,
-    unit,
+    ...calc(a, thing, '+', b, thing, thing, `the ${thing} in all`),
     follow: own ? { thing, told: `They put their ${thing} together.` } : undefined,
   };
 };
@@ -357,9 +333,10 @@ function single(r: Rng, w: Wording): Plan {
   if (s.repeat && r.chance(0.4)) {
     const k = r.int(2, 9);
     const last = sentences.length - 1;
-    sentences[last - 1] = sentences[last - 1].replace(/\.$/, ` ${s.repeat.period}.`);
-    sentences[last] = s.repeat.ask(k);
-    p.calc(result, '*', given(k), `${s.what} in ${k} ${s.repeat.period.split(' ')[1]}s`, s.unit);
+    const { every, period, ask } = s.repeat;
+    sentences[last - 1] = sentences[last - 1].replace(/\.$/, ` ${every} ${period}.`);
+    sentences[last] = ask(k);
+    p.calc(result, '*', given(k), `${s.what} in ${k} ${period}s`, s.unit);
   } else if (f && r.chance(0.4)) {
     sentences[sentences.length - 1] = f.told;
     const isMoney = f.thing === 'money';
