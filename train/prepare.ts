@@ -14,11 +14,14 @@
  *        [--word-noise P] (training problems only: a share P of them get people and objects
  *        renamed, and a share P of their steps one or two words replaced, from Debian's wamerican
  *        list, ./word-noise.ts; apt-get install -y wamerican)
+ *        [--pairs P] (training problems only: a share P of them come as minimal pairs, a
+ *        solution with one mistake and its twin without, synthPair in src/core/synth; word noise
+ *        changes both twins alike)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { synthesize, type SynthItem } from '../src/core/synth/index.ts';
+import { synthPair, synthesize, type SynthItem } from '../src/core/synth/index.ts';
 import { createFamily } from '../src/core/families/index.ts';
 import { defaultSpecFor } from '../src/core/spec.ts';
 import type { ModelSpec, TokenizerLike } from '../src/core/types.ts';
@@ -26,12 +29,15 @@ import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
 import { drill, parseDrillOps } from './drill.ts';
 import { checkStep } from '../src/core/judge/index.ts';
 import { reverseNumbers } from '../src/core/families/reverse-numbers.ts';
-import { mulberry32 } from '../src/core/synth/rng.ts';
+import { itemSeed, mulberry32, type Rng } from '../src/core/synth/rng.ts';
 import { noiseWords, noisySteps, renameThings } from './word-noise.ts';
 import { NAMES } from '../src/core/synth/kit.ts';
 
 /** Debian's wamerican word list, the pool of --word-noise. */
 const WORD_LIST = '/usr/share/dict/american-english';
+
+/** Keeps the seeds of --pairs apart from those of the single training records. */
+const PAIR_SALT = 0x2c1b3c6d;
 
 /** The `prm synth` seed of the golden inputs (prepare.ts --golden-seed, train/ship.ts). */
 export const GOLDEN_SEED = 3000;
@@ -156,6 +162,7 @@ function main(): void {
       'drill-seed': { type: 'string', default: '1500' },
       'drill-ops': { type: 'string', default: '+:1,-:1,*:1,/:1' },
       'word-noise': { type: 'string', default: '0' },
+      pairs: { type: 'string', default: '0' },
       tokenizer: { type: 'string', default: 'train/tokenizer' },
       out: { type: 'string', default: 'train/data' },
     },
@@ -174,17 +181,28 @@ function main(): void {
     throw new Error(`--word-noise must be a share between 0 and 1, got ${values['word-noise']}.`);
   if (noise > 0 && !existsSync(WORD_LIST))
     throw new Error(`--word-noise reads ${WORD_LIST}: install it with apt-get install -y wamerican.`);
+  const pairShare = Number(values.pairs);
+  if (!(pairShare >= 0 && pairShare <= 1))
+    throw new Error(`--pairs must be a share between 0 and 1, got ${values.pairs}.`);
   const drillOps = parseDrillOps(values['drill-ops'] as string);
   const pool = noise > 0 ? noiseWords(readFileSync(WORD_LIST, 'utf8')) : [];
+  const noisy = (x: SynthItem, r: Rng): SynthItem => {
+    const t = r.chance(noise) ? renameThings(x.problem, x.steps, r, pool, NAMES) : x;
+    return { ...x, problem: t.problem, steps: noisySteps(t.steps, r, pool, noise) };
+  };
   for (const [file, n, seed] of sets) {
-    let items = synthesize({ n, seed });
+    const pairs = file === 'train.jsonl' ? Math.round((n * pairShare) / 2) : 0;
+    let items = synthesize({ n: n - 2 * pairs, seed });
     if (file === 'train.jsonl') {
       if (noise > 0) {
         const r = mulberry32(seed + 7);
-        items = items.map((x) => {
-          const t = r.chance(noise) ? renameThings(x.problem, x.steps, r, pool, NAMES) : x;
-          return { ...x, problem: t.problem, steps: noisySteps(t.steps, r, pool, noise) };
-        });
+        items = items.map((x) => noisy(x, r));
+      }
+      const r = mulberry32(seed + 11);
+      for (let i = 0; i < pairs; i++) {
+        const twins = synthPair(itemSeed(seed ^ PAIR_SALT, i), `pair-${i}`);
+        const from = r.int(0, 0xffffffff);
+        items.push(...twins.map((x) => (noise > 0 ? noisy(x, mulberry32(from)) : x)));
       }
       items.push(...drill(Number(values.drill), Number(values['drill-seed']), drillOps));
     }

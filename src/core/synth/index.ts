@@ -101,13 +101,63 @@ export function synthItem(
 ): SynthItem {
   const r = mulberry32(seed);
   const type: ErrorType = r.chance(correctShare) ? 'none' : r.pick(ERROR_TYPES);
+  return (
+    drawn(r, type, wording, id, (p, m) => render(p, r, m, wording)) ?? synthItem(seed + 1, id, 0, wording)
+  );
+}
+
+/**
+ * A minimal pair from one seed: a record with one mistake and its twin with none, the same
+ * problem rendered with the same draws, so the two differ only where the mistake is (training
+ * data that shows a model the difference alone; train/prepare.ts --pairs). The wording can part
+ * after the mistake when a step's text depends on the value (a number spelt out, say).
+ *
+ * @example
+ * const [wrong, right] = synthPair(12345, 'pair-0');
+ * wrong.problem === right.problem; // true; right.label === -1
+ */
+export function synthPair(seed: number, id: string, wording: Wording = 'varied'): [SynthItem, SynthItem] {
+  const r = mulberry32(seed);
+  const type = r.pick(ERROR_TYPES);
+  let twin: Rendered | null = null;
+  const wrong = drawn(r, type, wording, id, (p, m) => {
+    const from = r.int(0, 0xffffffff);
+    twin = render(p, mulberry32(from), undefined, wording);
+    return twin && render(p, mulberry32(from), m, wording);
+  });
+  if (!wrong || !twin) return synthPair(seed + 1, id, wording);
+  const right: Rendered = twin;
+  return [
+    wrong,
+    {
+      ...wrong,
+      id: `${id}-twin`,
+      steps: right.steps,
+      label: -1,
+      final_answer_correct: true,
+      error_type: 'none',
+    },
+  ];
+}
+
+/**
+ * The first plan and rendering of type `type` that holds, tried 60 times (null when none did);
+ * `show` renders a plan with a mutation (or none) from the caller's draws.
+ */
+function drawn(
+  r: Rng,
+  type: ErrorType,
+  wording: Wording,
+  id: string,
+  show: (p: Plan, m: Mutation | undefined) => Rendered | null,
+): SynthItem | null {
   for (let attempt = 0; attempt < 60; attempt++) {
     const p = plan(r, wording);
     const truth = evaluate(p.steps);
     const misquote = type === 'unsupported_number' && wording === 'varied' && r.chance(0.2);
     const m = type === 'none' ? undefined : misquote ? { step: 0, misquote } : chooseMutation(p, type, r);
     if (type !== 'none' && !m) continue;
-    const out = render(p, r, m ?? undefined, wording);
+    const out = show(p, m ?? undefined);
     if (!out || out.steps.length < MIN_SOLUTION_STEPS || (m && !holds(p, m, out))) continue;
     if (m?.answer !== undefined && m.answer === out.stated[out.stated.length - 1]) continue;
     return {
@@ -120,7 +170,7 @@ export function synthItem(
       error_type: type,
     };
   }
-  return synthItem(seed + 1, id, 0, wording);
+  return null;
 }
 
 /**
