@@ -46,6 +46,11 @@ const TABLE: [string, 'right' | 'wrong' | 'none', string?][] = [
   ['f(3) = 2 × 3 + 1 = 8', 'wrong', '7'],
   ['17 = 12 + 5', 'right'],
   ['So 25 = 3^2 + 4^2.', 'right'],
+  // contractions and possessives before a formula are words, not variables
+  ["That's 8 × 12 = 69 months.", 'wrong', '96'],
+  ["Over 5 mornings that's 1200 × 5 = 6000 metres.", 'right'],
+  ["Tom's total is 12 + 30 = 52.", 'wrong', '42'],
+  ["f'(2) = 3 × 2 = 6", 'right'],
   // numbers: separators, decimals, fractions, mixed numbers, negatives
   ['1,000 + 2,500 = 3,500', 'right'],
   ['1,000 + 2,500 = 3,600', 'wrong', '3500'],

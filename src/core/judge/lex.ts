@@ -83,7 +83,9 @@ const CURRENCY = new Set(['$', '€', '£', '¥', '₹']);
 const DATE_OR_TIME = /^(\d{1,4}([-/.])\d{1,2}\2\d{1,4}|\d+:\d+(:\d+)?)/;
 // 1,234,567.89 or 12.5 or .5; the thousands groups must be exactly three digits.
 const NUMBER = /^(\d{1,3}(,\d{3})+(?!\d)|\d+)?(\.\d+)?/;
-const WORD = /[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F]+/y;
+// A contraction or possessive is one word (`that's`, `Tom's`), so its `s` is not read as a
+// variable before a formula; a prime with no letter after it (`f'(x)`) stays apart.
+const WORD = /[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F]+(?:['’][A-Za-z]+)?/y;
 const MIXED = /^ (\d+)\/(\d+)(?![\d/.]|,\d)/;
 
 /**
