@@ -452,7 +452,12 @@ export function render(
         stepIndex.push(texts.length);
         texts.push(style.label(texts.length) + text.trim());
         text = said;
-      } else text += ' ' + said;
+      } else {
+        // A bare equation without its full stop does not run into a sentence that opens with a
+        // number: "216 / 2 = 108. 108 crates are filled.", not "= 108 108 crates".
+        const stop = /\d$/.test(text) && /^[\d$\\]/.test(said) ? '.' : '';
+        text += `${stop} ${said}`;
+      }
     }
     if (!(alone && i === last)) stepIndex.push(texts.length);
     texts.push(style.label(texts.length) + text.trim());
