@@ -701,12 +701,6 @@ function combine(r: Rng, w: Wording): Plan {
       r.pick([
         `${who.name} ${verb} ${a} ${thing} ${when[0]} and ${b} ${thing} ${when[1]}.`,
         `${cap(when[0])}, ${who.name} ${verb} ${a} ${thing}, and ${when[1]} {he} ${verb} ${b}.`,
-        // There and back: "Kai walks 2 km to school and 2 km back home every day."
-        ...(daily && thing === 'km'
-          ? [
-              `${who.name} ${verb} ${a} km to ${r.pick(['school', 'work', 'the park'])} and ${b} km back home every day.`,
-            ]
-          : []),
       ]),
     );
     const sum = p.calc(

@@ -162,25 +162,7 @@ const HOW_MANY_GROUPS: Relation = (r, w, who) => {
   const size = r.int(2, 48);
   const groups = r.int(2, 25);
   const total = size * groups;
-  const k = r.int(0, 5);
-  if (k === 5) {
-    // How long a supply lasts: "A box has 48 chocolates. Jo eats 6 each day."
-    const [thing, box, verb] = r.pick([
-      ['chocolates', 'box', 'eats'],
-      ['biscuits', 'tin', 'eats'],
-      ['tea bags', 'box', 'uses'],
-      ['vitamins', 'bottle', 'takes'],
-      ['nails', 'jar', 'uses'],
-    ]);
-    const per = Math.min(size, 12);
-    const all = per * groups;
-    const sentences = [
-      `A ${box} has ${all} ${thing}.`,
-      `${who.name} ${verb} ${per} ${r.pick([thing, 'of them'])} ${r.pick(['each day', 'a day', 'every day'])}.`,
-      r.pick([`How many days will the ${thing} last?`, `How many days does the ${box} last?`]),
-    ];
-    return { sentences, ...calc(all, thing, '/', per, thing, 'days', 'the number of days') };
-  }
+  const k = r.int(0, 4);
   if (k === 0) {
     const sentences = [
       `There are ${total} students going on a trip.`,
