@@ -21,13 +21,6 @@ export interface JudgeTargets {
   flaggedAtOrAfter: number;
   /** Solutions with a labelled error whose first flagged step is exactly the label. */
   exact: number;
-  /**
-   * Solutions with a labelled error whose labelled step writes an equation (`=`), and of them
-   * those counted in `exact`: a wrong result stated in words ("5 hours is 30 minutes") has no
-   * computation for the checker to read.
-   */
-  withEquation: number;
-  exactWithEquation: number;
   /** Every judgement, in item order (for listing the misses). */
   judgements: Judgement[];
 }
@@ -49,8 +42,6 @@ export function judgeTargets(items: readonly ProcessBenchItem[]): JudgeTargets {
     flagged: 0,
     flaggedAtOrAfter: 0,
     exact: 0,
-    withEquation: 0,
-    exactWithEquation: 0,
     judgements: [],
   };
   for (const item of items) {
@@ -63,12 +54,7 @@ export function judgeTargets(items: readonly ProcessBenchItem[]): JudgeTargets {
       if (j.first_error !== -1) t.correctFlagged++;
       continue;
     }
-    const equation = item.steps[item.label]?.includes('=') ?? false;
-    if (equation) t.withEquation++;
-    if (j.first_error === item.label) {
-      t.exact++;
-      if (equation) t.exactWithEquation++;
-    }
+    if (j.first_error === item.label) t.exact++;
     j.steps.forEach((s, i) => {
       if (s.verdict !== 'wrong') return;
       t.flagged++;

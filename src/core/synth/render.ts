@@ -414,24 +414,7 @@ export function render(
     const connector = pick(r, style, i === 0 ? CONNECT_FIRST : i === last ? CONNECT_LAST : CONNECT_MID);
     const res = quantity(c, s.unit, style);
     let text: string;
-    // A conversion by a constant the problem does not write is often stated as a fact, with no
-    // equation: "2 weeks is 14 days."
-    const fact =
-      style.varied &&
-      op === '*' &&
-      'given' in s.b &&
-      !written.has(s.b.given) &&
-      !!s.unitA.word &&
-      !!s.unit.word &&
-      s.unitA.word !== s.unit.word &&
-      !s.unit.money &&
-      r.chance(0.3);
-    if (fact) {
-      const lead = i === 0 ? '' : r.pick(['', 'So ', 'And ']);
-      text = cap(
-        `${lead}${digits(a, style)} ${s.unitA.word} ${r.pick(['is', 'is', 'makes'])} ${quantity(c, s.unit, style)}.`,
-      );
-    } else if (human) {
+    if (human) {
       const noun = s.unit.money
         ? style.dollar
           ? ''
