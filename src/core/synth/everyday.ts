@@ -83,22 +83,6 @@ const THINGS: Kind = {
   ],
 };
 
-/** Verbs that hand things to someone named after them: `{He} gives 10 to {his} friend.` */
-const HANDED: Verb[] = [
-  ['gives', 'gave'],
-  ['sends', 'sent'],
-  ['lends', 'lent'],
-  ['sells', 'sold'],
-];
-const RECIPIENTS = [
-  '{his} friend',
-  '{his} sister',
-  '{his} brother',
-  'a neighbour',
-  'a classmate',
-  '{his} teacher',
-];
-
 /**
  * A shop or a school that keeps a stock, as people pose it: "A store had 1,250 bottles. It sold
  * 475 on Saturday and 390 on Sunday." (see events: "A store" first, "it" or "the store" after).
@@ -285,10 +269,6 @@ function events(r: Rng, w: Wording): Plan {
             `{he} ${verb} ${n} ${thing}`,
             `${when}{he} ${verb} ${n}${away ? ` of them` : ''}`.trim(),
             `{he} ${verb} ${n}${r.chance(0.5) ? ` ${thing}` : ''}${after}`,
-            // Given to someone: "She gives 10 crayons to her friend."
-            ...(away && !place && w === 'varied'
-              ? [`{he} ${tense(r.pick(HANDED))} ${n} ${r.pick([thing, 'of them'])} to ${r.pick(RECIPIENTS)}`]
-              : []),
           ]),
     );
     if (together) parts.push(given(n, unit));

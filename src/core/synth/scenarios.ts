@@ -604,7 +604,6 @@ function groups(r: Rng, w: Wording): Plan {
                 `{He} sells ${take} of them.`,
                 `{He} gives away ${take} of them.`,
                 `${take} of them get broken.`,
-                `{He} gives ${take} ${thing} to {his} ${r.pick(['friend', 'sister', 'brother', 'class'])}.`,
               ]
             : []),
         ]),
