@@ -556,8 +556,7 @@ describe('numbers given in words (implied.ts)', () => {
     expect(
       problems.filter((p) => /\b(two|three|four|five|six|seven|eight|nine)\b/i.test(p)).length,
     ).toBeGreaterThan(50);
-    const more = synthesize({ n: 3000, seed: 11 }).map((x) => x.problem);
-    expect(more.some((p) => /\d,\d{3}\b/.test(p))).toBe(true);
+    expect(problems.some((p) => /\d,\d{3}\b/.test(p))).toBe(true);
   });
 });
 
@@ -897,23 +896,6 @@ describe('more ways people pose the same computations', () => {
     const last = right.filter((x) => /(bottles|food) (will )?last\?$/.test(x.problem));
     expect(last.length).toBeGreaterThan(10);
     for (const x of last) expect(ops(x).at(-1), x.steps.join(' | ')).toMatch(/^[/÷]$/);
-  });
-});
-
-describe('things that grow somewhere (growing)', () => {
-  it('multiplies beds or trees by what each holds, then takes away what someone picks', () => {
-    const right = synthesize({ n: 6000, seed: 95, correctShare: 1 }).filter((x) =>
-      /(garden|orchard|field) has \d+ (flower beds|apple trees|rows of plants)|in the (garden|orchard|field), with/.test(
-        x.problem,
-      ),
-    );
-    expect(right.length).toBeGreaterThan(10);
-    for (const x of right) {
-      expect(x.problem).toMatch(/ (picks|cuts|harvests) /);
-      const ops = x.steps.flatMap(equations).map((e) => e.op);
-      expect(ops[0], x.steps.join(' | ')).toMatch(/^[*×x]$/);
-      expect(ops[1]).toMatch(/^[-−]$/);
-    }
   });
 });
 

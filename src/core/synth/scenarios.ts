@@ -483,61 +483,6 @@ const SINGULAR: Record<string, string> = {
   classes: 'class',
 };
 
-/** Where things grow, counted as beds or trees of them, and what people do to them there. */
-const GROWING = [
-  {
-    place: 'garden',
-    has: 'flower beds',
-    one: 'bed',
-    things: ['tulips', 'roses', 'daisies'],
-    away: ['picks', 'cuts'],
-  },
-  { place: 'orchard', has: 'apple trees', one: 'tree', things: ['apples'], away: ['picks', 'harvests'] },
-  {
-    place: 'field',
-    has: 'rows of plants',
-    one: 'row',
-    things: ['pumpkins', 'melons', 'cabbages'],
-    away: ['picks', 'harvests'],
-  },
-];
-
-/**
- * Things that grow somewhere, some taken by someone: "A garden has 8 flower beds. Each bed has
- * 16 tulips. Mia picks 23 tulips for a bouquet. How many tulips are still in the garden?"
- * Picking takes away from what the place holds.
- */
-function growing(r: Rng, w: Wording): Plan {
-  const who = person(r, w);
-  const p = new PlanBuilder();
-  const g = r.pick(GROWING);
-  const thing = r.pick(g.things);
-  const u = plain(thing);
-  const [n, per] = [r.int(2, 20), r.int(6, 60)];
-  const sentences = [
-    r.pick([
-      `${g.place === 'orchard' ? 'An' : 'A'} ${g.place} has ${n} ${g.has}. Each ${g.one} has ${per} ${thing}.`,
-      `There are ${n} ${g.has} in the ${g.place}, with ${per} ${thing} on each.`,
-      `${who.name}'s ${g.place} has ${n} ${g.has} with ${per} ${thing} each.`,
-    ]),
-  ];
-  const all = p.calc(given(n), '*', given(per), `the ${thing} in the ${g.place}`, u);
-  const take = r.int(1, Math.min(all.value - 1, 90));
-  sentences.push(
-    r.pick([
-      `${who.name} ${r.pick(g.away)} ${take} ${thing}${r.pick(['', ' for a bouquet', ' to take home', ' for the market'])}.`,
-      `${who.name} ${r.pick(g.away)} ${take} of them.`,
-    ]),
-  );
-  p.calc(all, '-', given(take), `the ${thing} left in the ${g.place}`, u);
-  const question = r.pick([
-    `How many ${thing} are still in the ${g.place}?`,
-    `How many ${thing} are left in the ${g.place}?`,
-    `How many ${thing} are left?`,
-  ]);
-  return finish('growing', who, [...sentences, question], p);
-}
-
 /** Containers of things, some added or removed, then shared or sold: open-vocabulary objects. */
 function groups(r: Rng, w: Wording): Plan {
   const who = person(r, w);
@@ -834,7 +779,6 @@ export const SCENARIOS: Record<Wording, ((r: Rng, w: Wording) => Plan)[]> = {
   varied: [
     ...PLAIN_SCENARIOS,
     groups,
-    growing,
     combine,
     combine,
     ...EVERYDAY,
