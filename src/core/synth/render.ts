@@ -209,23 +209,6 @@ const HUMAN_ANY: ((f: Frame) => string)[] = [
   (f) => `${f.eq}${f.noun}, so ${f.what} is ${f.res}.`,
 ];
 
-/**
- * The time or share a step's `what` ends with (`in 5 mornings`, `each day`, `on Sunday`), which
- * people often open the step with; null when it names none.
- */
-export function scopeOf(what: string): string | null {
-  return /\b((?:in|on|each|every) (?:\d[\d,]* )?[a-z]+)$/.exec(what)?.[1] ?? null;
-}
-
-/** Sentence forms that open with the step's scope: `In 5 mornings, she gets 1200 × 5 = 6000 m.` */
-const HUMAN_SCOPED: ((f: Frame, scope: string) => string)[] = [
-  (f, sc) => `${cap(sc)} that is ${f.eq}${f.noun}.`,
-  (f, sc) => `${cap(sc)}, ${f.who} ${f.v('get')} ${f.eq}${f.noun}.`,
-  (f, sc) => `So ${sc} it comes to ${f.eq}${f.noun}.`,
-  (f, sc) =>
-    /^in \d/.test(sc) ? `Over ${sc.slice(3)} that's ${f.eq}${f.noun}.` : `${cap(sc)}: ${f.eq}${f.noun}.`,
-];
-
 /** Sentence forms that fit one operation: `She has 84 - 19 = 65 left.` */
 const HUMAN_OP: Record<Op, ((f: Frame) => string)[]> = {
   '*': [
@@ -426,13 +409,10 @@ export function render(
       const frame = { lead, who, v, eq, noun, what: s.what, res, first: i === 0, money: s.unit.money };
       // "At 12 each" only names a number the problem writes, not one a word implies (a year).
       const named = !('given' in s.b) || written.has(s.b.given);
-      const scope = scopeOf(s.what);
       text =
-        scope && r.chance(0.25)
-          ? r.pick(HUMAN_SCOPED)(frame, scope)
-          : named && r.chance(0.2)
-            ? cap(r.pick(HUMAN_MENTION[op])(frame, operand(b, s.unitB, style)))
-            : cap(r.pick(r.chance(0.5) ? HUMAN_ANY : HUMAN_OP[op])(frame));
+        named && r.chance(0.2)
+          ? cap(r.pick(HUMAN_MENTION[op])(frame, operand(b, s.unitB, style)))
+          : cap(r.pick(r.chance(0.5) ? HUMAN_ANY : HUMAN_OP[op])(frame));
     } else if (r.chance(style.bare)) text = `${eq}${r.pick(['.', '', '.'])}`;
     else text = cap(pick(r, style, PATTERNS)(connector, s.what, eq, res));
     const alone = i === last && style.answerAlone && plan.steps.length + (opening ? 2 : 1) <= MAX_STEPS;
