@@ -860,45 +860,6 @@ describe('two amounts added before a rate or a count of days', () => {
   });
 });
 
-describe('more ways people pose the same computations', () => {
-  const right = synthesize({ n: 12000, seed: 93, correctShare: 1 });
-  const ops = (x: SynthItem): string =>
-    x.steps
-      .flatMap(equations)
-      .map((e) => (/[*×x]/.test(e.op) ? '*' : e.op))
-      .join('');
-
-  it('multiplies the first time by the factor for "twice as many in the evening", adding the two for "in all"', () => {
-    const later = right.filter((x) =>
-      /^A [a-z ]+ (sells|lends out) \d+ .* and (twice as many|double that|\w+ times as many) (in|on) \w+( \w+)?\./.test(
-        x.problem,
-      ),
-    );
-    expect(later.length).toBeGreaterThan(10);
-    for (const x of later) expect(ops(x), x.steps.join(' | ')).toBe(/in all\?$/.test(x.problem) ? '*+' : '*');
-  });
-
-  it('reads "6 rows of 25 cabbages" as a product first', () => {
-    const packed = right.filter((x) =>
-      /^\w+ (has|buys) \d+ \w+ of \d+ \w+\.|^There are \d+ \w+ of \d+ \w+\./.test(x.problem),
-    );
-    expect(packed.length).toBeGreaterThan(10);
-    for (const x of packed) expect(ops(x)[0], x.steps.join(' | ')).toBe('*');
-  });
-
-  it('prices tickets by adults and children: two products, then their sum', () => {
-    const tickets = right.filter((x) => /for adults and|adult ticket is|for an adult and/.test(x.problem));
-    expect(tickets.length).toBeGreaterThan(10);
-    for (const x of tickets) expect(ops(x), x.steps.join(' | ')).toMatch(/^\*\*\+[-−]?$/);
-  });
-
-  it('divides what there is by what is used a day for how long it lasts', () => {
-    const last = right.filter((x) => /(bottles|food) (will )?last\?$/.test(x.problem));
-    expect(last.length).toBeGreaterThan(10);
-    for (const x of last) expect(ops(x).at(-1), x.steps.join(' | ')).toMatch(/^[/÷]$/);
-  });
-});
-
 describe('a bare equation before the answer sentence', () => {
   it('ends with a full stop when the sentence after it opens with a number', () => {
     const steps = synthesize({ n: 4000, seed: 16 }).flatMap((x) => x.steps);

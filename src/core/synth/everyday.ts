@@ -416,32 +416,6 @@ const RATES: Rate[] = [
     lo: 5,
     hi: 40,
   },
-  {
-    amount: 'bottles',
-    money: false,
-    unit: 'days',
-    rate: (n) => `drinks ${n} bottles of water a day`,
-    total: (t) => `{He} buys ${t} bottles of water.`,
-    parts: (a, b) => `{He} buys ${a} bottles on Monday and ${b} more on Friday.`,
-    each: (n, k) => `{He} buys ${n} packs with ${k} bottles in each.`,
-    done: (h) => `{He} has already drunk ${h} of them.`,
-    ask: (rest) => (rest ? 'How many more days do the bottles last?' : 'How many days do the bottles last?'),
-    lo: 2,
-    hi: 6,
-  },
-  {
-    amount: 'cups',
-    money: false,
-    unit: 'days',
-    rate: (n) => `feeds {his} dog ${n} cups of food a day`,
-    total: (t) => `A bag of dog food holds ${t} cups.`,
-    parts: (a, b) => `{He} has two bags of dog food, of ${a} and ${b} cups.`,
-    each: (n, k) => `{He} buys ${n} bags of dog food with ${k} cups in each.`,
-    done: (h) => `{He} has already used ${h} cups.`,
-    ask: (rest) => (rest ? 'How many more days will the food last?' : 'How many days will the food last?'),
-    lo: 2,
-    hi: 8,
-  },
 ];
 
 /** How many days, weeks, trips or cartons an amount takes at a rate: a division last. */
@@ -577,46 +551,4 @@ function priceList(r: Rng, w: Wording): Plan {
 }
 
 /** Drawn from alongside scenarios.ts's situations; verbs decide most operations people meet. */
-/**
- * Tickets priced by who goes: "A ticket to the zoo costs $13 for adults and $8 for children. How
- * much do 2 adults and 3 children pay?" Each group's cost, then the sum (then any change).
- */
-function admission(r: Rng, w: Wording): Plan {
-  const who = person(r, w);
-  const p = new PlanBuilder();
-  const place = r.pick(['the zoo', 'the museum', 'the cinema', 'the pool', 'the fair', 'the aquarium']);
-  const adult = r.int(6, 40);
-  const child = r.int(2, adult - 1);
-  const [adults, children] = [r.int(2, 6), r.int(2, 8)];
-  const kinds = r.chance(0.5) ? ['adults', 'children'] : ['adult tickets', 'child tickets'];
-  const sentences = [
-    r.pick([
-      `A ticket to ${place} costs ${money(r, adult)} for adults and ${money(r, child)} for children.`,
-      `At ${place}, an adult ticket is ${money(r, adult)} and a child ticket is ${money(r, child)}.`,
-      `Tickets to ${place} cost ${money(r, adult)} for an adult and ${money(r, child)} for a child.`,
-    ]),
-  ];
-  const a = p.calc(given(adults), '*', given(adult, MONEY), 'the cost for the adults', MONEY);
-  const c = p.calc(given(children), '*', given(child, MONEY), 'the cost for the children', MONEY);
-  const total = p.calc(a, '+', c, 'the total cost', MONEY);
-  let question = r.pick([
-    `How much do ${adults} ${kinds[0]} and ${children} ${kinds[1]} cost?`,
-    `${who.name} buys ${adults} ${kinds[0]} and ${children} ${kinds[1]}. How much does {he} pay?`,
-  ]);
-  if (r.chance(0.35)) {
-    const bill = [20, 50, 100, 200, 500].find((b) => b > total.value) ?? total.value + 100;
-    sentences.push(`${who.name} pays for ${adults} adults and ${children} children with ${money(r, bill)}.`);
-    p.calc(given(bill, MONEY), '-', total, `${who.his} change`, MONEY);
-    question = 'How much change does {he} get?';
-  }
-  return finish('admission', who, [...sentences, question], p);
-}
-
-export const EVERYDAY: ((r: Rng, w: Wording) => Plan)[] = [
-  events,
-  events,
-  howMany,
-  priceList,
-  perEvery,
-  admission,
-];
+export const EVERYDAY: ((r: Rng, w: Wording) => Plan)[] = [events, events, howMany, priceList, perEvery];

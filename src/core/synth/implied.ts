@@ -8,8 +8,7 @@
  */
 import type { Rng } from './rng.ts';
 import { MONEY, PlanBuilder, given, plain, type Plan, type Qty } from './plan.ts';
-import { cap, finish, money, person, thingFrom, type Person, type Wording } from './kit.ts';
-import { PLURAL_NOUNS } from './words.ts';
+import { cap, finish, money, person, thingFrom, type Wording } from './kit.ts';
 
 /** Counts written as words, by value. */
 export const NUMBER_WORDS = [
@@ -289,8 +288,7 @@ function times(r: Rng, w: Wording): Plan {
   const p = new PlanBuilder();
   const thing = thingFrom(r, w, ['stickers', 'marbles', 'cards', 'stamps', 'shells', 'books', 'coins']);
   const u = plain(thing);
-  const mode = r.int(0, 3);
-  if (mode === 3) return timesLater(r, w);
+  const mode = r.int(0, 2);
   if (mode === 2) {
     const n = 2 * r.int(5, 120);
     const half: Qty = p.calc(given(n, u), '/', given(2), `half of the ${thing}`, u);
@@ -327,45 +325,6 @@ function times(r: Rng, w: Wording): Plan {
       together
         ? `How many ${thing} do they have together?`
         : `How many more ${thing} does ${other.name} have than ${who.name}?`,
-    ],
-    p,
-  );
-}
-
-/** Places that sell or lend one thing, with the verb's plain form. */
-const SELLERS: [string, string, string, string][] = [
-  ['cinema', 'tickets', 'sells', 'sell'],
-  ['bakery', 'muffins', 'sells', 'sell'],
-  ['farm stand', 'pumpkins', 'sells', 'sell'],
-  ['library', 'books', 'lends out', 'lend out'],
-  ['cafe', 'sandwiches', 'sells', 'sell'],
-];
-
-/** One place, two times, the second twice as many: "214 tickets in the morning and twice as many in the evening." */
-function timesLater(r: Rng, w: Wording): Plan {
-  const [place, curated, does, doBase] = r.pick(SELLERS);
-  const thing = w === 'varied' && r.chance(0.3) ? r.pick(PLURAL_NOUNS) : curated;
-  const who: Person = { name: `the ${place}`, he: 'it', his: 'its' };
-  const u = plain(thing);
-  const p = new PlanBuilder();
-  const [t0, t1] = r.pick([
-    ['in the morning', 'in the evening'],
-    ['on Saturday', 'on Sunday'],
-    ['on Monday', 'on Tuesday'],
-    ['in June', 'in July'],
-  ]);
-  const n = r.int(12, 400);
-  const k = r.chance(0.6) ? 2 : r.int(3, 4);
-  const word = k === 2 ? r.pick(['twice as many', 'double that']) : `${NUMBER_WORDS[k]} times as many`;
-  const later = p.calc(given(n, u), '*', given(k), `the ${thing} ${t1}`, u);
-  const all = r.chance(0.5);
-  if (all) p.calc(given(n, u), '+', later, `the ${thing} in all`, u);
-  return finish(
-    'times',
-    who,
-    [
-      `A ${place} ${does} ${n} ${thing} ${t0} and ${word} ${t1}.`,
-      all ? `How many ${thing} does it ${doBase} in all?` : `How many ${thing} does it ${doBase} ${t1}?`,
     ],
     p,
   );

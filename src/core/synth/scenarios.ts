@@ -523,10 +523,6 @@ function groups(r: Rng, w: Wording): Plan {
             `There are ${n} ${box}. Each ${one} has ${per} ${thing}.`,
             `A ${one} holds ${per} ${thing}. ${who.name} fills ${n} ${box}.`,
             `${who.name} gets ${n} ${box} of ${thing}, with ${per} in every ${one}.`,
-            // The count per container before the thing: "6 rows of 25 cabbages".
-            `${who.name} has ${n} ${box} of ${per} ${thing}.`,
-            `There are ${n} ${box} of ${per} ${thing}.`,
-            `${who.name} buys ${n} ${box} of ${per} ${thing}.`,
           ]
         : []),
     ]),
@@ -540,19 +536,7 @@ function groups(r: Rng, w: Wording): Plan {
       cur = p.calc(cur, '+', given(add), `the ${thing} after adding`, plain(thing));
     } else {
       const take = r.int(1, cur.value - 1);
-      sentences.push(
-        r.pick([
-          `${take} of the ${thing} are taken away.`,
-          `{He} removes ${take} ${thing}.`,
-          ...(w === 'varied'
-            ? [
-                `{He} sells ${take} of them.`,
-                `{He} gives away ${take} of them.`,
-                `${take} of them get broken.`,
-              ]
-            : []),
-        ]),
-      );
+      sentences.push(r.pick([`${take} of the ${thing} are taken away.`, `{He} removes ${take} ${thing}.`]));
       cur = p.calc(cur, '-', given(take), `the ${thing} that are left`, plain(thing));
     }
     question = r.pick([`How many ${thing} are there now?`, `How many ${thing} are left?`]);
