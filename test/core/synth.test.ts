@@ -3,7 +3,6 @@ import {
   ERROR_TYPES,
   joinSentences,
   practiceProblem,
-  synthPair,
   synthesize,
   type SynthItem,
 } from '../../src/core/synth/index.ts';
@@ -800,63 +799,6 @@ describe('synthPair(seed, id)', () => {
   it('is deterministic per seed', () => {
     expect(synthPair(4242, 'a')).toEqual(synthPair(4242, 'a'));
     expect(synthPair(4242, 'a')[0].problem).not.toBe(synthPair(4243, 'a')[0].problem);
-  });
-});
-
-describe('two amounts added before a rate or a count of days', () => {
-  const right = synthesize({ n: 12000, seed: 91, correctShare: 1 });
-
-  it('adds the jobs of two days, then multiplies by the pay for each job', () => {
-    const jobs = right.filter((x) =>
-      /\b(mows|washes|walks|paints|cleans|delivers) \w+ (lawns|cars|dogs|fences|windows|parcels) (on|in) /.test(
-        x.problem,
-      ),
-    );
-    expect(jobs.length).toBeGreaterThan(10);
-    for (const x of jobs) {
-      const [first, second] = x.steps.flatMap(equations);
-      expect(first.op, x.steps.join(' | ')).toBe('+');
-      expect(second.op).toMatch(/^[*×x]$/);
-      expect([second.a, second.b]).toContain(first.c);
-    }
-  });
-
-  it('adds what is done every morning and every evening, then multiplies by the days', () => {
-    const daily = right.filter((x) =>
-      /(every|each) morning and .* (every|each) (evening|afternoon)\./.test(x.problem),
-    );
-    expect(daily.length).toBeGreaterThan(10);
-    for (const x of daily) {
-      const [first, second] = x.steps.flatMap(equations);
-      const days = givenBy(/in (\w+) days\?/.exec(x.problem)![1])[0];
-      expect(first.op, x.steps.join(' | ')).toBe('+');
-      expect(second.op).toMatch(/^[*×x]$/);
-      expect([second.a, second.b].sort()).toEqual([first.c, days].sort());
-    }
-  });
-
-  it('takes off who gets off a bus before adding who gets on', () => {
-    const buses = right.filter((x) => /^A (bus|train|tram|ferry) carries/.test(x.problem));
-    expect(buses.length).toBeGreaterThan(5);
-    for (const x of buses) {
-      const [first, second] = x.steps.flatMap(equations);
-      expect(first.op, x.steps.join(' | ')).toMatch(/^[-−]$/);
-      expect(second.op).toBe('+');
-    }
-  });
-
-  it('multiplies a daily harvest by the days, takes off the bad ones and asks for what is left', () => {
-    const farms = right.filter(
-      (x) =>
-        /(each day for|a day\. \w+ does this for) \w+ days/.test(x.problem) &&
-        /(eggs|apples|strawberries|potatoes)/.test(x.problem),
-    );
-    expect(farms.length).toBeGreaterThan(10);
-    for (const x of farms) {
-      expect(x.steps.flatMap(equations)[0].op, x.steps.join(' | ')).toMatch(/^[*×x]$/);
-      if (/bad and thrown away/.test(x.problem))
-        expect(x.problem).toMatch(/How many good \w+ are left\?|How many \w+ does \w+ fill\?|bring in\?/);
-    }
   });
 });
 

@@ -13,7 +13,7 @@ import { PLURAL_NOUNS } from './words.ts';
 import { EVERYDAY } from './everyday.ts';
 import { IMPLIED_SCENARIOS } from './implied.ts';
 import { SINGLE_SCENARIOS } from './single.ts';
-import { andList, cap, finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
+import { andList, finish, money, person, sample, sumAll, thingFrom, type Wording } from './kit.ts';
 
 const ITEMS: [string, number, number][] = [
   ['pens', 1, 9],
@@ -275,45 +275,35 @@ function rates(r: Rng, w: Wording): Plan {
   ]);
   const perHour = r.int(4, 60);
   const hours = r.int(2, 9);
-  // A harvest gathered every day and packed: "A farmer collects 18 eggs each day for 7 days."
-  const farm = w === 'varied' && r.chance(0.3) ? r.pick(HARVESTS) : undefined;
   const sentences = [
-    farm
-      ? r.pick([
-          `${who.name} ${farm[0]} ${perHour} ${farm[1]} each day for ${hours} days.`,
-          `${who.name} ${farm[0]} ${perHour} ${farm[1]} a day. {He} does this for ${hours} days.`,
-        ])
-      : r.pick([
-          `A machine at ${who.name}'s ${place} makes ${perHour} ${thing} an hour. It runs for ${hours} hours.`,
-          `${who.name}'s ${place} produces ${perHour} ${thing} per hour for ${hours} hours.`,
-        ]),
+    r.pick([
+      `A machine at ${who.name}'s ${place} makes ${perHour} ${thing} an hour. It runs for ${hours} hours.`,
+      `${who.name}'s ${place} produces ${perHour} ${thing} per hour for ${hours} hours.`,
+    ]),
   ];
-  const noun = farm ? farm[1] : thing;
-  let made = p.calc(given(perHour), '*', given(hours), `the ${noun} ${farm ? farm[2] : 'made'}`, plain(noun));
-  let question = `How many ${noun} are ${farm ? farm[2] : 'made'}?`;
-  if (!farm && r.chance(0.5)) {
+  let made = p.calc(given(perHour), '*', given(hours), `the ${thing} made`, plain(thing));
+  let question = `How many ${thing} are made?`;
+  if (r.chance(0.5)) {
     const machines = r.int(2, 5);
     sentences.push(`There are ${machines} such machines.`);
     made = p.calc(made, '*', given(machines), `the ${thing} from all machines`, plain(thing));
   }
   if (r.chance(0.4)) {
     const broken = r.int(1, Math.min(40, made.value - 1));
-    sentences.push(`${broken} of them are ${farm ? 'bad' : 'broken'} and thrown away.`);
-    made = p.calc(made, '-', given(broken), `the good ${noun}`, plain(noun));
-    question = `How many good ${noun} are left?`;
+    sentences.push(`${broken} of them are broken and thrown away.`);
+    made = p.calc(made, '-', given(broken), `the good ${thing}`, plain(thing));
   }
   const divisors = [2, 3, 4, 5, 6, 8, 10, 12].filter((d) => made.value % d === 0);
   if (divisors.length > 0 && (r.chance(0.8) || p.steps.length < 2)) {
     const size = r.pick(divisors);
-    const [box, one] = farm ? r.pick(PACKS) : ['crates', 'crate'];
-    sentences.push(farm ? `{He} packs them in ${box} of ${size}.` : `They are packed ${size} to a crate.`);
-    const crates = p.calc(made, '/', given(size), `the number of ${box}`, plain(box));
-    question = farm ? `How many ${box} does {he} fill?` : 'How many crates are filled?';
+    sentences.push(`They are packed ${size} to a crate.`);
+    const crates = p.calc(made, '/', given(size), 'the number of crates', plain('crates'));
+    question = 'How many crates are filled?';
     if (r.chance(0.5) && crates.value < 2000) {
       const price = r.int(2, 9);
-      sentences.push(`Each ${one} sells for ${money(r, price)}.`);
-      p.calc(crates, '*', given(price, MONEY), `the money from the ${box}`, MONEY);
-      question = `How much money do the ${box} bring in?`;
+      sentences.push(`Each crate sells for ${money(r, price)}.`);
+      p.calc(crates, '*', given(price, MONEY), 'the money from the crates', MONEY);
+      question = 'How much money do the crates bring in?';
     }
   }
   if (p.steps.length < 2) return rates(r, w);
@@ -562,32 +552,6 @@ function groups(r: Rng, w: Wording): Plan {
  * Two given amounts combined first (`35 + 48`, `42 - 15`), then used: what people write most
  * often and the other scenarios never start with.
  */
-/** What a farm gathers each day: verb, noun, and the past participle its question asks with. */
-const HARVESTS: [string, string, string][] = [
-  ['collects', 'eggs', 'collected'],
-  ['picks', 'apples', 'picked'],
-  ['picks', 'strawberries', 'picked'],
-  ['digs up', 'potatoes', 'dug up'],
-];
-
-/** What a harvest is packed in: plural and singular. */
-const PACKS: [string, string][] = [
-  ['cartons', 'carton'],
-  ['boxes', 'box'],
-  ['baskets', 'basket'],
-  ['bags', 'bag'],
-];
-
-/** Paid work counted in jobs done: "Kofi earns $9 for each lawn he mows." */
-const JOBS = [
-  { do: 'mow', does: 'mows', thing: 'lawn', things: 'lawns' },
-  { do: 'wash', does: 'washes', thing: 'car', things: 'cars' },
-  { do: 'walk', does: 'walks', thing: 'dog', things: 'dogs' },
-  { do: 'paint', does: 'paints', thing: 'fence', things: 'fences' },
-  { do: 'clean', does: 'cleans', thing: 'window', things: 'windows' },
-  { do: 'deliver', does: 'delivers', thing: 'parcel', things: 'parcels' },
-];
-
 function combine(r: Rng, w: Wording): Plan {
   const who = person(r, w);
   const p = new PlanBuilder();
@@ -616,37 +580,16 @@ function combine(r: Rng, w: Wording): Plan {
     const unit = plain(thing);
     const a = r.int(2, 90);
     const b = r.int(2, 90);
-    const then = r.int(0, 2);
-    // A routine kept up every day: "3 km every morning and 2 km every evening ... in 7 days".
-    const daily = then === 2 && r.chance(0.4);
-    const when = daily
-      ? r.pick([
-          ['every morning', 'every evening'],
-          ['each morning', 'each afternoon'],
-        ])
-      : days;
     sentences.push(
       r.pick([
-        `${who.name} ${verb} ${a} ${thing} ${when[0]} and ${b} ${thing} ${when[1]}.`,
-        `${cap(when[0])}, ${who.name} ${verb} ${a} ${thing}, and ${when[1]} {he} ${verb} ${b}.`,
+        `${who.name} ${verb} ${a} ${thing} ${days[0]} and ${b} ${thing} ${days[1]}.`,
+        `${days[0].replace(/^./, (c) => c.toUpperCase())}, ${who.name} ${verb} ${a} ${thing}, and ${days[1]} {he} ${verb} ${b}.`,
       ]),
     );
-    const sum = p.calc(
-      given(a, unit),
-      '+',
-      given(b, unit),
-      daily ? `the ${thing} each day` : `the ${thing} in all`,
-      unit,
-    );
+    const sum = p.calc(given(a, unit), '+', given(b, unit), `the ${thing} in all`, unit);
     question = `How many ${thing} is that in all?`;
-    if (daily) {
-      const n = r.int(2, 30);
-      p.calc(sum, '*', given(n), `the ${thing} in ${n} days`, unit);
-      question = r.pick([
-        `How many ${thing} does {he} ${verb.slice(0, -1)} in ${n} days?`,
-        `How many ${thing} is that in ${n} days?`,
-      ]);
-    } else if (then === 1) {
+    const then = r.int(0, 2);
+    if (then === 1) {
       const goal = sum.value + r.int(5, 300);
       sentences.push(r.pick([`{His} goal is ${goal} ${thing}.`, `{He} wants to reach ${goal} ${thing}.`]));
       p.calc(given(goal, unit), '-', sum, `the ${thing} still to go`, unit);
@@ -657,22 +600,6 @@ function combine(r: Rng, w: Wording): Plan {
       p.calc(sum, '*', given(times), `the ${thing} in ${times} weeks`, unit);
       question = `How many ${thing} is that in ${times} weeks?`;
     }
-  } else if (kind === 2 && r.chance(0.3)) {
-    const vehicle = r.pick(['bus', 'train', 'tram', 'ferry']);
-    const unit = plain('passengers');
-    const start = r.int(12, 90);
-    const off = r.int(1, start - 1);
-    const on = r.int(1, 60);
-    sentences.push(
-      `A ${vehicle} carries ${start} passengers.`,
-      r.pick([
-        `At the first stop, ${off} get off and ${on} get on.`,
-        `At the next stop ${off} passengers get off and ${on} get on.`,
-      ]),
-    );
-    const left = p.calc(given(start, unit), '-', given(off, unit), 'the passengers who stay on', unit);
-    p.calc(left, '+', given(on, unit), `the passengers on the ${vehicle} now`, unit);
-    question = `How many passengers are on the ${vehicle} now?`;
   } else if (kind === 2) {
     const thing = thingFrom(r, w, ['passengers', 'marbles', 'stickers', 'books', 'coins', 'beads']);
     const unit = plain(thing);
@@ -689,36 +616,15 @@ function combine(r: Rng, w: Wording): Plan {
     p.calc(left, '+', given(back, unit), `the ${thing} in the end`, unit);
     question = r.pick([`How many ${thing} are there now?`, `How many ${thing} are there in the end?`]);
   } else if (kind === 3) {
-    const job = r.chance(0.5) ? r.pick(JOBS) : undefined;
-    const hours = plain(job ? job.things : 'hours');
+    const hours = plain('hours');
     const rate = r.int(5, 40);
     const h1 = r.int(2, 9);
     const h2 = r.int(2, 9);
     sentences.push(
-      ...(job
-        ? [
-            r.pick([
-              `${who.name} earns ${money(r, rate)} for each ${job.thing} {he} ${job.does}.`,
-              `${who.name} is paid ${money(r, rate)} per ${job.thing}.`,
-              `${who.name} charges ${money(r, rate)} to ${job.do} a ${job.thing}.`,
-            ]),
-            r.pick([
-              `{He} ${job.does} ${h1} ${job.things} ${days[0]} and ${h2} ${days[1]}.`,
-              `{He} ${job.does} ${h1} ${job.things} ${days[0]} and ${h2} ${job.things} ${days[1]}.`,
-            ]),
-          ]
-        : [
-            `${who.name} earns ${money(r, rate)} an hour.`,
-            `{He} works ${h1} hours ${days[0]} and ${h2} hours ${days[1]}.`,
-          ]),
+      `${who.name} earns ${money(r, rate)} an hour.`,
+      `{He} works ${h1} hours ${days[0]} and ${h2} hours ${days[1]}.`,
     );
-    const total = p.calc(
-      given(h1, hours),
-      '+',
-      given(h2, hours),
-      job ? `the ${job.things} in all` : 'the hours worked',
-      hours,
-    );
+    const total = p.calc(given(h1, hours), '+', given(h2, hours), 'the hours worked', hours);
     const pay = p.calc(total, '*', given(rate, MONEY), 'the money earned', MONEY);
     question = 'How much does {he} earn?';
     if (r.chance(0.4)) {
