@@ -434,8 +434,9 @@ export function render(
         text = said;
       } else {
         // A bare equation without its full stop does not run into a sentence that opens with a
-        // number: "216 / 2 = 108. 108 crates are filled.", not "= 108 108 crates".
-        const stop = /\d$/.test(text) && /^[\d$\\]/.test(said) ? '.' : '';
+        // number: "216 / 2 = 108. 108 crates are filled.", not "= 108 108 crates" (nor
+        // "= 364 minutes 364 planned minutes").
+        const stop = /[a-z\d]$/i.test(text) && /^[\d$\\]/.test(said) ? '.' : '';
         text += `${stop} ${said}`;
       }
     }
