@@ -17,6 +17,9 @@
  *        [--pairs P] (training problems only: a share P of them come as minimal pairs, a
  *        solution with one mistake and its twin without, synthPair in src/core/synth; word noise
  *        changes both twins alike)
+ *        [--written DIR] (training only: the hand-written records of DIR/*.jsonl, ./written.ts,
+ *        [--written-repeat K] times, copies after the first word-noised, plus
+ *        [--written-slips K] arithmetic-slip twins of each right one)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +35,7 @@ import { reverseNumbers } from '../src/core/families/reverse-numbers.ts';
 import { itemSeed, mulberry32, type Rng } from '../src/core/synth/rng.ts';
 import { noiseWords, noisySteps, renameThings } from './word-noise.ts';
 import { NAMES } from '../src/core/synth/kit.ts';
+import { loadWritten, slipped } from './written.ts';
 
 /** Debian's wamerican word list, the pool of --word-noise. */
 const WORD_LIST = '/usr/share/dict/american-english';
@@ -163,6 +167,9 @@ function main(): void {
       'drill-ops': { type: 'string', default: '+:1,-:1,*:1,/:1' },
       'word-noise': { type: 'string', default: '0' },
       pairs: { type: 'string', default: '0' },
+      written: { type: 'string' },
+      'written-repeat': { type: 'string', default: '1' },
+      'written-slips': { type: 'string', default: '0' },
       tokenizer: { type: 'string', default: 'train/tokenizer' },
       out: { type: 'string', default: 'train/data' },
     },
@@ -185,6 +192,16 @@ function main(): void {
   if (!(pairShare >= 0 && pairShare <= 1))
     throw new Error(`--pairs must be a share between 0 and 1, got ${values.pairs}.`);
   const drillOps = parseDrillOps(values['drill-ops'] as string);
+  const writtenRepeat = Number(values['written-repeat']);
+  const writtenSlips = Number(values['written-slips']);
+  if (
+    !Number.isInteger(writtenRepeat) ||
+    writtenRepeat < 1 ||
+    !Number.isInteger(writtenSlips) ||
+    writtenSlips < 0
+  )
+    throw new Error('--written-repeat must be a whole number >= 1 and --written-slips one >= 0.');
+  const written = values.written ? loadWritten(values.written) : [];
   const pool = noise > 0 ? noiseWords(readFileSync(WORD_LIST, 'utf8')) : [];
   const noisy = (x: SynthItem, r: Rng): SynthItem => {
     const t = r.chance(noise) ? renameThings(x.problem, x.steps, r, pool, NAMES) : x;
@@ -204,11 +221,27 @@ function main(): void {
         const from = r.int(0, 0xffffffff);
         items.push(...twins.map((x) => (noise > 0 ? noisy(x, mulberry32(from)) : x)));
       }
+      if (written.length) {
+        // Copies after the first get word noise (when --word-noise is set), as synthetic ones do.
+        const r = mulberry32(seed + 13);
+        for (let c = 0; c < writtenRepeat; c++)
+          items.push(
+            ...written.map((x) => (c > 0 && noise > 0 ? noisy(x, r) : { ...x, id: `${x.id}-${c}` })),
+          );
+        for (let c = 0; c < writtenSlips; c++)
+          for (const x of written) {
+            const twin = slipped(x, r);
+            if (twin)
+              items.push(
+                noise > 0 ? noisy({ ...twin, id: `${twin.id}-${c}` }, r) : { ...twin, id: `${twin.id}-${c}` },
+              );
+          }
+      }
       items.push(...drill(Number(values.drill), Number(values['drill-seed']), drillOps));
     }
     const tokens = writeSet(join(out, file), tokenizer, spec, items);
     console.log(
-      `${file}: ${n} examples, ${tokens} tokens (${(tokens / Math.max(n, 1)).toFixed(1)} per example)`,
+      `${file}: ${items.length} examples, ${tokens} tokens (${(tokens / Math.max(items.length, 1)).toFixed(1)} per example)`,
     );
   }
 }
