@@ -667,6 +667,11 @@ def parse_args(argv):
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--max-minutes", type=float, default=80.0, help="stop training after this wall time")
     p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument(
+        "--keep-evals",
+        action="store_true",
+        help="also save the weights of every evaluation to OUT-STEP, to choose among them on other data (the hand-written dev sets)",
+    )
     p.add_argument("--patience", type=int, default=8, help="evaluations without improvement before stopping")
     p.add_argument("--select", choices=["loss", "f1"], default="loss", help="validation metric for the best checkpoint")
     p.add_argument("--train-limit", type=int, default=0, help="use only the first N training examples")
@@ -940,6 +945,9 @@ def main(argv):
                     save_checkpoint(model, a.out, a.tokenizer, golden, info)
                 else:
                     bad_evals += 1
+                if a.keep_evals:
+                    info = dict(extra, step=step, val_loss=vloss, val_f1=f1, val_acc_error=acc_e, val_acc_correct=acc_c, minutes=elapsed / 60)
+                    save_checkpoint(model, "%s-%d" % (a.out, step), a.tokenizer, golden, info)
                 if bad_evals >= a.patience and not stop:
                     stop = "early stopping: no val %s gain in %d evaluations" % (a.select, a.patience)
             if stop:
