@@ -10,7 +10,8 @@
  *        [--words tokenizer|text] [--processbench ../shared/processbench] [--write]
  *   --words tokenizer: the whole-word entries of a WordLevel vocabulary (a closed-vocabulary
  *   model knows nothing else); text (default): every word of the in-domain file and of
- *   `prm synth` output for seeds 101, 202, 303 (20,000 problems each, what make_tokenizer reads).
+ *   `prm synth` output for seeds 101, 202, 303 (20,000 problems each, what make_tokenizer reads)
+ *   and, with --written DIR, of the hand-written training records there (./written.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { parseModelSpec } from '../src/core/spec.ts';
 import { synthesize } from '../src/core/synth/index.ts';
 import type { ModelDomain, ProcessBenchItem } from '../src/core/types.ts';
 import { loadTokenizerDir } from '../src/node/tokenizer-files.ts';
+import { loadWritten } from './written.ts';
 
 export const DOMAIN_DESCRIPTION =
   'Everyday arithmetic word problems (shopping, money, time, distance, rates, sharing, recipes, ' +
@@ -60,6 +62,7 @@ function main(): void {
       'in-domain': { type: 'string' },
       words: { type: 'string', default: 'text' },
       processbench: { type: 'string', default: '../shared/processbench' },
+      written: { type: 'string' },
       write: { type: 'boolean', default: false },
     },
   });
@@ -87,10 +90,13 @@ function main(): void {
     for (const x of inDomain) texts.push(x.problem, ...x.steps);
     for (const seed of [101, 202, 303])
       for (const x of synthesize({ n: 20000, seed })) texts.push(x.problem, ...x.steps);
+    if (values.written) for (const x of loadWritten(values.written)) texts.push(x.problem, ...x.steps);
     words = wordsOf(texts);
   }
   const open: ModelDomain = {
-    description: DOMAIN_DESCRIPTION,
+    description: values.written
+      ? DOMAIN_DESCRIPTION.replace(/\.$/, ', and in the words of its hand-written training problems.')
+      : DOMAIN_DESCRIPTION,
     words,
     max_unknown_word_share: 1,
     max_steps_without_computation: 1,

@@ -2,6 +2,8 @@
  * Ships a trained checkpoint as the bundled demo model in one step, and measures it for its card.
  *
  *   npx tsx train/ship.ts CKPT [--model models/arith-prm-mini] [--skip-tests] [--work DIR]
+ *     [--written DIR] (the hand-written training records CKPT was trained on: their words join
+ *     the domain's word list)
  *   npx tsx train/ship.ts --eval-only [--model DIR] [--work DIR]  # the figures of a folder as it is
  *
  * CKPT is a train_prm.py checkpoint folder (Hugging Face files + golden.json). Steps:
@@ -207,6 +209,7 @@ async function main(): Promise<void> {
       'eval-only': { type: 'boolean', default: false },
       'skip-tests': { type: 'boolean', default: false },
       work: { type: 'string' },
+      written: { type: 'string' },
     },
   });
   const model = resolve(ROOT, values.model as string);
@@ -265,7 +268,15 @@ async function main(): Promise<void> {
     const domainData = join(work, `synth-varied-${DOMAIN_SEED}.json`);
     if (!existsSync(domainData))
       prm(['synth', '--n', '2000', '--seed', String(DOMAIN_SEED), '--out', domainData]);
-    tsx(['train/domain.ts', '--model', model, '--in-domain', domainData, '--write']);
+    tsx([
+      'train/domain.ts',
+      '--model',
+      model,
+      '--in-domain',
+      domainData,
+      ...(values.written ? ['--written', values.written] : []),
+      '--write',
+    ]);
   }
 
   const figures: Record<string, unknown> = {
