@@ -37,6 +37,11 @@ describe.skipIf(!bundled)('the page on a vLLM server (built app, stand-in server
     const panel = page.locator('details.model');
     if ((await panel.getAttribute('open')) === null) await panel.locator('summary').click();
     await page.getByLabel('vLLM server').check();
+    // The prompt comes from the model chosen before: wait for the page's default (the bundled
+    // model) to be chosen, as a user sees its name in the form, or Connect asks for one first.
+    await expect
+      .poll(() => page.locator('[data-server-form]').innerText(), { timeout: 30_000 })
+      .toContain(`Prompts are built here with ${bundled}`);
     await page.getByLabel('Server URL').fill(url);
     await page.getByLabel('Model name').fill(NAME);
     await page.getByLabel('Send the problem and steps to this server when I press Score').check();
