@@ -108,17 +108,17 @@ const OPS: Record<string, Op> = {
  */
 export function slipped(item: SynthItem, r: Rng): SynthItem | null {
   if (item.label !== -1) return null;
-  const candidates = item.steps.flatMap((s, k) => {
-    const claims = checkStep(s).claims.filter((c) => c.verdict === 'right' && /^\d+$/.test(c.computed));
-    const last = [...s.matchAll(STATED)].at(-1);
-    return claims.length && last ? [k] : [];
+  // Each step with a checked whole-number claim and a stated result, read once.
+  const candidates = item.steps.flatMap((step, k) => {
+    const claims = checkStep(step).claims;
+    const m = [...step.matchAll(STATED)].at(-1);
+    return claims.some((c) => c.verdict === 'right' && /^\d+$/.test(c.computed)) && m
+      ? [{ k, step, m, claim: claims.at(-1)! }]
+      : [];
   });
   if (candidates.length === 0) return null;
-  const k = r.pick(candidates);
-  const step = item.steps[k];
-  const m = [...step.matchAll(STATED)].at(-1)!;
+  const { k, step, m, claim } = r.pick(candidates);
   const truth = Number(m[2].replace(/,/g, ''));
-  const claim = checkStep(step).claims.at(-1)!;
   const parts = claim.text.match(/^\s*(\d+)\s*([-+−*×x/÷])\s*(\d+)\s*=/);
   const op = parts ? OPS[parts[2]] : undefined;
   const carried =
